@@ -1,0 +1,117 @@
+#include "buf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(buf *b, size_t max)
+{
+    *b = (buf){ .max = max };
+}
+
+void buf_free(buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}
+
+void buf_wipe(buf *b)
+{
+    if (b->data) {
+        /* volatile so the compiler cannot drop the stores before free() */
+        volatile char *p = b->data;
+        for (size_t i = 0; i < b->cap; i++)
+            p[i] = 0;
+    }
+    buf_free(b);
+}
+
+void buf_reset(buf *b)
+{
+    b->len = 0;
+    b->failed = false;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static bool reserve(buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > b->max || b->len > b->max - extra) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+bool buf_append(buf *b, const void *data, size_t len)
+{
+    if (!reserve(b, len))
+        return false;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+bool buf_append_str(buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}
+
+bool buf_append_slice(buf *b, slice s)
+{
+    return buf_append(b, s.ptr, s.len);
+}
+
+bool buf_append_char(buf *b, char c)
+{
+    return buf_append(b, &c, 1);
+}
+
+bool buf_printf(buf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return false;
+    }
+    if ((size_t)n < sizeof small)
+        return buf_append(b, small, (size_t)n);
+    if (!reserve(b, (size_t)n))
+        return false;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return true;
+}
+
+const char *buf_cstr(const buf *b)
+{
+    return b->data ? b->data : "";
+}

@@ -1,0 +1,96 @@
+#include "uri.h"
+
+#include <string.h>
+
+static const char HEX[] = "0123456789ABCDEF";
+
+/* 1 for the bytes SigV4 leaves unencoded. */
+static const unsigned char UNRESERVED[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['-'] = 1, ['_'] = 1, ['.'] = 1, ['~'] = 1,
+};
+
+bool uri_encode(buf *out, slice in, bool keep_slash)
+{
+    const unsigned char *p = (const unsigned char *)in.ptr;
+    size_t i = 0;
+    while (i < in.len) {
+        /* copy runs of safe bytes in one append */
+        size_t run = i;
+        while (run < in.len && (UNRESERVED[p[run]] || (keep_slash && p[run] == '/')))
+            run++;
+        if (run > i) {
+            buf_append(out, p + i, run - i);
+            i = run;
+            continue;
+        }
+        char esc[3] = { '%', HEX[p[i] >> 4], HEX[p[i] & 15] };
+        buf_append(out, esc, 3);
+        i++;
+    }
+    return !buf_failed(out);
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool uri_decode(buf *out, slice in)
+{
+    for (size_t i = 0; i < in.len; i++) {
+        char c = in.ptr[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= in.len)
+                return false;
+            int hi = hex_value(in.ptr[i + 1]), lo = hex_value(in.ptr[i + 2]);
+            if (hi < 0 || lo < 0)
+                return false;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        }
+        buf_append_char(out, c);
+    }
+    return !buf_failed(out);
+}
+
+query_result query_get(slice query, const char *name, buf *value)
+{
+    size_t name_len = strlen(name);
+    query_result result = QUERY_ABSENT;
+    const char *p = query.ptr, *end = query.ptr + query.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pair_end = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+        const char *key_end = eq ? eq : pair_end;
+        /* names are compared raw: ours are plain ASCII and clients do not escape them */
+        if ((size_t)(key_end - p) == name_len && memcmp(p, name, name_len) == 0) {
+            if (result == QUERY_FOUND)
+                return QUERY_REPEATED;
+            slice raw = eq ? (slice){ eq + 1, (size_t)(pair_end - eq - 1) } : (slice){ "", 0 };
+            if (!uri_decode(value, raw))
+                return QUERY_MALFORMED;
+            result = QUERY_FOUND;
+        }
+        p = pair_end + (amp ? 1 : 0);
+    }
+    return result;
+}

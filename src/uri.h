@@ -1,0 +1,28 @@
+/* URI encoding as AWS Signature Version 4 defines it, and query-string reading. */
+#ifndef S3MPU_URI_H
+#define S3MPU_URI_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "slice.h"
+
+/* Appends `in` with every byte but A-Z a-z 0-9 - _ . ~ as upper-case %XX
+ * (and '/' kept as is when keep_slash, for S3 paths). */
+bool uri_encode(buf *out, slice in, bool keep_slash);
+
+/* Appends the percent-decoding of `in`; '+' becomes a space (form encoding).
+ * Returns false on a malformed escape or when `out` fails. */
+bool uri_decode(buf *out, slice in);
+
+typedef enum {
+    QUERY_ABSENT = 0,
+    QUERY_FOUND = 1,
+    QUERY_MALFORMED = -1, /* bad escape, or the value does not fit */
+    QUERY_REPEATED = -2,  /* the name appears more than once */
+} query_result;
+
+/* Looks `name` up in a raw query string and appends its decoded value to `value`. */
+query_result query_get(slice query, const char *name, buf *value);
+
+#endif
