@@ -37,6 +37,14 @@ void buf_reset(buf *b)
         b->data[0] = '\0';
 }
 
+void buf_truncate(buf *b, size_t len)
+{
+    if (len < b->len) {
+        b->len = len;
+        b->data[len] = '\0';
+    }
+}
+
 static bool reserve(buf *b, size_t extra)
 {
     if (b->failed)

@@ -23,6 +23,8 @@ void buf_init(buf *b, size_t max);
 /* Frees the memory; buf_wipe first overwrites it (for secrets). */
 void buf_free(buf *b);
 void buf_wipe(buf *b);
+/* Shortens the contents to len bytes (no-op when already shorter). */
+void buf_truncate(buf *b, size_t len);
 /* Empties the buffer and clears the error, keeping the memory. */
 void buf_reset(buf *b);
 

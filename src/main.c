@@ -1,1 +1,212 @@
-int main(void) { return 0; }
+/* s3mpu: the FastCGI service (default, or "serve") and the "presign" tool. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "s3_key.h"
+#include "s3_url.h"
+#include "server.h"
+
+static const char USAGE[] =
+    "Usage: s3mpu [serve] [-c FILE] [--listen unix:/PATH|HOST:PORT] [--threads N]\n"
+    "       s3mpu presign --bucket B --key K [--method GET|PUT]\n"
+    "                     [--upload-id U --part-number N] [--expires SECONDS]\n"
+    "                     [--date YYYYMMDDTHHMMSSZ] [-c FILE]\n"
+    "       s3mpu --help | --version\n"
+    "\n"
+    "serve    answer the upload API over FastCGI (start-upload, get-upload-url,\n"
+    "         complete-upload, health); without --listen the listening socket is\n"
+    "         fd 0, as spawn-fcgi and systemd socket activation hand it over.\n"
+    "presign  print one pre-signed URL (like `aws s3 presign`); with --date the\n"
+    "         output is reproducible.\n"
+    "\n"
+    "-c FILE  settings file (default " CONFIG_DEFAULT_PATH ", optional); every\n"
+    "         setting can also come from S3MPU_<NAME>, credentials and region from\n"
+    "         the AWS_* variables or an AWS profile.\n";
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+static bool load(config *cfg, const char *path)
+{
+    buf err;
+    buf_init(&err, 4096);
+    bool ok = config_load(cfg, path, env_lookup, &err);
+    if (!ok)
+        fprintf(stderr, "s3mpu: configuration: %s\n",
+                buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+    buf_free(&err);
+    return ok;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 10)
+        return false;
+    errno = 0;
+    unsigned long v = strtoul(s, NULL, 10);
+    if (errno || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int usage_error(const char *what)
+{
+    fprintf(stderr, "s3mpu: %s\n(see s3mpu --help)\n", what);
+    return 2;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    const char *path = NULL, *listen = NULL;
+    unsigned long threads = 0;
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "listen", required_argument, NULL, 'l' },
+        { "threads", required_argument, NULL, 't' },
+        { 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'l': listen = optarg; break;
+        case 't':
+            if (!parse_uint(optarg, 256, &threads) || threads == 0)
+                return usage_error("--threads takes a number from 1 to 256");
+            break;
+        default: return usage_error("unknown option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("serve takes no arguments");
+    config cfg;
+    if (!load(&cfg, path)) {
+        config_free(&cfg);
+        return 1;
+    }
+    int rc = 1;
+    if (cfg.n_buckets == 0) {
+        fprintf(stderr, "s3mpu: configuration: name at least one bucket "
+                        "(setting 'buckets' or S3MPU_BUCKETS)\n");
+    } else {
+        if (listen) {
+            free(cfg.listen);
+            cfg.listen = strdup(listen);
+        }
+        if (threads)
+            cfg.threads = (unsigned)threads;
+        if (!listen || cfg.listen)
+            rc = server_run(&cfg);
+    }
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_presign(int argc, char **argv)
+{
+    const char *path = NULL, *bucket = NULL, *key = NULL, *method = "GET", *upload_id = NULL;
+    const char *date = NULL;
+    unsigned long part_number = 0, expires = 0;
+    bool have_part = false, have_expires = false;
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "bucket", required_argument, NULL, 'b' },
+        { "key", required_argument, NULL, 'k' },
+        { "method", required_argument, NULL, 'm' },
+        { "upload-id", required_argument, NULL, 'u' },
+        { "part-number", required_argument, NULL, 'p' },
+        { "expires", required_argument, NULL, 'e' },
+        { "date", required_argument, NULL, 'd' },
+        { 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'b': bucket = optarg; break;
+        case 'k': key = optarg; break;
+        case 'm': method = optarg; break;
+        case 'u': upload_id = optarg; break;
+        case 'p':
+            if (!parse_uint(optarg, 10000, &part_number) || part_number == 0)
+                return usage_error("--part-number takes a number from 1 to 10000");
+            have_part = true;
+            break;
+        case 'e':
+            if (!parse_uint(optarg, SIGV4_MAX_EXPIRES, &expires) || expires == 0)
+                return usage_error("--expires takes seconds from 1 to 604800");
+            have_expires = true;
+            break;
+        case 'd': date = optarg; break;
+        default: return usage_error("unknown option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("presign takes no arguments");
+    if (!bucket || !bucket_name_valid(bucket))
+        return usage_error("--bucket needs a valid bucket name");
+    if (!key || !*key || strlen(key) > S3_KEY_MAX)
+        return usage_error("--key needs a key of 1 to 1024 bytes");
+    if (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0)
+        return usage_error("--method is GET or PUT");
+    if (!upload_id != !have_part)
+        return usage_error("--upload-id and --part-number go together");
+    time_t now = time(NULL);
+    if (date && !sigv4_parse_time(date, &now))
+        return usage_error("--date takes YYYYMMDDTHHMMSSZ (UTC)");
+
+    config cfg;
+    if (!load(&cfg, path)) {
+        config_free(&cfg);
+        return 1;
+    }
+    buf url;
+    buf_init(&url, 16384);
+    s3_presign_part part = { upload_id, (unsigned)part_number };
+    bool ok = s3_presign_url(&cfg, NULL, method, bucket, slice_of(key), upload_id ? &part : NULL,
+                             have_expires ? (unsigned)expires : cfg.url_expires, now, &url);
+    if (ok)
+        printf("%s\n", buf_cstr(&url));
+    else
+        fprintf(stderr, "s3mpu: could not sign the URL\n");
+    buf_free(&url);
+    config_free(&cfg);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("s3mpu %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "s3mpu: libcurl could not initialise\n");
+        return 1;
+    }
+    int rc;
+    if (argc > 1 && strcmp(argv[1], "presign") == 0)
+        rc = cmd_presign(argc - 1, argv + 1);
+    else if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        rc = cmd_serve(argc - 1, argv + 1);
+    else if (argc > 1 && argv[1][0] != '-')
+        rc = usage_error("unknown command");
+    else
+        rc = cmd_serve(argc, argv);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,498 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ini.h"
+#include "sigv4.h"
+
+#define CONFIG_FILE_MAX (256 * 1024)
+
+static void wipe_str(char **s)
+{
+    if (*s) {
+        volatile char *p = *s;
+        while (*p)
+            *p++ = 0;
+        free(*s);
+        *s = NULL;
+    }
+}
+
+void config_free(config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_buckets; i++)
+        free(cfg->buckets[i]);
+    free(cfg->region);
+    free(cfg->endpoint_scheme);
+    free(cfg->endpoint_host);
+    free(cfg->key_prefix);
+    free(cfg->listen);
+    free(cfg->profile);
+    wipe_str(&cfg->access_key_id);
+    wipe_str(&cfg->secret_access_key);
+    wipe_str(&cfg->session_token);
+    *cfg = (config){ 0 };
+}
+
+static bool set_str(char **dst, slice v)
+{
+    char *s = strndup(v.ptr, v.len);
+    if (!s)
+        return false;
+    wipe_str(dst);
+    *dst = s;
+    return true;
+}
+
+bool bucket_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 3 || n > 63 || !isalnum((unsigned char)name[0]) ||
+        !isalnum((unsigned char)name[n - 1]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return false;
+        if (c == '.' && (name[i + 1] == '.' || name[i + 1] == '-' || (i && name[i - 1] == '-')))
+            return false;
+    }
+    return true;
+}
+
+bool config_bucket_allowed(const config *cfg, const char *bucket)
+{
+    for (size_t i = 0; i < cfg->n_buckets; i++)
+        if (strcmp(cfg->buckets[i], bucket) == 0)
+            return true;
+    return false;
+}
+
+static bool parse_bool(slice v, bool *out)
+{
+    if (slice_eq_str(v, "true") || slice_eq_str(v, "yes") || slice_eq_str(v, "1") ||
+        slice_eq_str(v, "on"))
+        return *out = true, true;
+    if (slice_eq_str(v, "false") || slice_eq_str(v, "no") || slice_eq_str(v, "0") ||
+        slice_eq_str(v, "off"))
+        return *out = false, true;
+    return false;
+}
+
+static bool parse_long(slice v, long min, long max, long *out)
+{
+    char tmp[24];
+    if (v.len == 0 || v.len >= sizeof tmp)
+        return false;
+    memcpy(tmp, v.ptr, v.len);
+    tmp[v.len] = '\0';
+    for (size_t i = 0; i < v.len; i++)
+        if (!isdigit((unsigned char)tmp[i]))
+            return false;
+    errno = 0;
+    long n = strtol(tmp, NULL, 10);
+    if (errno || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+static bool set_buckets(config *cfg, slice v, buf *err)
+{
+    for (size_t i = 0; i < cfg->n_buckets; i++)
+        free(cfg->buckets[i]);
+    cfg->n_buckets = 0;
+    const char *p = v.ptr, *end = v.ptr + v.len;
+    while (p < end) {
+        while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
+            p++;
+        const char *start = p;
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        if (p == start)
+            break;
+        if (cfg->n_buckets == CONFIG_MAX_BUCKETS) {
+            buf_printf(err, "buckets: at most %d buckets", CONFIG_MAX_BUCKETS);
+            return false;
+        }
+        char *name = strndup(start, (size_t)(p - start));
+        if (!name)
+            return false;
+        cfg->buckets[cfg->n_buckets++] = name;
+        if (!bucket_name_valid(name)) {
+            buf_printf(err, "buckets: '%s' is not a valid S3 bucket name", name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The settings of s3mpu.conf, also read from S3MPU_<NAME upper-cased>. */
+typedef enum {
+    S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
+    S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
+    S_COUNT
+} setting_id;
+
+static const char *const SETTING_NAMES[S_COUNT] = {
+    "buckets", "region", "endpoint", "path_style", "url_expires", "key_prefix", "listen",
+    "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
+};
+
+/* Raw values as read, resolved once every source is in. */
+typedef struct {
+    config *cfg;
+    char *endpoint; /* raw endpoint URL */
+    buf *err;
+} load_ctx;
+
+static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
+{
+    config *cfg = ctx->cfg;
+    buf *err = ctx->err;
+    const char *name = SETTING_NAMES[id];
+    long n;
+    switch (id) {
+    case S_BUCKETS:
+        return set_buckets(cfg, v, err);
+    case S_REGION:
+        return set_str(&cfg->region, v);
+    case S_ENDPOINT:
+        return set_str(&ctx->endpoint, v);
+    case S_PATH_STYLE:
+        if (parse_bool(v, &cfg->path_style))
+            return true;
+        buf_printf(err, "%s: expected true or false", name);
+        return false;
+    case S_URL_EXPIRES:
+        if (!parse_long(v, 1, SIGV4_MAX_EXPIRES, &n)) {
+            buf_printf(err, "%s: expected seconds from 1 to %u", name, SIGV4_MAX_EXPIRES);
+            return false;
+        }
+        cfg->url_expires = (unsigned)n;
+        return true;
+    case S_KEY_PREFIX:
+        return set_str(&cfg->key_prefix, v);
+    case S_LISTEN:
+        return v.len ? set_str(&cfg->listen, v) : (free(cfg->listen), cfg->listen = NULL, true);
+    case S_THREADS:
+        if (!parse_long(v, 1, 256, &n)) {
+            buf_printf(err, "%s: expected a number from 1 to 256", name);
+            return false;
+        }
+        cfg->threads = (unsigned)n;
+        return true;
+    case S_CONNECT_TIMEOUT:
+    case S_REQUEST_TIMEOUT:
+        if (!parse_long(v, 1, 3600, &n)) {
+            buf_printf(err, "%s: expected seconds from 1 to 3600", name);
+            return false;
+        }
+        *(id == S_CONNECT_TIMEOUT ? &cfg->connect_timeout_ms : &cfg->request_timeout_ms) =
+            n * 1000;
+        return true;
+    case S_MAX_RETRIES:
+        if (!parse_long(v, 0, 10, &n)) {
+            buf_printf(err, "%s: expected a number from 0 to 10", name);
+            return false;
+        }
+        cfg->max_retries = (unsigned)n;
+        return true;
+    case S_MAX_BODY:
+        if (!parse_long(v, 1024, 64L * 1024 * 1024, &n)) {
+            buf_printf(err, "%s: expected bytes from 1024 to 67108864", name);
+            return false;
+        }
+        cfg->max_body = (size_t)n;
+        return true;
+    case S_PROFILE:
+        return set_str(&cfg->profile, v);
+    case S_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool file_entry(void *vctx, slice section, slice key, slice value, int line, buf *err)
+{
+    load_ctx *ctx = vctx;
+    if (section.len) {
+        buf_printf(err, "line %d: s3mpu.conf has no sections", line);
+        return false;
+    }
+    for (int id = 0; id < S_COUNT; id++) {
+        if (slice_eq_str(key, SETTING_NAMES[id])) {
+            if (apply_setting(ctx, (setting_id)id, value))
+                return true;
+            if (err->len == 0)
+                buf_printf(err, "line %d: out of memory", line);
+            else
+                buf_printf(err, " (line %d)", line);
+            return false;
+        }
+    }
+    buf_printf(err, "line %d: unknown setting '%.*s'", line, (int)key.len, key.ptr);
+    return false;
+}
+
+/* One profile's values from the AWS shared files. */
+typedef struct {
+    slice want_section_credentials; /* "name" */
+    slice want_section_config;      /* "profile name", or "default" */
+    char *access_key_id, *secret_access_key, *session_token, *region, *endpoint_url;
+    bool in_config_file;
+    bool failed;
+} aws_profile;
+
+static bool profile_entry(void *vctx, slice section, slice key, slice value, int line, buf *err)
+{
+    (void)line;
+    (void)err;
+    aws_profile *p = vctx;
+    slice want = p->in_config_file ? p->want_section_config : p->want_section_credentials;
+    if (!slice_eq(section, want))
+        return true;
+    char **dst = NULL;
+    if (slice_eq_str(key, "aws_access_key_id"))
+        dst = &p->access_key_id;
+    else if (slice_eq_str(key, "aws_secret_access_key"))
+        dst = &p->secret_access_key;
+    else if (slice_eq_str(key, "aws_session_token"))
+        dst = &p->session_token;
+    else if (slice_eq_str(key, "region") && p->in_config_file)
+        dst = &p->region;
+    else if (slice_eq_str(key, "endpoint_url") && p->in_config_file)
+        dst = &p->endpoint_url;
+    /* the credentials file is read first and wins over the config file for keys */
+    bool config_only = dst == &p->region || dst == &p->endpoint_url;
+    if (dst && (!p->in_config_file || config_only || !*dst))
+        if (!set_str(dst, value))
+            p->failed = true;
+    return !p->failed;
+}
+
+static void aws_profile_free(aws_profile *p)
+{
+    wipe_str(&p->access_key_id);
+    wipe_str(&p->secret_access_key);
+    wipe_str(&p->session_token);
+    free(p->region);
+    free(p->endpoint_url);
+}
+
+static bool read_aws_file(aws_profile *p, const char *path, bool is_config, buf *err)
+{
+    buf text;
+    buf_init(&text, CONFIG_FILE_MAX);
+    bool ok = true;
+    if (read_file(path, &text)) {
+        p->in_config_file = is_config;
+        buf perr;
+        buf_init(&perr, 512);
+        ok = ini_parse(buf_slice(&text), profile_entry, p, &perr) && !p->failed;
+        if (!ok)
+            buf_printf(err, "%s: %s", path, buf_cstr(&perr));
+        buf_free(&perr);
+    } else if (errno != ENOENT) {
+        buf_printf(err, "%s: %s", path, strerror(errno));
+        ok = false;
+    }
+    buf_wipe(&text);
+    return ok;
+}
+
+static bool load_profile(config *cfg, env_lookup_fn env, aws_profile *p, buf *err)
+{
+    const char *name = env("AWS_PROFILE");
+    if (!name || !*name)
+        name = cfg->profile ? cfg->profile : "default";
+    buf config_section, path;
+    buf_init(&config_section, 512);
+    buf_init(&path, 4096);
+    if (strcmp(name, "default") != 0)
+        buf_append_str(&config_section, "profile ");
+    buf_append_str(&config_section, name);
+    p->want_section_credentials = slice_of(name);
+    p->want_section_config = buf_slice(&config_section);
+    const char *home = env("HOME");
+    const char *creds = env("AWS_SHARED_CREDENTIALS_FILE");
+    const char *conf = env("AWS_CONFIG_FILE");
+    bool ok = !buf_failed(&config_section);
+    for (int i = 0; ok && i < 2; i++) {
+        const char *explicit = i == 0 ? creds : conf;
+        buf_reset(&path);
+        if (explicit && *explicit)
+            buf_append_str(&path, explicit);
+        else if (home && *home)
+            buf_printf(&path, "%s/.aws/%s", home, i == 0 ? "credentials" : "config");
+        else
+            continue;
+        ok = !buf_failed(&path) && read_aws_file(p, buf_cstr(&path), i == 1, err);
+    }
+    buf_free(&config_section);
+    buf_free(&path);
+    return ok;
+}
+
+/* Splits "scheme://host[:port]" into its parts, dropping the scheme's default port. */
+static bool set_endpoint(config *cfg, const char *url, buf *err)
+{
+    const char *host;
+    if (strncmp(url, "https://", 8) == 0) {
+        host = url + 8;
+        if (!set_str(&cfg->endpoint_scheme, SLICE_LIT("https")))
+            return false;
+    } else if (strncmp(url, "http://", 7) == 0) {
+        host = url + 7;
+        if (!set_str(&cfg->endpoint_scheme, SLICE_LIT("http")))
+            return false;
+    } else {
+        buf_printf(err, "endpoint: '%s' must start with http:// or https://", url);
+        return false;
+    }
+    size_t n = strlen(host);
+    while (n && host[n - 1] == '/')
+        n--;
+    if (n == 0 || memchr(host, '/', n) || memchr(host, '?', n) || memchr(host, '@', n)) {
+        buf_printf(err, "endpoint: '%s' must be scheme://host[:port] without a path", url);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)host[i] <= ' ' || (unsigned char)host[i] >= 0x7f) {
+            buf_printf(err, "endpoint: the host in '%s' has a space or control character", url);
+            return false;
+        }
+    }
+    const char *default_port = strcmp(cfg->endpoint_scheme, "https") == 0 ? ":443" : ":80";
+    size_t dp = strlen(default_port);
+    if (n > dp && memcmp(host + n - dp, default_port, dp) == 0 && host[0] != '[')
+        n -= dp;
+    return set_str(&cfg->endpoint_host, (slice){ host, n });
+}
+
+static const char *first_set(env_lookup_fn env, const char *a, const char *b)
+{
+    const char *v = env(a);
+    if (v && *v)
+        return v;
+    v = b ? env(b) : NULL;
+    return v && *v ? v : NULL;
+}
+
+static bool region_valid(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)r[i]) || isdigit((unsigned char)r[i]) || r[i] == '-'))
+            return false;
+    return true;
+}
+
+bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
+{
+    *cfg = (config){
+        .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
+        .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
+    };
+    load_ctx ctx = { .cfg = cfg, .err = err };
+    aws_profile profile = { 0 };
+    bool ok = set_str(&cfg->key_prefix, SLICE_LIT(""));
+
+    const char *file = path ? path : CONFIG_DEFAULT_PATH;
+    buf text;
+    buf_init(&text, CONFIG_FILE_MAX);
+    if (ok && read_file(file, &text)) {
+        size_t mark = err->len;
+        if (!ini_parse(buf_slice(&text), file_entry, &ctx, err)) {
+            /* prefix the message with the file's name */
+            buf tmp;
+            buf_init(&tmp, 4096);
+            buf_printf(&tmp, "%s: %s", file, buf_cstr(err) + mark);
+            err->len = mark;
+            buf_append_slice(err, buf_slice(&tmp));
+            buf_free(&tmp);
+            ok = false;
+        }
+    } else if (ok && (path || errno != ENOENT)) {
+        buf_printf(err, "%s: %s", file, errno == EFBIG ? "file too large" : strerror(errno));
+        ok = false;
+    }
+    buf_free(&text);
+
+    /* S3MPU_<NAME> variables override the file */
+    for (int id = 0; ok && id < S_COUNT; id++) {
+        char var[64] = "S3MPU_";
+        for (size_t i = 0; SETTING_NAMES[id][i]; i++)
+            var[6 + i] = (char)toupper((unsigned char)SETTING_NAMES[id][i]);
+        const char *v = env(var);
+        if (v && !apply_setting(&ctx, (setting_id)id, slice_of(v))) {
+            if (err->len == 0)
+                buf_append_str(err, "out of memory");
+            buf_printf(err, " (from %s)", var);
+            ok = false;
+        }
+    }
+
+    ok = ok && load_profile(cfg, env, &profile, err);
+
+    if (ok && !cfg->region) {
+        const char *r = first_set(env, "AWS_REGION", "AWS_DEFAULT_REGION");
+        ok = set_str(&cfg->region, slice_of(r ? r : profile.region ? profile.region : "us-east-1"));
+    }
+    if (ok && !region_valid(cfg->region)) {
+        buf_printf(err, "region: '%s' is not a region name", cfg->region);
+        ok = false;
+    }
+    if (ok) {
+        const char *e = ctx.endpoint && *ctx.endpoint ? ctx.endpoint
+                        : first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+        if (!e)
+            e = profile.endpoint_url;
+        cfg->endpoint_custom = e != NULL;
+        buf regional;
+        buf_init(&regional, 256);
+        if (!e) {
+            buf_printf(&regional, "https://s3.%s.amazonaws.com", cfg->region);
+            e = buf_cstr(&regional);
+        }
+        ok = !buf_failed(&regional) && set_endpoint(cfg, e, err);
+        buf_free(&regional);
+    }
+
+    if (ok) {
+        const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
+        if (id && *id && secret && *secret) {
+            const char *token = env("AWS_SESSION_TOKEN");
+            ok = set_str(&cfg->access_key_id, slice_of(id)) &&
+                 set_str(&cfg->secret_access_key, slice_of(secret)) &&
+                 (!token || !*token || set_str(&cfg->session_token, slice_of(token)));
+        } else if (profile.access_key_id && profile.secret_access_key) {
+            cfg->access_key_id = profile.access_key_id;
+            cfg->secret_access_key = profile.secret_access_key;
+            cfg->session_token = profile.session_token;
+            profile.access_key_id = profile.secret_access_key = profile.session_token = NULL;
+        } else {
+            buf_append_str(err, "no AWS credentials: set AWS_ACCESS_KEY_ID and "
+                                "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
+            ok = false;
+        }
+    }
+    if (ok && (strlen(cfg->secret_access_key) > 256 || strlen(cfg->access_key_id) > 128)) {
+        buf_append_str(err, "AWS credentials are implausibly long");
+        ok = false;
+    }
+    if (ok && strlen(cfg->key_prefix) > 512) {
+        buf_append_str(err, "key_prefix: at most 512 bytes");
+        ok = false;
+    }
+    free(ctx.endpoint);
+    aws_profile_free(&profile);
+    return ok;
+}

@@ -1,0 +1,12 @@
+/* The API's handlers, one per endpoint (grouped by resource in handlers_*.c). */
+#ifndef S3MPU_HANDLERS_H
+#define S3MPU_HANDLERS_H
+
+#include "app.h"
+
+void handle_health(app_ctx *app, const http_request *req, http_response *res);
+void handle_start_upload(app_ctx *app, const http_request *req, http_response *res);
+void handle_get_upload_url(app_ctx *app, const http_request *req, http_response *res);
+void handle_complete_upload(app_ctx *app, const http_request *req, http_response *res);
+
+#endif

@@ -1,0 +1,192 @@
+/* start-upload, get-upload-url and complete-upload: the three endpoints that
+ * existing clients speak, with their request and response shapes. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "json_io.h"
+#include "params.h"
+#include "s3_key.h"
+#include "s3_url.h"
+
+#define ETAG_MAX 256
+
+static void respond_s3_error(http_response *res, const s3_error *err)
+{
+    respond_error(res, err->status, err->code, "%s", err->message);
+}
+
+void handle_start_upload(app_ctx *app, const http_request *req, http_response *res)
+{
+    upload_ref ref;
+    upload_ref_init(&ref);
+    buf upload_id;
+    buf_init(&upload_id, UPLOAD_ID_MAX + 1);
+    s3_error err;
+    if (!read_upload_ref(app, field_from_query, &req->query, false, &ref, res)) {
+        /* responded */
+    } else if (!s3_create_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key), &upload_id,
+                                           &err)) {
+        respond_s3_error(res, &err);
+    } else if (!upload_id_valid(buf_slice(&upload_id))) {
+        respond_error(res, 502, "S3BadAnswer", "S3 returned an upload id s3mpu cannot pass on");
+    } else {
+        json_object *data = json_object_new_object(), *top = json_object_new_object();
+        if (data && top) {
+            json_object_object_add(data, "uploadId", json_object_new_string(buf_cstr(&upload_id)));
+            json_object_object_add(data, "key", json_object_new_string(buf_cstr(&ref.key)));
+            json_object_object_add(data, "bucket", json_object_new_string(ref.bucket));
+            json_object_object_add(top, "data", data);
+            data = NULL;
+        }
+        json_object_put(data);
+        respond_json(res, 200, top);
+    }
+    buf_free(&upload_id);
+    upload_ref_free(&ref);
+}
+
+void handle_get_upload_url(app_ctx *app, const http_request *req, http_response *res)
+{
+    upload_ref ref;
+    upload_ref_init(&ref);
+    buf part_text, url;
+    buf_init(&part_text, 64);
+    buf_init(&url, 16384);
+    unsigned part_number = 0;
+    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res))
+        goto out;
+    query_result found = query_get(req->query, "partNumber", &part_text);
+    if (found != QUERY_FOUND || part_text.len == 0) {
+        respond_error(res, 400, found == QUERY_ABSENT ? "MissingParameter" : "InvalidPartNumber",
+                      "partNumber is %s", found == QUERY_ABSENT ? "missing" : "empty or malformed");
+        goto out;
+    }
+    if (!part_number_parse(buf_slice(&part_text), &part_number)) {
+        respond_error(res, 400, "InvalidPartNumber", "partNumber must be a whole number from 1 to %u",
+                      PART_NUMBER_MAX);
+        goto out;
+    }
+    s3_presign_part part = { buf_cstr(&ref.upload_id), part_number };
+    if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
+                        buf_slice(&ref.key), &part, app->cfg->url_expires, time(NULL), &url)) {
+        respond_error(res, 500, "SigningFailed", "the URL could not be signed");
+        goto out;
+    }
+    respond_json(res, 200, json_object_new_string_len(buf_cstr(&url), (int)url.len));
+out:
+    buf_free(&part_text);
+    buf_free(&url);
+    upload_ref_free(&ref);
+}
+
+static int compare_parts(const void *a, const void *b)
+{
+    unsigned x = ((const s3_part *)a)->part_number, y = ((const s3_part *)b)->part_number;
+    return (x > y) - (x < y);
+}
+
+/* Reads "parts" into an array sorted by part number; the ETag strings belong to
+ * body. False after responding with the error. */
+static bool read_parts(json_object *body, s3_part **out, size_t *n_out, http_response *res)
+{
+    json_object *list;
+    if (!json_object_object_get_ex(body, "parts", &list) || !list) {
+        respond_error(res, 400, "MissingParameter", "parts is missing");
+        return false;
+    }
+    if (!json_object_is_type(list, json_type_array)) {
+        respond_error(res, 400, "InvalidParts", "parts must be an array");
+        return false;
+    }
+    size_t n = json_object_array_length(list);
+    if (n == 0 || n > PART_NUMBER_MAX) {
+        respond_error(res, 400, "InvalidParts", "parts must list 1 to %u parts", PART_NUMBER_MAX);
+        return false;
+    }
+    s3_part *parts = calloc(n, sizeof *parts);
+    if (!parts) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(list, i), *num, *etag;
+        if (!p || !json_object_is_type(p, json_type_object)) {
+            respond_error(res, 400, "InvalidParts", "parts[%zu] must be an object", i);
+            goto fail;
+        }
+        int64_t v;
+        if (!json_object_object_get_ex(p, "PartNumber", &num) ||
+            !json_object_is_type(num, json_type_int) || (v = json_object_get_int64(num)) < 1 ||
+            v > PART_NUMBER_MAX) {
+            respond_error(res, 400, "InvalidPartNumber",
+                          "parts[%zu].PartNumber must be a whole number from 1 to %u", i,
+                          PART_NUMBER_MAX);
+            goto fail;
+        }
+        if (!json_object_object_get_ex(p, "ETag", &etag) ||
+            !json_object_is_type(etag, json_type_string) ||
+            json_object_get_string_len(etag) == 0 || json_object_get_string_len(etag) > ETAG_MAX ||
+            !text_is_clean_utf8(slice_of(json_object_get_string(etag)))) {
+            respond_error(res, 400, "InvalidETag",
+                          "parts[%zu].ETag must be the part's ETag as S3 returned it", i);
+            goto fail;
+        }
+        parts[i] = (s3_part){ (unsigned)v, json_object_get_string(etag) };
+    }
+    qsort(parts, n, sizeof *parts, compare_parts);
+    for (size_t i = 1; i < n; i++) {
+        if (parts[i].part_number == parts[i - 1].part_number) {
+            respond_error(res, 400, "DuplicatePart", "part %u is listed more than once",
+                          parts[i].part_number);
+            goto fail;
+        }
+    }
+    *out = parts;
+    *n_out = n;
+    return true;
+fail:
+    free(parts);
+    return false;
+}
+
+static const char *const COMPLETE_FIELDS[] = { "Location", "Bucket", "Key", "ETag", NULL };
+
+void handle_complete_upload(app_ctx *app, const http_request *req, http_response *res)
+{
+    json_object *body = parse_json_object_body(req, res);
+    if (!body)
+        return;
+    upload_ref ref;
+    upload_ref_init(&ref);
+    s3_part *parts = NULL;
+    size_t n = 0;
+    s3_xml_doc result;
+    s3_xml_doc_init(&result, COMPLETE_FIELDS);
+    s3_error err;
+    if (read_upload_ref(app, field_from_json, body, true, &ref, res) &&
+        read_parts(body, &parts, &n, res)) {
+        if (!s3_complete_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
+                                          buf_cstr(&ref.upload_id), parts, n, &result, &err)) {
+            respond_s3_error(res, &err);
+        } else {
+            /* S3's result at the top level, and again under "data" as start-upload does */
+            json_object *top = json_object_new_object(), *data = json_object_new_object();
+            for (size_t i = 0; top && data && COMPLETE_FIELDS[i]; i++) {
+                const char *v = s3_xml_get(&result, COMPLETE_FIELDS[i]);
+                json_object_object_add(top, COMPLETE_FIELDS[i], json_object_new_string(v));
+                json_object_object_add(data, COMPLETE_FIELDS[i], json_object_new_string(v));
+            }
+            if (top && data)
+                json_object_object_add(top, "data", data);
+            else
+                json_object_put(data);
+            respond_json(res, 200, top);
+        }
+    }
+    s3_xml_doc_free(&result);
+    free(parts);
+    upload_ref_free(&ref);
+    json_object_put(body);
+}

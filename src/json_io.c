@@ -1,0 +1,102 @@
+#include "json_io.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void response_init(http_response *res)
+{
+    *res = (http_response){ .status = 200 };
+    buf_init(&res->body, RESPONSE_BODY_MAX);
+}
+
+void response_free(http_response *res)
+{
+    buf_free(&res->body);
+}
+
+void respond_json(http_response *res, int status, json_object *obj)
+{
+    buf_reset(&res->body);
+    const char *text = obj ? json_object_to_json_string_ext(
+                                 obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                           : NULL;
+    if (!text || !buf_append_str(&res->body, text)) {
+        buf_reset(&res->body);
+        buf_append_str(&res->body,
+                       "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of memory\"}}");
+        status = 500;
+    }
+    res->status = status;
+    json_object_put(obj);
+}
+
+void respond_error(http_response *res, int status, const char *code, const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    json_object *err = json_object_new_object(), *top = json_object_new_object();
+    if (err && top) {
+        json_object_object_add(err, "code", json_object_new_string(code));
+        json_object_object_add(err, "message", json_object_new_string(message));
+        json_object_object_add(top, "error", err);
+        err = NULL;
+    } else {
+        json_object_put(top);
+        top = NULL;
+    }
+    json_object_put(err);
+    respond_json(res, status, top);
+    snprintf(res->error_code, sizeof res->error_code, "%s", code);
+}
+
+static bool content_type_is_json(slice ct)
+{
+    const char *semi = memchr(ct.ptr, ';', ct.len);
+    size_t n = semi ? (size_t)(semi - ct.ptr) : ct.len;
+    while (n && ct.ptr[n - 1] == ' ')
+        n--;
+    return n == 16 && strncasecmp(ct.ptr, "application/json", 16) == 0;
+}
+
+json_object *parse_json_object_body(const http_request *req, http_response *res)
+{
+    if (!content_type_is_json(req->content_type)) {
+        respond_error(res, 415, "UnsupportedMediaType",
+                      "the request body must be JSON (Content-Type: application/json)");
+        return NULL;
+    }
+    if (req->body.len == 0) {
+        respond_error(res, 400, "EmptyBody", "the request body is empty");
+        return NULL;
+    }
+    json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+    if (!tok) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *obj = json_tokener_parse_ex(tok, req->body.ptr, (int)req->body.len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    while (obj && end < req->body.len && memchr(" \t\r\n", req->body.ptr[end], 4))
+        end++;
+    if (!obj || jerr != json_tokener_success || end != req->body.len) {
+        json_object_put(obj);
+        respond_error(res, 400, "MalformedJSON", "the request body is not valid JSON%s%s",
+                      jerr != json_tokener_success ? ": " : "",
+                      jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
+        return NULL;
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        respond_error(res, 400, "BodyNotObject", "the request body must be a JSON object");
+        return NULL;
+    }
+    return obj;
+}

@@ -1,0 +1,24 @@
+/* JSON in and out of the API with json-c: responses, the error shape
+ * {"error":{"code","message"}}, and request bodies read with limits. */
+#ifndef S3MPU_JSON_IO_H
+#define S3MPU_JSON_IO_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "http.h"
+
+#define JSON_MAX_DEPTH 8
+
+/* Sets status and serialises obj as the body; takes ownership of obj. */
+void respond_json(http_response *res, int status, json_object *obj);
+/* An error response; the message is formatted. */
+void respond_error(http_response *res, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Parses a request body that must be one JSON object and nothing else. On
+ * failure responds with 415 (not JSON by Content-Type) or 400 and returns NULL. */
+json_object *parse_json_object_body(const http_request *req, http_response *res);
+
+#endif

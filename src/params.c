@@ -1,0 +1,135 @@
+#include "params.h"
+
+#include <string.h>
+
+#include "s3_key.h"
+
+#define FIELD_MAX 4096 /* no value the API takes is longer */
+
+query_result field_from_query(const void *query_slice, const char *name, buf *value)
+{
+    return query_get(*(const slice *)query_slice, name, value);
+}
+
+query_result field_from_json(const void *json_object_ptr, const char *name, buf *value)
+{
+    json_object *v;
+    if (!json_object_object_get_ex((json_object *)json_object_ptr, name, &v) || !v)
+        return QUERY_ABSENT;
+    if (!json_object_is_type(v, json_type_string))
+        return QUERY_MALFORMED;
+    return buf_append(value, json_object_get_string(v), (size_t)json_object_get_string_len(v))
+               ? QUERY_FOUND
+               : QUERY_MALFORMED;
+}
+
+void upload_ref_init(upload_ref *ref)
+{
+    ref->bucket = NULL;
+    buf_init(&ref->key, FIELD_MAX);
+    buf_init(&ref->upload_id, FIELD_MAX);
+}
+
+void upload_ref_free(upload_ref *ref)
+{
+    buf_free(&ref->key);
+    buf_free(&ref->upload_id);
+}
+
+bool part_number_parse(slice text, unsigned *out)
+{
+    if (text.len == 0 || text.len > 5)
+        return false;
+    unsigned n = 0;
+    for (size_t i = 0; i < text.len; i++) {
+        if (text.ptr[i] < '0' || text.ptr[i] > '9')
+            return false;
+        n = n * 10 + (unsigned)(text.ptr[i] - '0');
+    }
+    if (n < 1 || n > PART_NUMBER_MAX)
+        return false;
+    *out = n;
+    return true;
+}
+
+bool upload_id_valid(slice id)
+{
+    if (id.len == 0 || id.len > UPLOAD_ID_MAX)
+        return false;
+    for (size_t i = 0; i < id.len; i++)
+        if ((unsigned char)id.ptr[i] <= 0x20 || (unsigned char)id.ptr[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* Reads a required, non-empty string field; responds on failure. */
+static bool required_field(field_getter get, const void *source, const char *name, buf *value,
+                           http_response *res)
+{
+    switch (get(source, name, value)) {
+    case QUERY_FOUND:
+        if (value->len)
+            return true;
+        respond_error(res, 400, "EmptyParameter", "%s is empty", name);
+        return false;
+    case QUERY_ABSENT:
+        respond_error(res, 400, "MissingParameter", "%s is missing", name);
+        return false;
+    case QUERY_REPEATED:
+        respond_error(res, 400, "RepeatedParameter", "%s is given more than once", name);
+        return false;
+    case QUERY_MALFORMED:
+        break;
+    }
+    respond_error(res, 400, "InvalidParameter", "%s is not a well-formed string (or too long)",
+                  name);
+    return false;
+}
+
+bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
+                     bool with_upload_id, upload_ref *ref, http_response *res)
+{
+    const config *cfg = app->cfg;
+    buf bucket;
+    buf_init(&bucket, 256);
+    query_result found = get(source, "bucket", &bucket);
+    bool ok = true;
+    if (found == QUERY_ABSENT) {
+        ref->bucket = cfg->buckets[0];
+    } else if (found != QUERY_FOUND || bucket.len == 0) {
+        ok = required_field(get, source, "bucket", &bucket, res);
+    } else {
+        for (size_t i = 0; i < cfg->n_buckets && !ref->bucket; i++)
+            if (slice_eq_str(buf_slice(&bucket), cfg->buckets[i]))
+                ref->bucket = cfg->buckets[i];
+        if (!ref->bucket) {
+            respond_error(res, 403, "BucketNotAllowed", "this service does not upload to that bucket");
+            ok = false;
+        }
+    }
+    buf_free(&bucket);
+    if (!ok)
+        return false;
+
+    buf name;
+    buf_init(&name, FIELD_MAX);
+    ok = required_field(get, source, "fileName", &name, res);
+    if (ok) {
+        const char *why = NULL;
+        ok = s3_key_from_file_name(slice_of(cfg->key_prefix), buf_slice(&name), &ref->key, &why);
+        if (!ok)
+            respond_error(res, 400, "InvalidFileName", "%s", why);
+    }
+    buf_free(&name);
+    if (!ok || !with_upload_id)
+        return ok;
+
+    if (!required_field(get, source, "uploadId", &ref->upload_id, res))
+        return false;
+    if (!upload_id_valid(buf_slice(&ref->upload_id))) {
+        respond_error(res, 400, "InvalidUploadId",
+                      "uploadId must be 1 to %d printable ASCII characters", UPLOAD_ID_MAX);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,48 @@
+#include "router.h"
+
+#include "handlers.h"
+#include "json_io.h"
+
+typedef struct {
+    const char *path;
+    const char *method;
+    const char *allow; /* the Allow header for a 405 */
+    handler_fn handler;
+} route;
+
+static const route ROUTES[] = {
+    { "/api/health", "GET", "GET", handle_health },
+    { "/api/start-upload", "GET", "GET", handle_start_upload },
+    { "/api/get-upload-url", "GET", "GET", handle_get_upload_url },
+    { "/api/complete-upload", "POST", "POST", handle_complete_upload },
+};
+
+#define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+const char *route_name(slice path)
+{
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (slice_eq_str(path, ROUTES[i].path))
+            return ROUTES[i].path;
+    return "-";
+}
+
+void route_request(app_ctx *app, const http_request *req, http_response *res)
+{
+    const route *known = NULL;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (!slice_eq_str(req->path, ROUTES[i].path))
+            continue;
+        known = &ROUTES[i];
+        if (slice_eq_str(req->method, ROUTES[i].method)) {
+            ROUTES[i].handler(app, req, res);
+            return;
+        }
+    }
+    if (known) {
+        res->allow = known->allow;
+        respond_error(res, 405, "MethodNotAllowed", "%s takes %s", known->path, known->allow);
+    } else {
+        respond_error(res, 404, "NotFound", "no such endpoint");
+    }
+}

@@ -1,0 +1,462 @@
+#include "s3.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "s3_url.h"
+#include "uri.h"
+
+#define ANSWER_MAX (4 * 1024 * 1024)
+#define BACKOFF_BASE_MS 100
+#define BACKOFF_CAP_MS 3000
+
+struct s3_client {
+    const config *cfg;
+    CURL *curl;
+    sigv4_key_cache cache;
+    unsigned seed;
+    long last_status, last_ms;
+    unsigned last_tries;
+};
+
+s3_client *s3_client_new(const config *cfg)
+{
+    s3_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cfg = cfg;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        free(c);
+        return NULL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->seed = (unsigned)ts.tv_nsec ^ (unsigned)(uintptr_t)c;
+    return c;
+}
+
+void s3_client_free(s3_client *c)
+{
+    if (!c)
+        return;
+    curl_easy_cleanup(c->curl);
+    sigv4_key_cache_clear(&c->cache);
+    free(c);
+}
+
+sigv4_key_cache *s3_client_key_cache(s3_client *c)
+{
+    return &c->cache;
+}
+
+void s3_client_last_call(const s3_client *c, long *status, long *ms, unsigned *tries)
+{
+    *status = c->last_status;
+    *ms = c->last_ms;
+    *tries = c->last_tries;
+}
+
+typedef struct {
+    const char *method;
+    const char *bucket;
+    slice key;
+    const sigv4_pair *query;
+    size_t n_query;
+    slice body;
+    bool head; /* a HEAD: the answer has headers only */
+} s3_call;
+
+typedef struct {
+    CURLcode curl;
+    long status;
+    buf body;
+    buf etag;
+} s3_answer;
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *data)
+{
+    buf *b = data;
+    return buf_append(b, ptr, size * n) ? size * n : 0;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t n, void *data)
+{
+    buf *etag = data;
+    size_t len = size * n;
+    if (len > 5 && strncasecmp(ptr, "etag:", 5) == 0) {
+        slice v = { ptr + 5, len - 5 };
+        while (v.len && (v.ptr[0] == ' ' || v.ptr[0] == '\t'))
+            v.ptr++, v.len--;
+        while (v.len && (v.ptr[v.len - 1] == '\r' || v.ptr[v.len - 1] == '\n' ||
+                         v.ptr[v.len - 1] == ' '))
+            v.len--;
+        buf_reset(etag);
+        buf_append_slice(etag, v);
+    }
+    return len;
+}
+
+/* curl copies the line; scratch is wiped by the caller (it holds the signature). */
+static bool add_header(struct curl_slist **list, buf *scratch, const char *name,
+                       const char *value)
+{
+    buf_reset(scratch);
+    buf_printf(scratch, "%s: %s", name, value);
+    if (buf_failed(scratch))
+        return false;
+    struct curl_slist *next = curl_slist_append(*list, buf_cstr(scratch));
+    if (!next)
+        return false;
+    *list = next;
+    return true;
+}
+
+static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
+{
+    const config *cfg = c->cfg;
+    buf host, path, url, auth, hdr;
+    buf_init(&host, 512);
+    buf_init(&path, 4096);
+    buf_init(&url, 16384);
+    buf_init(&auth, 1024);
+    buf_init(&hdr, 8192);
+    struct curl_slist *headers = NULL;
+    bool ok = false;
+
+    char amz_date[SIGV4_AMZ_DATE_LEN + 1], body_hash[65];
+    time_t now = time(NULL);
+    if (!sigv4_format_time(now, amz_date) || !sigv4_sha256_hex(call->body, body_hash) ||
+        !s3_locate(cfg, call->bucket, call->key, &host, &path))
+        goto out;
+    sigv4_pair h[3] = {
+        { SLICE_LIT("x-amz-content-sha256"), slice_of(body_hash) },
+        { SLICE_LIT("x-amz-date"), slice_of(amz_date) },
+        { SLICE_LIT("x-amz-security-token"), slice_of(cfg->session_token) },
+    };
+    sigv4_request req = {
+        .method = slice_of(call->method), .host = buf_slice(&host), .path = buf_slice(&path),
+        .query = call->query, .n_query = call->n_query, .headers = h,
+        .n_headers = cfg->session_token ? 3 : 2, .payload_hash = slice_of(body_hash),
+        .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
+    };
+    sigv4_credentials cred = s3_credentials(cfg);
+    if (!sigv4_authorization(&req, &cred, &c->cache, &auth))
+        goto out;
+
+    buf_printf(&url, "%s://%s", cfg->endpoint_scheme, buf_cstr(&host));
+    uri_encode(&url, buf_slice(&path), true);
+    for (size_t i = 0; i < call->n_query; i++) {
+        buf_append_char(&url, i ? '&' : '?');
+        uri_encode(&url, call->query[i].name, false);
+        if (call->query[i].value.len) {
+            buf_append_char(&url, '=');
+            uri_encode(&url, call->query[i].value, false);
+        }
+    }
+    if (buf_failed(&url))
+        goto out;
+
+    if (!add_header(&headers, &hdr, "Authorization", buf_cstr(&auth)) ||
+        !add_header(&headers, &hdr, "x-amz-date", amz_date) ||
+        !add_header(&headers, &hdr, "x-amz-content-sha256", body_hash) ||
+        (cfg->session_token &&
+         !add_header(&headers, &hdr, "x-amz-security-token", cfg->session_token)) ||
+        /* no 100-continue round trip for small XML bodies */
+        !add_header(&headers, &hdr, "Expect", ""))
+        goto out;
+
+    CURL *k = c->curl;
+    curl_easy_reset(k); /* keeps the connection cache */
+    curl_easy_setopt(k, CURLOPT_URL, buf_cstr(&url));
+    curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+    curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, cfg->request_timeout_ms);
+    curl_easy_setopt(k, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(k, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(k, CURLOPT_WRITEDATA, &ans->body);
+    curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(k, CURLOPT_HEADERDATA, &ans->etag);
+    if (call->head) {
+        curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(call->method, "POST") == 0) {
+        curl_easy_setopt(k, CURLOPT_POST, 1L);
+        curl_easy_setopt(k, CURLOPT_POSTFIELDS, call->body.ptr);
+        curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body.len);
+    } else {
+        curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, call->method);
+    }
+    buf_reset(&ans->body);
+    buf_reset(&ans->etag);
+    ans->status = 0;
+    ans->curl = curl_easy_perform(k);
+    if (ans->curl == CURLE_OK)
+        curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &ans->status);
+    ok = true;
+out:
+    curl_slist_free_all(headers);
+    buf_free(&host);
+    buf_free(&path);
+    buf_free(&url);
+    buf_free(&auth);
+    buf_wipe(&hdr);
+    return ok;
+}
+
+static const char *const ERROR_FIELDS[] = { "Code", "Message", NULL };
+
+bool s3_error_retryable(const char *code, long s3_status)
+{
+    return s3_status >= 500 || strcmp(code, "SlowDown") == 0 ||
+           strcmp(code, "InternalError") == 0 || strcmp(code, "RequestTimeout") == 0 ||
+           strcmp(code, "ServiceUnavailable") == 0;
+}
+
+int s3_error_status(const char *code, long s3_status)
+{
+    if (s3_status >= 400 && s3_status < 500)
+        return (int)s3_status;
+    static const struct {
+        const char *code;
+        int status;
+    } known[] = {
+        { "NoSuchUpload", 404 },   { "NoSuchKey", 404 },      { "NoSuchBucket", 404 },
+        { "InvalidPart", 400 },    { "InvalidPartOrder", 400 }, { "EntityTooSmall", 400 },
+        { "MalformedXML", 400 },   { "InvalidArgument", 400 }, { "AccessDenied", 403 },
+        { "SlowDown", 503 },       { "ServiceUnavailable", 503 },
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(code, known[i].code) == 0)
+            return known[i].status;
+    return s3_status == 503 ? 503 : 502;
+}
+
+static void set_error(s3_error *err, int status, const char *code, const char *message)
+{
+    err->status = status;
+    snprintf(err->code, sizeof err->code, "%s", code);
+    snprintf(err->message, sizeof err->message, "%s", message);
+}
+
+static bool transient_curl_error(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void backoff(s3_client *c, unsigned attempt)
+{
+    long ceiling = BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
+    if (ceiling > BACKOFF_CAP_MS)
+        ceiling = BACKOFF_CAP_MS;
+    /* full jitter: spreads the retries of many workers */
+    long ms = ceiling / 2 + rand_r(&c->seed) % (ceiling / 2 + 1);
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Runs the call with retries. True for a 2xx answer whose body is not an <Error>
+ * (CompleteMultipartUpload can answer 200 and fail); otherwise err is filled. */
+static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error *err)
+{
+    unsigned tries = 0, max_tries = 1 + c->cfg->max_retries;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    bool success = false;
+    for (;;) {
+        if (tries)
+            backoff(c, tries);
+        tries++;
+        if (!perform_once(c, call, ans)) {
+            set_error(err, 500, "InternalError", "s3mpu could not build the S3 request");
+            break;
+        }
+        bool retry;
+        if (ans->curl != CURLE_OK) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "S3 at %s could not be reached: %s (%u %s)",
+                     c->cfg->endpoint_host, curl_easy_strerror(ans->curl), tries,
+                     tries == 1 ? "try" : "tries");
+            set_error(err, ans->curl == CURLE_OPERATION_TIMEDOUT ? 504 : 502,
+                      ans->curl == CURLE_OPERATION_TIMEDOUT ? "S3Timeout" : "S3Unreachable",
+                      msg);
+            if (ans->curl == CURLE_WRITE_ERROR)
+                set_error(err, 502, "S3AnswerTooLarge", "S3's answer was larger than expected");
+            retry = transient_curl_error(ans->curl);
+        } else {
+            s3_xml_doc doc;
+            s3_xml_doc_init(&doc, ERROR_FIELDS);
+            bool is_error = ans->status < 200 || ans->status > 299 ||
+                            (s3_xml_parse(buf_slice(&ans->body), &doc) &&
+                             strcmp(doc.root, "Error") == 0);
+            if (!is_error) {
+                s3_xml_doc_free(&doc);
+                success = true;
+                break;
+            }
+            const char *code = *s3_xml_get(&doc, "Code") ? s3_xml_get(&doc, "Code") : "S3Error";
+            char msg[512];
+            const char *s3_msg = s3_xml_get(&doc, "Message");
+            if (strcmp(code, "RequestTimeTooSkewed") == 0)
+                s3_msg = "this server's clock differs from S3's by more than 15 minutes: "
+                         "fix its time synchronisation";
+            if (*s3_msg)
+                snprintf(msg, sizeof msg, "%s", s3_msg);
+            else
+                snprintf(msg, sizeof msg, "S3 answered HTTP %ld", ans->status);
+            long s3_status = ans->status == 200 ? 500 : ans->status; /* 200 + <Error> */
+            set_error(err, s3_error_status(code, s3_status), code, msg);
+            retry = s3_error_retryable(code, s3_status);
+            s3_xml_doc_free(&doc);
+        }
+        if (!retry || tries >= max_tries)
+            break;
+    }
+    c->last_status = ans->status;
+    c->last_ms = elapsed_ms(&start);
+    c->last_tries = tries;
+    if (!success && tries > 1 && err->status >= 500) {
+        size_t n = strlen(err->message);
+        if (!strstr(err->message, "tries)"))
+            snprintf(err->message + n, sizeof err->message - n, " (after %u tries)", tries);
+    }
+    return success;
+}
+
+static void answer_init(s3_answer *ans)
+{
+    *ans = (s3_answer){ 0 };
+    buf_init(&ans->body, ANSWER_MAX);
+    buf_init(&ans->etag, 1024);
+}
+
+static void answer_free(s3_answer *ans)
+{
+    buf_free(&ans->body);
+    buf_free(&ans->etag);
+}
+
+bool s3_create_multipart_upload(s3_client *c, const char *bucket, slice key, buf *upload_id,
+                                s3_error *err)
+{
+    sigv4_pair q[] = { { SLICE_LIT("uploads"), SLICE_LIT("") } };
+    s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1 };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err);
+    if (ok) {
+        static const char *const fields[] = { "UploadId", NULL };
+        s3_xml_doc doc;
+        s3_xml_doc_init(&doc, fields);
+        ok = s3_xml_parse(buf_slice(&ans.body), &doc) &&
+             strcmp(doc.root, "InitiateMultipartUploadResult") == 0 &&
+             *s3_xml_get(&doc, "UploadId");
+        if (ok)
+            ok = buf_append_str(upload_id, s3_xml_get(&doc, "UploadId"));
+        else
+            set_error(err, 502, "S3BadAnswer", "S3 answered CreateMultipartUpload without an UploadId");
+        s3_xml_doc_free(&doc);
+    }
+    answer_free(&ans);
+    return ok;
+}
+
+/* After a lost answer, a retried Complete meets NoSuchUpload although the first
+ * try succeeded: the object then exists, and HeadObject tells its ETag. */
+static bool object_etag(s3_client *c, const char *bucket, slice key, buf *etag)
+{
+    s3_call call = { .method = "HEAD", .bucket = bucket, .key = key, .head = true };
+    s3_answer ans;
+    answer_init(&ans);
+    s3_error ignored;
+    bool ok = call_s3(c, &call, &ans, &ignored) && ans.etag.len &&
+              buf_append_slice(etag, buf_slice(&ans.etag));
+    answer_free(&ans);
+    return ok;
+}
+
+bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
+                                  const char *upload_id, const s3_part *parts, size_t n,
+                                  s3_xml_doc *result, s3_error *err)
+{
+    buf body;
+    buf_init(&body, 2 * 1024 * 1024);
+    if (!s3_xml_complete_body(parts, n, &body)) {
+        buf_free(&body);
+        set_error(err, 413, "TooManyParts", "the parts list is too large");
+        return false;
+    }
+    sigv4_pair q[] = { { SLICE_LIT("uploadId"), slice_of(upload_id) } };
+    s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1,
+                     .body = buf_slice(&body) };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err);
+    unsigned tries = c->last_tries;
+    if (ok) {
+        ok = s3_xml_parse(buf_slice(&ans.body), result) &&
+             strcmp(result->root, "CompleteMultipartUploadResult") == 0;
+        if (!ok)
+            set_error(err, 502, "S3BadAnswer", "S3's answer to CompleteMultipartUpload was not understood");
+    } else if (tries > 1 && strcmp(err->code, "NoSuchUpload") == 0) {
+        buf etag;
+        buf_init(&etag, 1024);
+        if (object_etag(c, bucket, key, &etag)) {
+            /* fill the result as S3 would have */
+            buf host, path;
+            buf_init(&host, 512);
+            buf_init(&path, 4096);
+            if (s3_locate(c->cfg, bucket, key, &host, &path)) {
+                for (size_t i = 0; i < S3_XML_MAX_FIELDS && result->names[i]; i++)
+                    buf_reset(&result->values[i]);
+                snprintf(result->root, sizeof result->root, "CompleteMultipartUploadResult");
+                for (size_t i = 0; i < S3_XML_MAX_FIELDS && result->names[i]; i++) {
+                    buf *v = &result->values[i];
+                    if (strcmp(result->names[i], "Location") == 0) {
+                        buf_printf(v, "%s://%s", c->cfg->endpoint_scheme, buf_cstr(&host));
+                        uri_encode(v, buf_slice(&path), true);
+                    } else if (strcmp(result->names[i], "Bucket") == 0) {
+                        buf_append_str(v, bucket);
+                    } else if (strcmp(result->names[i], "Key") == 0) {
+                        buf_append_slice(v, key);
+                    } else if (strcmp(result->names[i], "ETag") == 0) {
+                        buf_append_slice(v, buf_slice(&etag));
+                    }
+                }
+                ok = true;
+            }
+            buf_free(&host);
+            buf_free(&path);
+        }
+        buf_free(&etag);
+    }
+    answer_free(&ans);
+    buf_free(&body);
+    return ok;
+}

@@ -1,0 +1,45 @@
+/* S3 operations over libcurl. One client per worker thread: it keeps one curl
+ * handle (so connections to S3 stay alive) and one signing-key cache. Calls are
+ * signed anew on each try, retried with exponential backoff and jitter when the
+ * failure is transient, and every failure becomes an s3_error ready for the
+ * API's client. */
+#ifndef S3MPU_S3_H
+#define S3MPU_S3_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "config.h"
+#include "s3_xml.h"
+#include "sigv4.h"
+
+typedef struct {
+    int status;        /* HTTP status for s3mpu's client */
+    char code[64];     /* S3's error code, or s3mpu's (S3Unreachable, ...) */
+    char message[512]; /* S3's message, or s3mpu's */
+} s3_error;
+
+typedef struct s3_client s3_client;
+
+s3_client *s3_client_new(const config *cfg);
+void s3_client_free(s3_client *client);
+sigv4_key_cache *s3_client_key_cache(s3_client *client);
+/* S3 status and milliseconds of the last call (for the request log). */
+void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);
+
+/* CreateMultipartUpload; appends the upload id. */
+bool s3_create_multipart_upload(s3_client *client, const char *bucket, slice key,
+                                buf *upload_id, s3_error *err);
+
+/* CompleteMultipartUpload with parts in ascending order; fills result's
+ * Location, Bucket, Key and ETag (result must be initialised with those names). */
+bool s3_complete_multipart_upload(s3_client *client, const char *bucket, slice key,
+                                  const char *upload_id, const s3_part *parts, size_t n,
+                                  s3_xml_doc *result, s3_error *err);
+
+/* The API status for an S3 error code and HTTP status (exposed for tests). */
+int s3_error_status(const char *code, long s3_status);
+/* Whether S3's error code or status asks for a retry (exposed for tests). */
+bool s3_error_retryable(const char *code, long s3_status);
+
+#endif

@@ -1,0 +1,21 @@
+/* Object keys from client file names: what S3 and browsers can both carry. */
+#ifndef S3MPU_S3_KEY_H
+#define S3MPU_S3_KEY_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+#include "slice.h"
+
+#define S3_KEY_MAX 1024
+
+/* True when `s` is well-formed UTF-8 with no control characters (C0, DEL, C1). */
+bool text_is_clean_utf8(slice s);
+
+/* Appends prefix + file_name to key when the result is a key s3mpu will sign for:
+ * non-empty clean UTF-8, no "." or ".." path segment (browsers would rewrite the
+ * URL), at most S3_KEY_MAX bytes. Otherwise writes the reason to why and
+ * returns false. */
+bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char **why);
+
+#endif

@@ -1,0 +1,32 @@
+/* Where an S3 request goes (addressing style, host, path) and pre-signed URLs.
+ * Pure: no network, the time is an argument. */
+#ifndef S3MPU_S3_URL_H
+#define S3MPU_S3_URL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "sigv4.h"
+
+/* The credentials of cfg as the signer takes them. */
+sigv4_credentials s3_credentials(const config *cfg);
+
+/* Host header value and unencoded path of bucket/key under cfg's endpoint and
+ * addressing style (path style is forced for dotted buckets over https, whose
+ * names would not match the endpoint's certificate). key may be empty (bucket). */
+bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf *path);
+
+/* Optional sub-resource of a pre-signed URL. */
+typedef struct {
+    const char *upload_id;  /* NULL for a plain object URL */
+    unsigned part_number;   /* with upload_id */
+} s3_presign_part;
+
+/* Appends a pre-signed URL for method on bucket/key, valid `expires` seconds from `now`. */
+bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *method,
+                    const char *bucket, slice key, const s3_presign_part *part,
+                    unsigned expires, time_t now, buf *url);
+
+#endif

@@ -1,0 +1,120 @@
+#include "s3_xml.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <expat.h>
+
+#define S3_XML_VALUE_MAX 8192
+
+void s3_xml_doc_init(s3_xml_doc *doc, const char *const *names)
+{
+    memset(doc, 0, sizeof *doc);
+    for (size_t i = 0; i < S3_XML_MAX_FIELDS && names[i]; i++) {
+        doc->names[i] = names[i];
+        buf_init(&doc->values[i], S3_XML_VALUE_MAX);
+    }
+}
+
+void s3_xml_doc_free(s3_xml_doc *doc)
+{
+    for (size_t i = 0; i < S3_XML_MAX_FIELDS; i++)
+        buf_free(&doc->values[i]);
+}
+
+const char *s3_xml_get(const s3_xml_doc *doc, const char *name)
+{
+    for (size_t i = 0; i < S3_XML_MAX_FIELDS && doc->names[i]; i++)
+        if (strcmp(doc->names[i], name) == 0)
+            return buf_cstr(&doc->values[i]);
+    return "";
+}
+
+typedef struct {
+    s3_xml_doc *doc;
+    int depth;
+    int field; /* index of the child being collected, or -1 */
+    XML_Parser parser;
+} parse_state;
+
+static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **attrs)
+{
+    (void)attrs;
+    parse_state *st = data;
+    st->depth++;
+    if (st->depth == 1) {
+        size_t n = strlen(name);
+        if (n >= sizeof st->doc->root)
+            n = sizeof st->doc->root - 1;
+        memcpy(st->doc->root, name, n);
+        st->doc->root[n] = '\0';
+    } else if (st->depth == 2) {
+        st->field = -1;
+        for (int i = 0; i < S3_XML_MAX_FIELDS && st->doc->names[i]; i++)
+            if (strcmp(st->doc->names[i], name) == 0)
+                st->field = i;
+    }
+}
+
+static void XMLCALL on_end(void *data, const XML_Char *name)
+{
+    (void)name;
+    parse_state *st = data;
+    if (st->depth == 2)
+        st->field = -1;
+    st->depth--;
+}
+
+static void XMLCALL on_text(void *data, const XML_Char *s, int len)
+{
+    parse_state *st = data;
+    if (st->depth == 2 && st->field >= 0 &&
+        !buf_append(&st->doc->values[st->field], s, (size_t)len))
+        XML_StopParser(st->parser, XML_FALSE);
+}
+
+bool s3_xml_parse(slice body, s3_xml_doc *doc)
+{
+    while (body.len && (body.ptr[0] == ' ' || body.ptr[0] == '\t' || body.ptr[0] == '\r' ||
+                        body.ptr[0] == '\n'))
+        body.ptr++, body.len--;
+    if (body.len == 0 || body.len > (size_t)INT_MAX)
+        return false;
+    XML_Parser p = XML_ParserCreate(NULL);
+    if (!p)
+        return false;
+    parse_state st = { .doc = doc, .field = -1, .parser = p };
+    XML_SetUserData(p, &st);
+    XML_SetElementHandler(p, on_start, on_end);
+    XML_SetCharacterDataHandler(p, on_text);
+    bool ok = XML_Parse(p, body.ptr, (int)body.len, XML_TRUE) == XML_STATUS_OK;
+    XML_ParserFree(p);
+    return ok && doc->root[0];
+}
+
+bool xml_escape(buf *out, slice s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        switch (s.ptr[i]) {
+        case '&': buf_append_str(out, "&amp;"); break;
+        case '<': buf_append_str(out, "&lt;"); break;
+        case '>': buf_append_str(out, "&gt;"); break;
+        case '"': buf_append_str(out, "&quot;"); break;
+        case '\'': buf_append_str(out, "&apos;"); break;
+        default: buf_append_char(out, s.ptr[i]);
+        }
+    }
+    return !buf_failed(out);
+}
+
+bool s3_xml_complete_body(const s3_part *parts, size_t n, buf *out)
+{
+    buf_append_str(out, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (size_t i = 0; i < n; i++) {
+        buf_printf(out, "<Part><PartNumber>%u</PartNumber><ETag>", parts[i].part_number);
+        xml_escape(out, slice_of(parts[i].etag));
+        buf_append_str(out, "</ETag></Part>");
+    }
+    buf_append_str(out, "</CompleteMultipartUpload>");
+    return !buf_failed(out);
+}

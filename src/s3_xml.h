@@ -1,0 +1,43 @@
+/* S3's XML: reading answers with expat and writing the CompleteMultipartUpload
+ * body with every value escaped. */
+#ifndef S3MPU_S3_XML_H
+#define S3MPU_S3_XML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "slice.h"
+
+#define S3_XML_MAX_FIELDS 8
+
+/* The root element's name and the text of chosen child elements. S3's answers
+ * that s3mpu reads (Error, InitiateMultipartUploadResult,
+ * CompleteMultipartUploadResult) are all of that shape. */
+typedef struct {
+    char root[64];
+    const char *names[S3_XML_MAX_FIELDS]; /* the children to collect, NULL-terminated */
+    buf values[S3_XML_MAX_FIELDS];
+} s3_xml_doc;
+
+/* Sets up doc to collect the named children (at most S3_XML_MAX_FIELDS). */
+void s3_xml_doc_init(s3_xml_doc *doc, const char *const *names);
+void s3_xml_doc_free(s3_xml_doc *doc);
+/* Parses body (leading whitespace allowed: S3 sends keep-alive blanks before a
+ * late answer). False when it is not well-formed XML. */
+bool s3_xml_parse(slice body, s3_xml_doc *doc);
+/* The collected text of child `name` ("" when absent). */
+const char *s3_xml_get(const s3_xml_doc *doc, const char *name);
+
+/* Appends s with & < > " ' escaped. */
+bool xml_escape(buf *out, slice s);
+
+typedef struct {
+    unsigned part_number;
+    const char *etag;
+} s3_part;
+
+/* The CompleteMultipartUpload request body for parts already in ascending order. */
+bool s3_xml_complete_body(const s3_part *parts, size_t n, buf *out);
+
+#endif

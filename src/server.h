@@ -1,0 +1,12 @@
+/* The FastCGI responder: worker threads accepting on one listening socket. */
+#ifndef S3MPU_SERVER_H
+#define S3MPU_SERVER_H
+
+#include "config.h"
+
+/* Serves until SIGTERM or SIGINT, then lets the workers finish their requests.
+ * Listens on cfg->listen ("unix:/path" or "HOST:PORT"), or else on the socket
+ * handed over as fd 0 (spawn-fcgi, systemd socket activation). Returns the exit status. */
+int server_run(const config *cfg);
+
+#endif
