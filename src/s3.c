@@ -167,6 +167,8 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
         !add_header(&headers, &hdr, "x-amz-content-sha256", body_hash) ||
         (cfg->session_token &&
          !add_header(&headers, &hdr, "x-amz-security-token", cfg->session_token)) ||
+        /* curl would call a POST body a form, which some servers then parse away */
+        (call->body.len && !add_header(&headers, &hdr, "Content-Type", "application/xml")) ||
         /* no 100-continue round trip for small XML bodies */
         !add_header(&headers, &hdr, "Expect", ""))
         goto out;
@@ -420,8 +422,10 @@ bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
     bool ok = call_s3(c, &call, &ans, err);
     unsigned tries = c->last_tries;
     if (ok) {
+        /* moto names the root ...Response; S3 names it ...Result */
         ok = s3_xml_parse(buf_slice(&ans.body), result) &&
-             strcmp(result->root, "CompleteMultipartUploadResult") == 0;
+             (strcmp(result->root, "CompleteMultipartUploadResult") == 0 ||
+              strcmp(result->root, "CompleteMultipartUploadResponse") == 0);
         if (!ok)
             set_error(err, 502, "S3BadAnswer", "S3's answer to CompleteMultipartUpload was not understood");
     } else if (tries > 1 && strcmp(err->code, "NoSuchUpload") == 0) {
