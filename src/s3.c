@@ -120,51 +120,18 @@ static bool add_header(struct curl_slist **list, buf *scratch, const char *name,
 static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
 {
     const config *cfg = c->cfg;
-    buf host, path, url, auth, hdr;
-    buf_init(&host, 512);
-    buf_init(&path, 4096);
-    buf_init(&url, 16384);
-    buf_init(&auth, 1024);
+    s3_signed_request sr;
+    s3_signed_request_init(&sr);
+    buf hdr;
     buf_init(&hdr, 8192);
     struct curl_slist *headers = NULL;
     bool ok = false;
-
-    char amz_date[SIGV4_AMZ_DATE_LEN + 1], body_hash[65];
-    time_t now = time(NULL);
-    if (!sigv4_format_time(now, amz_date) || !sigv4_sha256_hex(call->body, body_hash) ||
-        !s3_locate(cfg, call->bucket, call->key, &host, &path))
+    if (!s3_sign_request(cfg, &c->cache, call->method, call->bucket, call->key, call->query,
+                         call->n_query, call->body, time(NULL), &sr))
         goto out;
-    sigv4_pair h[3] = {
-        { SLICE_LIT("x-amz-content-sha256"), slice_of(body_hash) },
-        { SLICE_LIT("x-amz-date"), slice_of(amz_date) },
-        { SLICE_LIT("x-amz-security-token"), slice_of(cfg->session_token) },
-    };
-    sigv4_request req = {
-        .method = slice_of(call->method), .host = buf_slice(&host), .path = buf_slice(&path),
-        .query = call->query, .n_query = call->n_query, .headers = h,
-        .n_headers = cfg->session_token ? 3 : 2, .payload_hash = slice_of(body_hash),
-        .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
-    };
-    sigv4_credentials cred = s3_credentials(cfg);
-    if (!sigv4_authorization(&req, &cred, &c->cache, &auth))
-        goto out;
-
-    buf_printf(&url, "%s://%s", cfg->endpoint_scheme, buf_cstr(&host));
-    uri_encode(&url, buf_slice(&path), true);
-    for (size_t i = 0; i < call->n_query; i++) {
-        buf_append_char(&url, i ? '&' : '?');
-        uri_encode(&url, call->query[i].name, false);
-        if (call->query[i].value.len) {
-            buf_append_char(&url, '=');
-            uri_encode(&url, call->query[i].value, false);
-        }
-    }
-    if (buf_failed(&url))
-        goto out;
-
-    if (!add_header(&headers, &hdr, "Authorization", buf_cstr(&auth)) ||
-        !add_header(&headers, &hdr, "x-amz-date", amz_date) ||
-        !add_header(&headers, &hdr, "x-amz-content-sha256", body_hash) ||
+    if (!add_header(&headers, &hdr, "Authorization", buf_cstr(&sr.authorization)) ||
+        !add_header(&headers, &hdr, "x-amz-date", sr.amz_date) ||
+        !add_header(&headers, &hdr, "x-amz-content-sha256", sr.body_hash) ||
         (cfg->session_token &&
          !add_header(&headers, &hdr, "x-amz-security-token", cfg->session_token)) ||
         /* curl would call a POST body a form, which some servers then parse away */
@@ -175,7 +142,7 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
 
     CURL *k = c->curl;
     curl_easy_reset(k); /* keeps the connection cache */
-    curl_easy_setopt(k, CURLOPT_URL, buf_cstr(&url));
+    curl_easy_setopt(k, CURLOPT_URL, buf_cstr(&sr.url));
     curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
@@ -204,10 +171,7 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
     ok = true;
 out:
     curl_slist_free_all(headers);
-    buf_free(&host);
-    buf_free(&path);
-    buf_free(&url);
-    buf_free(&auth);
+    s3_signed_request_free(&sr);
     buf_wipe(&hdr);
     return ok;
 }

@@ -72,3 +72,60 @@ bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *metho
     buf_free(&path);
     return ok;
 }
+
+void s3_signed_request_init(s3_signed_request *sr)
+{
+    buf_init(&sr->url, 16384);
+    buf_init(&sr->authorization, 1024);
+    sr->amz_date[0] = sr->body_hash[0] = '\0';
+}
+
+void s3_signed_request_free(s3_signed_request *sr)
+{
+    buf_free(&sr->url);
+    buf_free(&sr->authorization);
+}
+
+bool s3_sign_request(const config *cfg, sigv4_key_cache *cache, const char *method,
+                     const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
+                     slice body, time_t now, s3_signed_request *out)
+{
+    buf host, path;
+    buf_init(&host, 512);
+    buf_init(&path, 4096);
+    bool ok = sigv4_format_time(now, out->amz_date) && sigv4_sha256_hex(body, out->body_hash) &&
+              s3_locate(cfg, bucket, key, &host, &path);
+    if (ok) {
+        sigv4_pair h[3] = {
+            { SLICE_LIT("x-amz-content-sha256"), slice_of(out->body_hash) },
+            { SLICE_LIT("x-amz-date"), slice_of(out->amz_date) },
+            { SLICE_LIT("x-amz-security-token"), slice_of(cfg->session_token) },
+        };
+        sigv4_request req = {
+            .method = slice_of(method), .host = buf_slice(&host), .path = buf_slice(&path),
+            .query = query, .n_query = n_query, .headers = h,
+            .n_headers = cfg->session_token ? 3 : 2, .payload_hash = slice_of(out->body_hash),
+            .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
+        };
+        sigv4_credentials cred = s3_credentials(cfg);
+        ok = sigv4_authorization(&req, &cred, cache, &out->authorization);
+    }
+    if (ok) {
+        buf *url = &out->url;
+        buf_printf(url, "%s://%s", cfg->endpoint_scheme, buf_cstr(&host));
+        uri_encode(url, buf_slice(&path), true);
+        for (size_t i = 0; i < n_query; i++) {
+            buf_append_char(url, i ? '&' : '?');
+            uri_encode(url, query[i].name, false);
+            /* "?uploads", as S3's own clients send it */
+            if (query[i].value.len) {
+                buf_append_char(url, '=');
+                uri_encode(url, query[i].value, false);
+            }
+        }
+        ok = !buf_failed(url);
+    }
+    buf_free(&host);
+    buf_free(&path);
+    return ok;
+}

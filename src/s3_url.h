@@ -29,4 +29,22 @@ bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *metho
                     const char *bucket, slice key, const s3_presign_part *part,
                     unsigned expires, time_t now, buf *url);
 
+/* A header-signed request, ready for the HTTP client. */
+typedef struct {
+    buf url;
+    char amz_date[SIGV4_AMZ_DATE_LEN + 1];
+    char body_hash[65];
+    buf authorization;
+} s3_signed_request;
+
+void s3_signed_request_init(s3_signed_request *sr);
+void s3_signed_request_free(s3_signed_request *sr);
+
+/* Signs method on bucket/key with the query (not yet encoded) and body at `now`:
+ * the headers to send are Authorization, x-amz-date, x-amz-content-sha256 and,
+ * with temporary credentials, x-amz-security-token (cfg->session_token). */
+bool s3_sign_request(const config *cfg, sigv4_key_cache *cache, const char *method,
+                     const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
+                     slice body, time_t now, s3_signed_request *out);
+
 #endif

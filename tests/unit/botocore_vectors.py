@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Prints, one JSON object a line, what botocore signs for a table of tricky keys,
+addressing styles, endpoints and credentials, with its clock frozen. The C test
+test_sigv4_botocore signs the same inputs with s3mpu's code and compares."""
+import datetime
+import json
+import sys
+from unittest import mock
+
+import botocore.auth
+import botocore.session
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+WHEN = datetime.datetime(2026, 3, 14, 15, 9, 26)
+KEYS = [
+    "plain.txt", "a b", "a+b", "100%", "50%25", "~*()!'", "a//b", "/leading", "dir/sub/file.bin",
+    "\u00e9t\u00e9/\u00fcber/\u65e5\u672c.txt", "emoji \U0001F600.bin", "q?x=1&y=2#frag",
+    ";:@$,=[]{}|\\^`\"<>", "  spaced  ", "tab-less.tar.gz", "x" * 300,
+]
+CREDENTIALS = [
+    ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None),
+    ("ASIAEXAMPLETEMP", "secret/with+slash=", "FwoGZXIvYXdzE//token+with/slash=="),
+]
+# (endpoint or None for AWS's, region, addressing style)
+TARGETS = [
+    ("http://127.0.0.1:9000", "us-east-1", "path"),
+    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "virtual"),
+    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "path"),
+    ("https://storage.example.com:8443", "auto-region-1", "path"),
+    ("https://storage.example.com:8443", "auto-region-1", "virtual"),
+    (None, "us-west-2", "virtual"),
+]
+UPLOAD_ID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA+/=="
+
+
+def client(endpoint, region, style, cred):
+    session = botocore.session.get_session()
+    return session.create_client(
+        "s3", region_name=region, endpoint_url=endpoint,
+        aws_access_key_id=cred[0], aws_secret_access_key=cred[1], aws_session_token=cred[2],
+        config=Config(signature_version="s3v4", s3={"addressing_style": style},
+                      request_checksum_calculation="when_required"))
+
+
+def captured_url(c, operation, params):
+    """The URL botocore would send for an operation, without sending it."""
+    seen = {}
+
+    def stop(request, **kwargs):
+        seen["url"] = request.url
+        seen["body"] = request.body or b""
+        from botocore.awsrequest import AWSResponse
+        return AWSResponse(request.url, 500, {}, None)
+
+    c.meta.events.register("before-send.s3." + operation, stop)
+    try:
+        getattr(c, {"CreateMultipartUpload": "create_multipart_upload",
+                    "CompleteMultipartUpload": "complete_multipart_upload"}[operation])(**params)
+    except Exception:
+        pass
+    body = seen["body"]
+    return seen["url"], body if isinstance(body, bytes) else body.encode()
+
+
+def header_auth(url, method, body, region, cred):
+    """Authorization for a request carrying only the headers s3mpu signs."""
+    req = AWSRequest(method=method, url=url, data=body)
+    S3SigV4Auth(Credentials(*cred), "s3", region).add_auth(req)
+    return req.headers["Authorization"]
+
+
+def main():
+    out = sys.stdout
+    n = 0
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=WHEN):
+        for endpoint, region, style in TARGETS:
+            for cred in CREDENTIALS:
+                c = client(endpoint, region, style, cred)
+                for key in KEYS:
+                    base = {"endpoint": endpoint or "", "region": region, "path_style": style == "path",
+                            "access_key_id": cred[0], "secret_access_key": cred[1],
+                            "session_token": cred[2] or "", "bucket": "my-bucket-1", "key": key,
+                            "date": WHEN.strftime("%Y%m%dT%H%M%SZ")}
+                    for expires in (900, 604800):
+                        url = c.generate_presigned_url(
+                            "upload_part", ExpiresIn=expires,
+                            Params={"Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                                    "PartNumber": 7})
+                        out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
+                                                  part_number=7, expires=expires, expected=url)) + "\n")
+                    url = c.generate_presigned_url("get_object", ExpiresIn=3600,
+                                                   Params={"Bucket": "my-bucket-1", "Key": key})
+                    out.write(json.dumps(dict(base, kind="presign", method="GET", upload_id="",
+                                              part_number=0, expires=3600, expected=url)) + "\n")
+                    url, body = captured_url(c, "CreateMultipartUpload", {"Bucket": "my-bucket-1", "Key": key})
+                    out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploads", ""]],
+                                              body="", expected_url=url,
+                                              expected=header_auth(url, "POST", b"", region, cred))) + "\n")
+                    url, body = captured_url(c, "CompleteMultipartUpload", {
+                        "Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                        "MultipartUpload": {"Parts": [{"ETag": '"abc"', "PartNumber": 1}]}})
+                    out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploadId", UPLOAD_ID]],
+                                              body=body.decode(), expected_url=url,
+                                              expected=header_auth(url, "POST", body, region, cred))) + "\n")
+                    n += 5
+    print(f"wrote {n} vectors", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
