@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""The API end to end, every process real and on loopback: moto_server as S3,
+s3mpu under spawn-fcgi, nginx with the repo's own site config. HTTP goes
+through curl, as a client of the service would send it."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from stack import Stack  # noqa: E402
+from testrun import run_tests  # noqa: E402
+
+STACK = None
+MIB = 1024 * 1024
+
+
+def setUpModule():
+    global STACK
+    STACK = Stack()
+    STACK.start()
+
+
+def tearDownModule():
+    if STACK:
+        STACK.stop()
+
+
+def curl(method, path, body=None, headers=(), url=None, data_file=None):
+    """Runs curl; returns (status, headers dict with lower-case names, body bytes)."""
+    cmd = ["curl", "-sS", "-X", method, "-D", "-", "--max-time", "60",
+           "-H", "Expect:"]
+    for h in headers:
+        cmd += ["-H", h]
+    if body is not None:
+        cmd += ["--data-binary", "@-"]
+    if data_file is not None:
+        cmd += ["-T", data_file]
+    cmd.append(url or STACK.base_url + path)
+    out = subprocess.run(cmd, input=body if isinstance(body, bytes) else (body or "").encode(),
+                         capture_output=True, check=True).stdout
+    head, _, payload = out.partition(b"\r\n\r\n")
+    while head.startswith(b"HTTP/1.1 100"):
+        head, _, payload = payload.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        hdrs[name.strip().lower()] = value.strip()
+    return status, hdrs, payload
+
+
+def api(method, path, params=None, body=None, content_type="application/json"):
+    if params is not None:
+        path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    headers = ["Content-Type: " + content_type] if body is not None else []
+    status, hdrs, payload = curl(method, path, body=body, headers=headers)
+    return status, hdrs, payload
+
+
+def api_json(method, path, params=None, body=None, content_type="application/json"):
+    status, hdrs, payload = api(method, path, params, body, content_type)
+    return status, json.loads(payload)
+
+
+class Upload:
+    """One multipart upload driven through the API as a browser would."""
+
+    def __init__(self, test, file_name, bucket=None):
+        self.test, self.file_name, self.bucket = test, file_name, bucket
+        params = {"fileName": file_name}
+        if bucket:
+            params["bucket"] = bucket
+        status, doc = api_json("GET", "/api/start-upload", params)
+        test.assertEqual(status, 200, doc)
+        self.upload_id = doc["data"]["uploadId"]
+        test.assertEqual(doc["data"]["key"], file_name)
+        self.parts = []
+
+    def put_part(self, number, data, tmpdir):
+        status, url = api_json("GET", "/api/get-upload-url", {
+            "fileName": self.file_name, "partNumber": number, "uploadId": self.upload_id})
+        self.test.assertEqual(status, 200, url)
+        self.test.assertIsInstance(url, str)
+        self.test.assertIn("X-Amz-Signature=", url)
+        path = os.path.join(tmpdir, "part%d" % number)
+        with open(path, "wb") as f:
+            f.write(data)
+        status, hdrs, payload = curl("PUT", None, url=url, data_file=path)
+        self.test.assertEqual(status, 200, payload[:300])
+        self.parts.append({"ETag": hdrs["etag"], "PartNumber": number})
+
+    def complete(self, parts=None):
+        body = {"fileName": self.file_name, "uploadId": self.upload_id,
+                "parts": self.parts if parts is None else parts}
+        if self.bucket:
+            body["bucket"] = self.bucket
+        return api_json("POST", "/api/complete-upload", body=json.dumps(body))
+
+
+class FullFlow(unittest.TestCase):
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp()
+
+    def test_health(self):
+        status, doc = api_json("GET", "/api/health")
+        self.assertEqual((status, doc["status"]), (200, "ok"))
+
+    def test_three_parts_byte_exact(self):
+        name = "flow/\u00e9t\u00e9 report +100%.bin"
+        data = [os.urandom(5 * MIB), os.urandom(5 * MIB), b"a few bytes"]
+        up = Upload(self, name)
+        # parts out of order: the service sorts them before CompleteMultipartUpload
+        for n in (3, 1, 2):
+            up.put_part(n, data[n - 1], self.tmp)
+        status, doc = up.complete()
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["Key"], name)
+        self.assertEqual(doc["Bucket"], "uploads")
+        self.assertTrue(doc["ETag"].endswith('-3"'), doc)
+        self.assertEqual(doc["data"]["Key"], name)
+        got = STACK.s3.get_object(Bucket="uploads", Key=name)["Body"].read()
+        self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(b"".join(data)).hexdigest())
+
+    def test_single_small_part(self):
+        up = Upload(self, "tiny.txt")
+        up.put_part(1, b"x", self.tmp)
+        status, doc = up.complete()
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(STACK.s3.get_object(Bucket="uploads", Key="tiny.txt")["Body"].read(), b"x")
+
+    def test_s3_errors_reach_the_client(self):
+        up = Upload(self, "errors.bin")
+        up.put_part(1, b"data", self.tmp)
+        status, doc = up.complete(parts=[{"ETag": '"00000000000000000000000000000000"', "PartNumber": 1}])
+        self.assertEqual(status, 400, doc)
+        self.assertEqual(doc["error"]["code"], "InvalidPart")
+        status, doc = api_json("POST", "/api/complete-upload", body=json.dumps({
+            "fileName": "errors.bin", "uploadId": "no-such-upload",
+            "parts": [{"ETag": '"x"', "PartNumber": 1}]}))
+        self.assertEqual(status, 404, doc)
+        self.assertEqual(doc["error"]["code"], "NoSuchUpload")
+        self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix="errors.bin"))
+
+
+LONG = "x" * 1100
+BAD_GETS = [
+    # (path, params, status, error code)
+    ("/api/start-upload", {}, 400, "MissingParameter"),
+    ("/api/start-upload", {"fileName": ""}, 400, "EmptyParameter"),
+    ("/api/start-upload", {"fileName": "a", "bucket": ""}, 400, "EmptyParameter"),
+    ("/api/start-upload", {"fileName": "a", "bucket": "someone-elses"}, 403, "BucketNotAllowed"),
+    ("/api/start-upload", {"fileName": "a\x01b"}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": "a\nb"}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": "\x7f"}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": LONG}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": "a/../b"}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": "./x"}, 400, "InvalidFileName"),
+    ("/api/start-upload", {"fileName": ".."}, 400, "InvalidFileName"),
+    ("/api/get-upload-url", {"fileName": "a", "uploadId": "u"}, 400, "MissingParameter"),
+    ("/api/get-upload-url", {"fileName": "a", "partNumber": "1"}, 400, "MissingParameter"),
+    ("/api/get-upload-url", {"uploadId": "u", "partNumber": "1"}, 400, "MissingParameter"),
+    ("/api/get-upload-url", {"fileName": "a", "uploadId": "", "partNumber": "1"}, 400, "EmptyParameter"),
+    ("/api/get-upload-url", {"fileName": "a", "uploadId": "u", "partNumber": ""}, 400, "InvalidPartNumber"),
+] + [
+    ("/api/get-upload-url", {"fileName": "a", "uploadId": "u", "partNumber": n}, 400, "InvalidPartNumber")
+    for n in ("0", "10001", "-1", "abc", "99999999999999999999", "1.5", " 1")
+] + [
+    ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": u}, 400, "InvalidUploadId")
+    for u in ("a\x00b", "a\nb", "a b", "u" * 1025)
+] + [
+    ("/api/get-upload-url", {"fileName": LONG, "partNumber": "1", "uploadId": "u"}, 400, "InvalidFileName"),
+    ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": "u", "bucket": "x"}, 403,
+     "BucketNotAllowed"),
+]
+
+
+class BadInput(unittest.TestCase):
+    def assert_error(self, status, payload, want_status, want_code):
+        doc = json.loads(payload)
+        self.assertEqual(status, want_status, doc)
+        self.assertEqual(doc["error"]["code"], want_code, doc)
+        self.assertTrue(doc["error"]["message"])
+
+    def test_bad_query_parameters(self):
+        for path, params, want_status, want_code in BAD_GETS:
+            with self.subTest(path=path, params=params):
+                status, _, payload = api("GET", path, params)
+                self.assert_error(status, payload, want_status, want_code)
+
+    def test_malformed_query(self):
+        status, _, payload = curl("GET", "/api/start-upload?fileName=%zz")
+        self.assert_error(status, payload, 400, "InvalidParameter")
+        status, _, payload = curl("GET", "/api/start-upload?fileName=a&fileName=b")
+        self.assert_error(status, payload, 400, "RepeatedParameter")
+
+    def test_routing(self):
+        status, hdrs, payload = api("GET", "/api/no-such-thing")
+        self.assert_error(status, payload, 404, "NotFound")
+        status, hdrs, payload = api("POST", "/api/start-upload", body="{}")
+        self.assert_error(status, payload, 405, "MethodNotAllowed")
+        self.assertEqual(hdrs.get("allow"), "GET")
+        status, hdrs, payload = api("GET", "/api/complete-upload")
+        self.assert_error(status, payload, 405, "MethodNotAllowed")
+
+    def test_bad_complete_bodies(self):
+        ok_part = [{"ETag": '"e"', "PartNumber": 1}]
+        base = {"fileName": "never.bin", "uploadId": "u", "parts": ok_part}
+        cases = [
+            ("application/json", "", 400, "EmptyBody"),
+            ("application/json", "{not json", 400, "MalformedJSON"),
+            ("application/json", '{"a":1} trailing', 400, "MalformedJSON"),
+            ("application/json", "[1,2]", 400, "BodyNotObject"),
+            ("application/json", '"str"', 400, "BodyNotObject"),
+            ("application/json", "[" * 100 + "]" * 100, 400, "MalformedJSON"),
+            ("text/plain", json.dumps(base), 415, "UnsupportedMediaType"),
+            ("application/x-www-form-urlencoded", "a=b", 415, "UnsupportedMediaType"),
+        ]
+        variants = [
+            ({"parts": []}, "InvalidParts"),
+            ({"parts": "1"}, "InvalidParts"),
+            ({"parts": [{"ETag": '"e"', "PartNumber": n}]}, "InvalidPartNumber")
+            for n in (0, 10001, -1, "1", 1.5, None)
+        ]
+        flat = []
+        for v in variants:
+            flat.extend(v if isinstance(v, list) else [v])
+        flat += [
+            ({"parts": [{"PartNumber": 1}]}, "InvalidETag"),
+            ({"parts": [{"ETag": "", "PartNumber": 1}]}, "InvalidETag"),
+            ({"parts": [{"ETag": 5, "PartNumber": 1}]}, "InvalidETag"),
+            ({"parts": ok_part * 2}, "DuplicatePart"),
+            ({"parts": [{"ETag": '"e"', "PartNumber": n} for n in range(1, 10002)]}, "InvalidParts"),
+            ({"fileName": None}, "InvalidParameter"),
+            ({"fileName": "a/../b"}, "InvalidFileName"),
+            ({"uploadId": "a\u0001"}, "InvalidUploadId"),
+            ({"bucket": "elsewhere"}, "BucketNotAllowed"),
+        ]
+        for change, code in flat:
+            body = dict(base, **change)
+            if change.get("fileName", 1) is None:
+                body["fileName"] = 7
+            status = 403 if code == "BucketNotAllowed" else 400
+            cases.append(("application/json", json.dumps(body), status, code))
+        for content_type, body, want_status, want_code in cases:
+            with self.subTest(body=body[:80], content_type=content_type):
+                status, _, payload = api("POST", "/api/complete-upload", body=body,
+                                         content_type=content_type)
+                self.assert_error(status, payload, want_status, want_code)
+
+    def test_oversized_body(self):
+        body = json.dumps({"fileName": "a", "uploadId": "u", "parts": [], "pad": "x" * (2 * MIB)})
+        status, hdrs, payload = api("POST", "/api/complete-upload", body=body)
+        self.assertEqual(status, 413)
+        self.assertEqual(json.loads(payload)["error"]["code"], "BodyTooLarge")
+
+    def test_service_survives_and_nothing_half_written(self):
+        self.test_bad_query_parameters()
+        self.test_bad_complete_bodies()
+        status, doc = api_json("GET", "/api/health")
+        self.assertEqual(status, 200)
+        os.kill(STACK.s3mpu_pid, 0)  # still the same process
+        keys = [o["Key"] for o in STACK.s3.list_objects_v2(Bucket="uploads").get("Contents", [])]
+        self.assertNotIn("never.bin", keys)
+        self.assertFalse([k for k in keys if k.startswith("x" * 100)])
+
+
+class Cors(unittest.TestCase):
+    def test_preflight_from_allowed_origin(self):
+        status, hdrs, _ = curl("OPTIONS", "/api/complete-upload", headers=[
+            "Origin: " + STACK.base_url, "Access-Control-Request-Method: POST",
+            "Access-Control-Request-Headers: content-type"])
+        self.assertEqual(status, 204)
+        self.assertEqual(hdrs.get("access-control-allow-origin"), STACK.base_url)
+        self.assertIn("POST", hdrs.get("access-control-allow-methods", ""))
+
+    def test_other_origin_gets_no_cors(self):
+        status, hdrs, _ = curl("GET", "/api/health", headers=["Origin: https://evil.example"])
+        self.assertEqual(status, 200)
+        self.assertNotIn("access-control-allow-origin", hdrs)
+        status, hdrs, _ = curl("GET", "/api/health", headers=["Origin: " + STACK.base_url])
+        self.assertEqual(hdrs.get("access-control-allow-origin"), STACK.base_url)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(sys.modules[__name__]))
