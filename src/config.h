@@ -1,0 +1,51 @@
+/* s3mpu's settings: from the config file, then S3MPU_* environment variables, with
+ * region, endpoint and credentials found the AWS way (AWS_* variables, then the
+ * profile in ~/.aws/credentials and ~/.aws/config). Loading is separate from the
+ * process environment (a lookup function is passed in) so it can be tested. */
+#ifndef S3MPU_CONFIG_H
+#define S3MPU_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
+#define CONFIG_MAX_BUCKETS 64
+
+typedef const char *(*env_lookup_fn)(const char *name);
+
+typedef struct {
+    char *buckets[CONFIG_MAX_BUCKETS]; /* the first is the default */
+    size_t n_buckets;
+    char *region;
+    char *endpoint_scheme; /* "https" or "http" */
+    char *endpoint_host;   /* host, with the port unless it is the scheme's default */
+    bool endpoint_custom;  /* false: AWS's regional endpoint */
+    bool path_style;
+    unsigned url_expires;  /* seconds, 1..604800 */
+    char *key_prefix;
+    char *listen;          /* NULL: the socket on fd 0 */
+    unsigned threads;
+    long connect_timeout_ms;
+    long request_timeout_ms;
+    unsigned max_retries;
+    size_t max_body;       /* bytes of a request body */
+    char *profile;
+    char *access_key_id;
+    char *secret_access_key; /* wiped on config_free */
+    char *session_token;     /* NULL unless temporary credentials */
+} config;
+
+/* Loads `path` (when NULL, CONFIG_DEFAULT_PATH if it exists) and the environment.
+ * On failure err says what is wrong and where; cfg is left freeable. */
+bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err);
+void config_free(config *cfg);
+
+/* True when `bucket` is one of the allowed buckets. */
+bool config_bucket_allowed(const config *cfg, const char *bucket);
+
+/* A bucket name S3 accepts: 3..63 of a-z 0-9 . -, starting and ending alphanumeric. */
+bool bucket_name_valid(const char *name);
+
+#endif
