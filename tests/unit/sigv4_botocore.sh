@@ -2,8 +2,8 @@
 # Generates signatures with botocore (clock frozen), then checks s3mpu's signer
 # gives the same for every one.
 set -eu
-here=$(dirname "$0")
+
 vectors=$(mktemp)
 trap 'rm -f "$vectors"' EXIT
 python3 "$srcdir/tests/unit/botocore_vectors.py" > "$vectors"
-exec ${TEST_WRAPPER:-} "$here/test_sigv4_botocore" "$vectors"
+exec ${TEST_WRAPPER:-} ./tests/unit/test_sigv4_botocore "$vectors"
