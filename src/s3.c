@@ -278,9 +278,9 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         } else {
             s3_xml_doc doc;
             s3_xml_doc_init(&doc, ERROR_FIELDS);
-            bool is_error = ans->status < 200 || ans->status > 299 ||
-                            (s3_xml_parse(buf_slice(&ans->body), &doc) &&
-                             strcmp(doc.root, "Error") == 0);
+            bool error_body = s3_xml_parse(buf_slice(&ans->body), &doc) &&
+                              strcmp(doc.root, "Error") == 0;
+            bool is_error = ans->status < 200 || ans->status > 299 || error_body;
             if (!is_error) {
                 s3_xml_doc_free(&doc);
                 success = true;

@@ -1,9 +1,13 @@
 """Runs a test module's unittest cases and ends with the line
 "N passed, N failed" that scripts/check and CI read."""
+import signal
+import sys
 import unittest
 
 
 def run_tests(module):
+    # a SIGTERM (timeout, CI) exits through atexit, which stops the stack
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)

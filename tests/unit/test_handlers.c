@@ -1,0 +1,445 @@
+/* The API through route_request, without S3: routing, every validation of
+ * get-upload-url and complete-upload, a signed URL, and S3 being unreachable
+ * (the endpoint is 127.0.0.1:1, where a connection is refused at once).
+ * Every response must be JSON, errors as {"error":{"code","message"}}. */
+#include <stdlib.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "check.h"
+
+#include "../../src/config.h"
+#include "../../src/handlers.h"
+#include "../../src/json_io.h"
+#include "../../src/router.h"
+#include "../../src/s3.h"
+
+static const char *fake_env(const char *name)
+{
+    static const char *const vars[][2] = {
+        { "S3MPU_BUCKETS", "uploads,other" },
+        { "S3MPU_ENDPOINT", "http://127.0.0.1:1" },
+        { "S3MPU_PATH_STYLE", "true" },
+        { "S3MPU_REGION", "us-east-1" },
+        { "S3MPU_MAX_RETRIES", "0" },
+        { "S3MPU_CONNECT_TIMEOUT", "1" },
+        { "S3MPU_REQUEST_TIMEOUT", "2" },
+        { "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE" },
+        { "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+        { "HOME", "/nonexistent-s3mpu-test-home" },
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (strcmp(vars[i][0], name) == 0)
+            return vars[i][1];
+    return NULL;
+}
+
+static app_ctx app;
+static http_response res;
+static json_object *answer; /* the parsed response body */
+
+/* Routes one request and checks the response is JSON of the right shape. */
+static int call_len(const char *method, const char *path, const char *query,
+                    const char *content_type, const char *body, size_t body_len, int line)
+{
+    json_object_put(answer);
+    answer = NULL;
+    response_free(&res);
+    response_init(&res);
+    http_request req = {
+        .method = slice_of(method), .path = slice_of(path), .query = slice_of(query),
+        .content_type = slice_of(content_type), .body = { body, body_len },
+        .remote_user = SLICE_LIT(""), .request_id = SLICE_LIT("test"),
+    };
+    route_request(&app, &req, &res);
+    answer = json_tokener_parse(buf_cstr(&res.body));
+    if (!answer) {
+        CHECK(!"the response is JSON");
+        fprintf(stderr, "  line %d: not JSON: '%s'\n", line, buf_cstr(&res.body));
+        return res.status;
+    }
+    if (res.status >= 400) {
+        json_object *err, *code, *message;
+        bool shaped = json_object_is_type(answer, json_type_object) &&
+                      json_object_object_get_ex(answer, "error", &err) &&
+                      json_object_is_type(err, json_type_object) &&
+                      json_object_object_get_ex(err, "code", &code) &&
+                      json_object_is_type(code, json_type_string) &&
+                      json_object_get_string_len(code) > 0 &&
+                      json_object_object_get_ex(err, "message", &message) &&
+                      json_object_is_type(message, json_type_string) &&
+                      json_object_get_string_len(message) > 0;
+        CHECK(shaped);
+        if (!shaped)
+            fprintf(stderr, "  line %d: error not shaped: '%s'\n", line, buf_cstr(&res.body));
+        else
+            CHECK_STR(res.error_code, json_object_get_string(code));
+    } else {
+        CHECK(res.error_code[0] == '\0');
+    }
+    return res.status;
+}
+
+#define CALL(method, path, query, ct, body) \
+    call_len(method, path, query, ct, body, strlen(body), __LINE__)
+#define GET(path, query) CALL("GET", path, query, "", "")
+#define COMPLETE(body) CALL("POST", "/api/complete-upload", "", "application/json", body)
+
+/* error.code of the last answer ("" when there is none). */
+static const char *code(void)
+{
+    json_object *err, *c;
+    if (answer && json_object_is_type(answer, json_type_object) &&
+        json_object_object_get_ex(answer, "error", &err) &&
+        json_object_object_get_ex(err, "code", &c) && json_object_is_type(c, json_type_string))
+        return json_object_get_string(c);
+    return "";
+}
+
+/* Checks status and error code, printing the body when they differ. */
+#define EXPECT(status_expr, want_status, want_code)                                     \
+    do {                                                                                \
+        int got_ = (status_expr);                                                       \
+        CHECK(got_ == (want_status));                                                   \
+        CHECK_STR(code(), want_code);                                                   \
+        if (got_ != (want_status))                                                      \
+            fprintf(stderr, "  line %d: status %d, body %s\n", __LINE__, got_,          \
+                    buf_cstr(&res.body));                                               \
+    } while (0)
+
+static void test_routing(void)
+{
+    EXPECT(GET("/api/health", ""), 200, "");
+    json_object *st;
+    CHECK(answer && json_object_object_get_ex(answer, "status", &st));
+    CHECK_STR(json_object_get_string(st), "ok");
+    CHECK_STR(buf_cstr(&res.body), "{\"status\":\"ok\"}");
+    CHECK(res.allow == NULL);
+
+    EXPECT(GET("/api/nope", ""), 404, "NotFound");
+    EXPECT(GET("/api/health/", ""), 404, "NotFound");
+    EXPECT(GET("/api/healthz", ""), 404, "NotFound");
+    EXPECT(GET("/API/HEALTH", ""), 404, "NotFound");
+    EXPECT(GET("", ""), 404, "NotFound");
+    EXPECT(GET("/", ""), 404, "NotFound");
+    CHECK(res.allow == NULL);
+
+    EXPECT(CALL("POST", "/api/start-upload", "", "application/json", "{}"), 405,
+           "MethodNotAllowed");
+    CHECK_STR(res.allow, "GET");
+    EXPECT(CALL("PUT", "/api/get-upload-url", "", "", ""), 405, "MethodNotAllowed");
+    CHECK_STR(res.allow, "GET");
+    EXPECT(CALL("HEAD", "/api/health", "", "", ""), 405, "MethodNotAllowed");
+    CHECK_STR(res.allow, "GET");
+    EXPECT(GET("/api/complete-upload", ""), 405, "MethodNotAllowed");
+    CHECK_STR(res.allow, "POST");
+    EXPECT(CALL("get", "/api/health", "", "", ""), 405, "MethodNotAllowed");
+
+    CHECK_STR(route_name(SLICE_LIT("/api/health")), "/api/health");
+    CHECK_STR(route_name(SLICE_LIT("/api/complete-upload")), "/api/complete-upload");
+    CHECK_STR(route_name(SLICE_LIT("/api/other")), "-");
+}
+
+#define URL "/api/get-upload-url"
+
+static void test_get_upload_url_errors(void)
+{
+    EXPECT(GET(URL, "uploadId=u1&partNumber=1"), 400, "MissingParameter");
+    EXPECT(GET(URL, "fileName=f.txt&partNumber=1"), 400, "MissingParameter");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1"), 400, "MissingParameter");
+    EXPECT(GET(URL, ""), 400, "MissingParameter");
+
+    static const char *const bad_numbers[] = {
+        "0", "10001", "-1", "abc", "99999999999999999999", "1.5", "%2B1", "+1", "%201", "1e3",
+    };
+    for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=f.txt&uploadId=u1&partNumber=%s", bad_numbers[i]);
+        EXPECT(GET(URL, q), 400, "InvalidPartNumber");
+    }
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1&partNumber="), 400, "InvalidPartNumber");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1&partNumber"), 400, "InvalidPartNumber");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1&partNumber=1&partNumber=2"), 400,
+           "InvalidPartNumber");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1&partNumber=%zz"), 400, "InvalidPartNumber");
+
+    EXPECT(GET(URL, "bucket=evil&fileName=f.txt&uploadId=u1&partNumber=1"), 403,
+           "BucketNotAllowed");
+    EXPECT(GET(URL, "bucket=UPLOADS&fileName=f.txt&uploadId=u1&partNumber=1"), 403,
+           "BucketNotAllowed");
+    EXPECT(GET(URL, "bucket=uploadsX&fileName=f.txt&uploadId=u1&partNumber=1"), 403,
+           "BucketNotAllowed");
+    EXPECT(GET(URL, "bucket=&fileName=f.txt&uploadId=u1&partNumber=1"), 400, "EmptyParameter");
+    EXPECT(GET(URL, "bucket&fileName=f.txt&uploadId=u1&partNumber=1"), 400, "EmptyParameter");
+    EXPECT(GET(URL, "bucket=uploads&bucket=other&fileName=f.txt&uploadId=u1&partNumber=1"), 400,
+           "RepeatedParameter");
+    EXPECT(GET(URL, "bucket=%zz&fileName=f.txt&uploadId=u1&partNumber=1"), 400,
+           "InvalidParameter");
+
+    EXPECT(GET(URL, "fileName=a/../b&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=a%2F..%2Fb&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=..&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=a%00b&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=a%0Ab&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=%C0%AE&uploadId=u1&partNumber=1"), 400, "InvalidFileName");
+    EXPECT(GET(URL, "fileName=&uploadId=u1&partNumber=1"), 400, "EmptyParameter");
+    EXPECT(GET(URL, "fileName=%zz&uploadId=u1&partNumber=1"), 400, "InvalidParameter");
+    EXPECT(GET(URL, "fileName=a&fileName=b&uploadId=u1&partNumber=1"), 400, "RepeatedParameter");
+
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u1%0A&partNumber=1"), 400, "InvalidUploadId");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u+1&partNumber=1"), 400, "InvalidUploadId");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=u%00&partNumber=1"), 400, "InvalidUploadId");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=%C3%A9&partNumber=1"), 400, "InvalidUploadId");
+    EXPECT(GET(URL, "fileName=f.txt&uploadId=&partNumber=1"), 400, "EmptyParameter");
+
+    /* an upload id of 1025 bytes is refused, 1024 are signed */
+    buf q;
+    buf_init(&q, 8192);
+    buf_append_str(&q, "fileName=f.txt&partNumber=1&uploadId=");
+    for (int i = 0; i < 1025; i++)
+        buf_append_char(&q, 'u');
+    EXPECT(GET(URL, buf_cstr(&q)), 400, "InvalidUploadId");
+    buf_truncate(&q, q.len - 1);
+    EXPECT(GET(URL, buf_cstr(&q)), 200, "");
+    buf_free(&q);
+}
+
+/* The URL that the last answer holds ("" when it is not a JSON string). */
+static const char *answer_url(void)
+{
+    return answer && json_object_is_type(answer, json_type_string) ? json_object_get_string(answer)
+                                                                   : "";
+}
+
+static bool has(const char *s, const char *part)
+{
+    bool ok = strstr(s, part) != NULL;
+    if (!ok)
+        fprintf(stderr, "  '%s' is not in '%s'\n", part, s);
+    return ok;
+}
+
+static void test_get_upload_url(void)
+{
+    EXPECT(GET(URL, "fileName=a%20b%2Bc&uploadId=upload-1&partNumber=3"), 200, "");
+    CHECK(json_object_is_type(answer, json_type_string));
+    const char *url = answer_url();
+    static const char prefix[] = "http://127.0.0.1:1/uploads/a%20b%2Bc?";
+    CHECK(strncmp(url, prefix, sizeof prefix - 1) == 0);
+    if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+        fprintf(stderr, "  url: %s\n", url);
+    CHECK(has(url, "partNumber=3"));
+    CHECK(has(url, "uploadId=upload-1"));
+    CHECK(has(url, "X-Amz-Algorithm=AWS4-HMAC-SHA256"));
+    CHECK(has(url, "X-Amz-Credential=AKIDEXAMPLE%2F"));
+    CHECK(has(url, "%2Fus-east-1%2Fs3%2Faws4_request"));
+    CHECK(has(url, "X-Amz-Expires=3600"));
+    CHECK(has(url, "X-Amz-SignedHeaders=host"));
+    CHECK(has(url, "X-Amz-Signature="));
+    const char *sig = strstr(url, "X-Amz-Signature=");
+    if (sig) {
+        sig += strlen("X-Amz-Signature=");
+        size_t n = strspn(sig, "0123456789abcdef");
+        CHECK(n == 64);
+    }
+    CHECK(!strchr(url, ' '));
+
+    /* '+' in a query is a space */
+    EXPECT(GET(URL, "fileName=a+b&uploadId=u1&partNumber=1"), 200, "");
+    CHECK(strncmp(answer_url(), "http://127.0.0.1:1/uploads/a%20b?", 33) == 0);
+
+    /* another allowed bucket, a path and UTF-8 in the name, an id needing escapes */
+    EXPECT(GET(URL, "bucket=other&fileName=dir/caf%C3%A9.txt&uploadId=a%2Bb%2Fc%3D&partNumber="
+                    "10000"),
+           200, "");
+    url = answer_url();
+    CHECK(strncmp(url, "http://127.0.0.1:1/other/dir/caf%C3%A9.txt?", 44) == 0);
+    CHECK(has(url, "partNumber=10000"));
+    CHECK(has(url, "uploadId=a%2Bb%2Fc%3D"));
+    EXPECT(GET(URL, "bucket=uploads&fileName=x&uploadId=u1&partNumber=1"), 200, "");
+    CHECK(strncmp(answer_url(), "http://127.0.0.1:1/uploads/x?", 29) == 0);
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=00001"), 200, "");
+    const char *pn = strstr(answer_url(), "partNumber=");
+    CHECK(pn && strncmp(pn, "partNumber=1", 12) == 0 && (pn[12] == '&' || pn[12] == '\0'));
+}
+
+static void test_start_upload(void)
+{
+    EXPECT(GET("/api/start-upload", ""), 400, "MissingParameter");
+    EXPECT(GET("/api/start-upload", "fileName=../x"), 400, "InvalidFileName");
+    EXPECT(GET("/api/start-upload", "bucket=evil&fileName=x"), 403, "BucketNotAllowed");
+    /* valid, but S3 is not there */
+    EXPECT(GET("/api/start-upload", "fileName=x"), 502, "S3Unreachable");
+}
+
+#define REF "\"fileName\":\"f.txt\",\"uploadId\":\"u1\""
+#define PART1 "{\"PartNumber\":1,\"ETag\":\"\\\"e1\\\"\"}"
+
+static void test_complete_body(void)
+{
+    const char *good = "{" REF ",\"parts\":[" PART1 "]}";
+    EXPECT(CALL("POST", "/api/complete-upload", "", "text/plain", good), 415,
+           "UnsupportedMediaType");
+    EXPECT(CALL("POST", "/api/complete-upload", "", "", good), 415, "UnsupportedMediaType");
+    EXPECT(CALL("POST", "/api/complete-upload", "", "application/jsonx", good), 415,
+           "UnsupportedMediaType");
+    EXPECT(CALL("POST", "/api/complete-upload", "", "application/x-www-form-urlencoded", good),
+           415, "UnsupportedMediaType");
+
+    EXPECT(COMPLETE(""), 400, "EmptyBody");
+    EXPECT(COMPLETE("not json"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{\"a\":1,}"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{'a':1}"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{\"a\":1} x"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{\"a\":1}{\"b\":2}"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("{\"a\":\"\xff\"}"), 400, "MalformedJSON");
+    EXPECT(COMPLETE("[1,2]"), 400, "BodyNotObject");
+    EXPECT(COMPLETE("\"text\""), 400, "BodyNotObject");
+    EXPECT(COMPLETE("{}"), 400, "MissingParameter");
+    /* a NUL byte ends nothing: the rest is garbage */
+    EXPECT(call_len("POST", "/api/complete-upload", "", "application/json", "{}\0{}", 5,
+                    __LINE__),
+           400, "MalformedJSON");
+
+    /* deep nesting */
+    buf deep;
+    buf_init(&deep, 4096);
+    buf_append_str(&deep, "{" REF ",\"parts\":[" PART1 "],\"x\":");
+    for (int i = 0; i < 40; i++)
+        buf_append_char(&deep, '[');
+    for (int i = 0; i < 40; i++)
+        buf_append_char(&deep, ']');
+    buf_append_char(&deep, '}');
+    EXPECT(COMPLETE(buf_cstr(&deep)), 400, "MalformedJSON");
+    buf_free(&deep);
+
+    /* the upload's reference */
+    EXPECT(COMPLETE("{\"uploadId\":\"u1\",\"parts\":[" PART1 "]}"), 400, "MissingParameter");
+    EXPECT(COMPLETE("{\"fileName\":\"f\",\"parts\":[" PART1 "]}"), 400, "MissingParameter");
+    EXPECT(COMPLETE("{\"fileName\":7," "\"uploadId\":\"u1\",\"parts\":[" PART1 "]}"), 400,
+           "InvalidParameter");
+    EXPECT(COMPLETE("{\"fileName\":\"\",\"uploadId\":\"u1\",\"parts\":[" PART1 "]}"), 400,
+           "EmptyParameter");
+    EXPECT(COMPLETE("{\"fileName\":\"a/./b\",\"uploadId\":\"u1\",\"parts\":[" PART1 "]}"), 400,
+           "InvalidFileName");
+    EXPECT(COMPLETE("{\"fileName\":\"a\\u0000b\",\"uploadId\":\"u1\",\"parts\":[" PART1 "]}"), 400,
+           "InvalidFileName");
+    EXPECT(COMPLETE("{\"fileName\":\"f\",\"uploadId\":\"u 1\",\"parts\":[" PART1 "]}"), 400,
+           "InvalidUploadId");
+    EXPECT(COMPLETE("{\"fileName\":\"f\",\"uploadId\":\"u1\\u0000\",\"parts\":[" PART1 "]}"),
+           400, "InvalidUploadId");
+    EXPECT(COMPLETE("{\"bucket\":\"evil\"," REF ",\"parts\":[" PART1 "]}"), 403,
+           "BucketNotAllowed");
+    EXPECT(COMPLETE("{\"bucket\":\"\"," REF ",\"parts\":[" PART1 "]}"), 400, "EmptyParameter");
+    EXPECT(COMPLETE("{\"bucket\":null," REF ",\"parts\":[" PART1 "]}"), 502, "S3Unreachable");
+    EXPECT(COMPLETE("{\"bucket\":[\"uploads\"]," REF ",\"parts\":[" PART1 "]}"), 400,
+           "InvalidParameter");
+
+    /* the parts */
+    EXPECT(COMPLETE("{" REF "}"), 400, "MissingParameter");
+    EXPECT(COMPLETE("{" REF ",\"parts\":null}"), 400, "MissingParameter");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[]}"), 400, "InvalidParts");
+    EXPECT(COMPLETE("{" REF ",\"parts\":\"1\"}"), 400, "InvalidParts");
+    EXPECT(COMPLETE("{" REF ",\"parts\":{}}"), 400, "InvalidParts");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[1]}"), 400, "InvalidParts");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" PART1 ",null]}"), 400, "InvalidParts");
+
+    buf many;
+    buf_init(&many, 1 << 20);
+    buf_append_str(&many, "{" REF ",\"parts\":[");
+    for (int i = 1; i <= 10001; i++)
+        buf_printf(&many, "%s{\"PartNumber\":%d,\"ETag\":\"e\"}", i > 1 ? "," : "", i);
+    buf_append_str(&many, "]}");
+    CHECK(!buf_failed(&many));
+    EXPECT(COMPLETE(buf_cstr(&many)), 400, "InvalidParts");
+    buf_free(&many);
+
+    static const char *const bad_numbers[] = {
+        "0", "\"1\"", "1.5", "-1", "10001", "null", "true", "1e0", "99999999999999999999",
+        "-9223372036854775808",
+    };
+    for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+        char body[300];
+        snprintf(body, sizeof body, "{" REF ",\"parts\":[{\"PartNumber\":%s,\"ETag\":\"e\"}]}",
+                 bad_numbers[i]);
+        EXPECT(COMPLETE(body), 400, "InvalidPartNumber");
+    }
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"ETag\":\"e\"}]}"), 400, "InvalidPartNumber");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" PART1 ",{\"PartNumber\":0,\"ETag\":\"e\"}]}"), 400,
+           "InvalidPartNumber");
+
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1}]}"), 400, "InvalidETag");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"\"}]}"), 400, "InvalidETag");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":5}]}"), 400, "InvalidETag");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":null}]}"), 400, "InvalidETag");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"a\\nb\"}]}"), 400,
+           "InvalidETag");
+    /* a NUL in the ETag: the text after it would never be checked, and "\u0000"
+     * alone becomes an empty ETag in the XML sent to S3 */
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"\\u0000\"}]}"), 400,
+           "InvalidETag");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"e\\u0000\\u0001\"}]}"), 400,
+           "InvalidETag");
+    char long_etag[400];
+    snprintf(long_etag, sizeof long_etag,
+             "{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"%0257d\"}]}", 0);
+    EXPECT(COMPLETE(long_etag), 400, "InvalidETag");
+
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" PART1 "," PART1 "]}"), 400, "DuplicatePart");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":3,\"ETag\":\"a\"},"
+                    "{\"PartNumber\":1,\"ETag\":\"b\"},{\"PartNumber\":3,\"ETag\":\"c\"}]}"),
+           400, "DuplicatePart");
+
+    /* valid, but S3 is unreachable */
+    EXPECT(COMPLETE(good), 502, "S3Unreachable");
+    json_object *err, *msg;
+    CHECK(json_object_object_get_ex(answer, "error", &err) &&
+          json_object_object_get_ex(err, "message", &msg) &&
+          strstr(json_object_get_string(msg), "127.0.0.1:1") != NULL);
+    EXPECT(CALL("POST", "/api/complete-upload", "", "Application/JSON; charset=utf-8", good), 502,
+           "S3Unreachable");
+    EXPECT(COMPLETE("  {\"bucket\":\"other\"," REF ",\"parts\":[{\"PartNumber\":2,\"ETag\":\"b\"},"
+                    "{\"PartNumber\":1,\"ETag\":\"a\"}],\"extra\":{\"ignored\":[1,2,3]}}\r\n"),
+           502, "S3Unreachable");
+    char long_ok[400];
+    snprintf(long_ok, sizeof long_ok,
+             "{" REF ",\"parts\":[{\"PartNumber\":10000,\"ETag\":\"%0256d\"}]}", 0);
+    EXPECT(COMPLETE(long_ok), 502, "S3Unreachable");
+}
+
+int main(void)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "curl_global_init failed\n");
+        return 1;
+    }
+    config cfg;
+    buf err;
+    buf_init(&err, 4096);
+    if (!config_load(&cfg, "/dev/null", fake_env, &err)) {
+        fprintf(stderr, "config_load: %s\n", buf_cstr(&err));
+        return 1;
+    }
+    buf_free(&err);
+    app.cfg = &cfg;
+    app.s3 = s3_client_new(&cfg);
+    CHECK(app.s3 != NULL);
+    if (!app.s3)
+        return check_done("test_handlers");
+    response_init(&res);
+
+    test_routing();
+    test_get_upload_url_errors();
+    test_get_upload_url();
+    test_start_upload();
+    test_complete_body();
+
+    json_object_put(answer);
+    response_free(&res);
+    s3_client_free(app.s3);
+    config_free(&cfg);
+    curl_global_cleanup();
+    return check_done("test_handlers");
+}

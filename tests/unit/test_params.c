@@ -1,0 +1,212 @@
+/* Checks of the API's values: part numbers, upload ids, file names as keys. */
+#include <stdlib.h>
+
+#include "check.h"
+
+#include "../../src/params.h"
+#include "../../src/s3_key.h"
+
+static void test_part_number(void)
+{
+    static const struct {
+        const char *text;
+        unsigned value;
+    } good[] = { { "1", 1 }, { "2", 2 }, { "10", 10 }, { "9999", 9999 }, { "10000", 10000 } };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        unsigned n = 12345;
+        CHECK(part_number_parse(slice_of(good[i].text), &n));
+        CHECK(n == good[i].value);
+    }
+    static const char *const bad[] = {
+        "0", "00", "10001", "65536", "-1", "+1", "abc", "1.5", "", "99999999999999999999",
+        " 1", "1 ", "1a", "0x10", "1e3", "4294967297", "１",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unsigned n = 777;
+        bool ok = part_number_parse(slice_of(bad[i]), &n);
+        CHECK(!ok);
+        CHECK(n == 777); /* untouched on failure */
+        if (ok)
+            fprintf(stderr, "  part number '%s' accepted as %u\n", bad[i], n);
+    }
+    unsigned n = 0;
+    CHECK(!part_number_parse((slice){ "1\0", 2 }, &n));
+    CHECK(part_number_parse((slice){ "25x", 2 }, &n) && n == 25); /* only the slice is read */
+}
+
+static void test_upload_id(void)
+{
+    char id[UPLOAD_ID_MAX + 2];
+    memset(id, 'A', sizeof id);
+    CHECK(!upload_id_valid(SLICE_LIT("")));
+    CHECK(upload_id_valid((slice){ id, UPLOAD_ID_MAX }));
+    CHECK(!upload_id_valid((slice){ id, UPLOAD_ID_MAX + 1 }));
+    CHECK(upload_id_valid(SLICE_LIT("x")));
+    /* every printable ASCII character */
+    char printable[94];
+    for (int c = 0x21; c <= 0x7e; c++)
+        printable[c - 0x21] = (char)c;
+    CHECK(upload_id_valid((slice){ printable, sizeof printable }));
+    CHECK(upload_id_valid(SLICE_LIT("VXBsb2FkIElE.abc_def-ghi~jkl+/=")));
+    CHECK(!upload_id_valid(SLICE_LIT("a b")));
+    CHECK(!upload_id_valid(SLICE_LIT("ab\n")));
+    CHECK(!upload_id_valid(SLICE_LIT("\tab")));
+    CHECK(!upload_id_valid(SLICE_LIT("a\rb")));
+    CHECK(!upload_id_valid(SLICE_LIT("a\x7f")));
+    CHECK(!upload_id_valid(SLICE_LIT("a\x80")));
+    CHECK(!upload_id_valid(SLICE_LIT("\xc3\xa9")));
+    CHECK(!upload_id_valid(SLICE_LIT("\xff")));
+    CHECK(!upload_id_valid((slice){ "a\0b", 3 }));
+}
+
+static bool clean(const char *s)
+{
+    return text_is_clean_utf8(slice_of(s));
+}
+
+static void test_utf8(void)
+{
+    CHECK(clean(""));
+    CHECK(clean("plain name.txt"));
+    CHECK(clean(" !~"));
+    CHECK(clean("\xc2\xa0"));             /* U+00A0, just past C1 */
+    CHECK(clean("caf\xc3\xa9"));          /* é */
+    CHECK(clean("\xdf\xbf"));             /* U+07FF */
+    CHECK(clean("\xe0\xa0\x80"));         /* U+0800 */
+    CHECK(clean("\xe2\x82\xac"));         /* € */
+    CHECK(clean("\xed\x9f\xbf"));         /* U+D7FF */
+    CHECK(clean("\xee\x80\x80"));         /* U+E000 */
+    CHECK(clean("\xef\xbf\xbd"));         /* U+FFFD */
+    CHECK(clean("\xf0\x90\x80\x80"));     /* U+10000 */
+    CHECK(clean("\xf0\x9f\x98\x80.png")); /* 😀 */
+    CHECK(clean("\xf4\x8f\xbf\xbf"));     /* U+10FFFF */
+    CHECK(clean("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e/\xd0\x96"));
+
+    static const char *const bad[] = {
+        "\x01", "a\tb", "a\nb", "\x1f", "\x7f", "a\x7f",
+        "\xc2\x80", "\xc2\x85", "\xc2\x9f",       /* C1 controls */
+        "\xc0\xaf", "\xc1\xbf",                   /* overlong 2-byte */
+        "\xe0\x80\xaf", "\xe0\x9f\xbf",           /* overlong 3-byte */
+        "\xf0\x80\x80\xaf", "\xf0\x8f\xbf\xbf",   /* overlong 4-byte */
+        "\xed\xa0\x80", "\xed\xbf\xbf",           /* surrogates */
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",   /* beyond U+10FFFF */
+        "\xf8\x88\x80\x80\x80", "\xfe", "\xff",
+        "\x80", "\xbf", "a\x80" "b",                 /* stray continuation */
+        "\xc3", "a\xc3", "\xe2\x82", "\xf0\x9f\x98", /* truncated */
+        "\xc3\x28", "\xe2\x28\xac", "\xf0\x9f\x28\x80", /* bad continuation */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool ok = clean(bad[i]);
+        CHECK(!ok);
+        if (ok) {
+            fprintf(stderr, "  accepted:");
+            for (const char *p = bad[i]; *p; p++)
+                fprintf(stderr, " %02x", (unsigned char)*p);
+            fprintf(stderr, "\n");
+        }
+    }
+    CHECK(!text_is_clean_utf8((slice){ "a\0b", 3 }));
+    CHECK(!text_is_clean_utf8((slice){ "\0", 1 }));
+    /* a sequence cut by the slice's end */
+    CHECK(!text_is_clean_utf8((slice){ "\xe2\x82\xac", 2 }));
+    CHECK(text_is_clean_utf8((slice){ "ab\xe2\x82\xac", 2 }));
+}
+
+static buf key;
+static const char *why;
+
+/* The key for prefix + name, or NULL when refused. */
+static const char *key_for(const char *prefix, slice name)
+{
+    buf_reset(&key);
+    why = NULL;
+    if (!s3_key_from_file_name(slice_of(prefix), name, &key, &why)) {
+        CHECK(why != NULL && *why);
+        return NULL;
+    }
+    return buf_cstr(&key);
+}
+
+static const char *key_str(const char *prefix, const char *name)
+{
+    return key_for(prefix, slice_of(name));
+}
+
+static void test_keys(void)
+{
+    CHECK_STR(key_str("", "file.txt"), "file.txt");
+    CHECK_STR(key_str("uploads/", "file.txt"), "uploads/file.txt");
+    CHECK_STR(key_str("", "a/b/c.bin"), "a/b/c.bin");
+    CHECK_STR(key_str("", "a..b"), "a..b");
+    CHECK_STR(key_str("", ".hidden"), ".hidden");
+    CHECK_STR(key_str("", "a/.b"), "a/.b");
+    CHECK_STR(key_str("", "..."), "...");
+    CHECK_STR(key_str("", "a/.../b"), "a/.../b");
+    CHECK_STR(key_str("", "b.."), "b..");
+    CHECK_STR(key_str("p/", "\xf0\x9f\x98\x80 caf\xc3\xa9.png"), "p/\xf0\x9f\x98\x80 caf\xc3\xa9.png");
+    CHECK_STR(key_str("", "a b+c&d=e?f#g%h"), "a b+c&d=e?f#g%h");
+
+    static const char *const dots[] = {
+        ".", "..", "a/./b", "a/../b", "../x", "./x", "x/..", "x/.", "/..", "../",
+    };
+    for (size_t i = 0; i < sizeof dots / sizeof dots[0]; i++) {
+        const char *k = key_str("", dots[i]);
+        CHECK(k == NULL);
+        if (k)
+            fprintf(stderr, "  file name '%s' accepted\n", dots[i]);
+        else
+            CHECK(strstr(why, "'.'") != NULL);
+        CHECK(key.len == 0); /* nothing left behind */
+    }
+    /* a dot segment made by the prefix and the name together */
+    CHECK(key_str("uploads/", "../x") == NULL);
+    CHECK(key_str("uploads/", "./x") == NULL);
+    CHECK(key_str("uploads/", "..") == NULL);
+
+    CHECK(key_str("", "") == NULL);
+    CHECK(key_str("p/", "") == NULL);
+    CHECK(key_str("", "a\tb") == NULL);
+    CHECK(key_str("", "a\x7f") == NULL);
+    CHECK(key_str("", "\xc2\x85") == NULL);
+    CHECK(key_str("", "\xc0\xae\xc0\xae") == NULL); /* overlong ".." */
+    CHECK(key_str("", "\xed\xa0\x80") == NULL);
+    CHECK(key_str("", "x\xe2\x82") == NULL);
+    CHECK(key_for("", (slice){ "a\0b", 3 }) == NULL);
+
+    /* the length limit counts the prefix */
+    char name[S3_KEY_MAX + 2];
+    memset(name, 'n', sizeof name);
+    CHECK(key_for("", (slice){ name, S3_KEY_MAX }) != NULL);
+    CHECK(key.len == S3_KEY_MAX);
+    CHECK(key_for("", (slice){ name, S3_KEY_MAX + 1 }) == NULL);
+    CHECK(why && strstr(why, "1024"));
+    CHECK(key_for("pre/", (slice){ name, S3_KEY_MAX - 4 }) != NULL);
+    CHECK(key.len == S3_KEY_MAX);
+    CHECK(strncmp(buf_cstr(&key), "pre/nnn", 7) == 0);
+    CHECK(key_for("pre/", (slice){ name, S3_KEY_MAX - 3 }) == NULL);
+    /* multi-byte characters count in bytes */
+    char utf[S3_KEY_MAX + 4];
+    for (int i = 0; i < S3_KEY_MAX; i += 2)
+        memcpy(utf + i, "\xc3\xa9", 2);
+    CHECK(key_for("", (slice){ utf, S3_KEY_MAX }) != NULL);
+    CHECK(key_for("p", (slice){ utf, S3_KEY_MAX }) == NULL);
+
+    /* the key is appended to what is there; a refusal leaves that alone */
+    buf_reset(&key);
+    buf_append_str(&key, "keep:");
+    CHECK(s3_key_from_file_name(SLICE_LIT("p/"), SLICE_LIT("f"), &key, &why));
+    CHECK_STR(buf_cstr(&key), "keep:p/f");
+    CHECK(!s3_key_from_file_name(SLICE_LIT("p/"), SLICE_LIT(".."), &key, &why));
+    CHECK_STR(buf_cstr(&key), "keep:p/f");
+}
+
+int main(void)
+{
+    buf_init(&key, 8192);
+    test_part_number();
+    test_upload_id();
+    test_utf8();
+    test_keys();
+    buf_free(&key);
+    return check_done("test_params");
+}
