@@ -52,6 +52,11 @@ static bool set_str(char **dst, slice v)
 bool bucket_name_valid(const char *name)
 {
     size_t n = strlen(name);
+    size_t dots = 0;
+    for (size_t i = 0; i < n; i++)
+        dots += name[i] == '.';
+    if (dots == 3 && strspn(name, "0123456789.") == n)
+        return false; /* formatted like an IP address */
     if (n < 3 || n > 63 || !isalnum((unsigned char)name[0]) ||
         !isalnum((unsigned char)name[n - 1]))
         return false;
@@ -294,7 +299,7 @@ static bool read_aws_file(aws_profile *p, const char *path, bool is_config, buf 
         p->in_config_file = is_config;
         buf perr;
         buf_init(&perr, 512);
-        ok = ini_parse(buf_slice(&text), profile_entry, p, &perr) && !p->failed;
+        ok = ini_parse(buf_slice(&text), true, profile_entry, p, &perr) && !p->failed;
         if (!ok)
             buf_printf(err, "%s: %s", path, buf_cstr(&perr));
         buf_free(&perr);
@@ -370,7 +375,7 @@ static bool set_endpoint(config *cfg, const char *url, buf *err)
     }
     const char *default_port = strcmp(cfg->endpoint_scheme, "https") == 0 ? ":443" : ":80";
     size_t dp = strlen(default_port);
-    if (n > dp && memcmp(host + n - dp, default_port, dp) == 0 && host[0] != '[')
+    if (n > dp && memcmp(host + n - dp, default_port, dp) == 0)
         n -= dp;
     return set_str(&cfg->endpoint_host, (slice){ host, n });
 }
@@ -410,7 +415,7 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
     buf_init(&text, CONFIG_FILE_MAX);
     if (ok && read_file(file, &text)) {
         size_t mark = err->len;
-        if (!ini_parse(buf_slice(&text), file_entry, &ctx, err)) {
+        if (!ini_parse(buf_slice(&text), false, file_entry, &ctx, err)) {
             /* prefix the message with the file's name */
             buf tmp;
             buf_init(&tmp, 4096);

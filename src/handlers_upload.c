@@ -128,7 +128,9 @@ static bool read_parts(json_object *body, s3_part **out, size_t *n_out, http_res
         if (!json_object_object_get_ex(p, "ETag", &etag) ||
             !json_object_is_type(etag, json_type_string) ||
             json_object_get_string_len(etag) == 0 || json_object_get_string_len(etag) > ETAG_MAX ||
-            !text_is_clean_utf8(slice_of(json_object_get_string(etag)))) {
+            /* the whole length: a NUL must not hide what follows it */
+            !text_is_clean_utf8((slice){ json_object_get_string(etag),
+                                        (size_t)json_object_get_string_len(etag) })) {
             respond_error(res, 400, "InvalidETag",
                           "parts[%zu].ETag must be the part's ETag as S3 returned it", i);
             goto fail;

@@ -13,7 +13,7 @@ static slice trim(slice s)
     return s;
 }
 
-bool ini_parse(slice text, ini_entry_fn fn, void *ctx, buf *err)
+bool ini_parse(slice text, bool skip_indented, ini_entry_fn fn, void *ctx, buf *err)
 {
     slice section = { "", 0 };
     const char *p = text.ptr, *end = text.ptr + text.len;
@@ -21,7 +21,7 @@ bool ini_parse(slice text, ini_entry_fn fn, void *ctx, buf *err)
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         slice raw = { p, (size_t)((nl ? nl : end) - p) };
         p = nl ? nl + 1 : end;
-        bool indented = raw.len && (raw.ptr[0] == ' ' || raw.ptr[0] == '\t');
+        bool indented = skip_indented && raw.len && (raw.ptr[0] == ' ' || raw.ptr[0] == '\t');
         slice l = trim(raw);
         if (l.len == 0 || l.ptr[0] == '#' || l.ptr[0] == ';' || indented)
             continue;

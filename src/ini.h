@@ -13,8 +13,8 @@ typedef bool (*ini_entry_fn)(void *ctx, slice section, slice key, slice value, i
                              buf *err);
 
 /* False on a malformed line (err says which) or when `fn` refuses an entry.
- * Indented lines (AWS's nested "s3 =" blocks) are skipped. */
-bool ini_parse(slice text, ini_entry_fn fn, void *ctx, buf *err);
+ * With skip_indented, indented lines (AWS's nested "s3 =" blocks) are passed over. */
+bool ini_parse(slice text, bool skip_indented, ini_entry_fn fn, void *ctx, buf *err);
 
 /* Reads a whole file into out (up to its cap). False with errno set on failure. */
 bool read_file(const char *path, buf *out);

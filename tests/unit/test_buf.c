@@ -155,10 +155,14 @@ static void test_truncate_reset(void)
     buf_truncate(&b, 10); /* longer: no-op */
     CHECK(b.len == 5);
     CHECK_STR(buf_cstr(&b), "hello");
-    buf_truncate(&b, 5);
-    CHECK_STR(buf_cstr(&b), "hello");
-    CHECK(buf_append_str(&b, "!"));
+    buf_truncate(&b, 4); /* by one byte */
+    CHECK(b.len == 4);
+    CHECK_STR(buf_cstr(&b), "hell");
+    buf_truncate(&b, 4);
+    CHECK_STR(buf_cstr(&b), "hell");
+    CHECK(buf_append_str(&b, "o!"));
     CHECK_STR(buf_cstr(&b), "hello!");
+    CHECK(b.len == 6);
     buf_truncate(&b, 0);
     CHECK(b.len == 0);
     CHECK_STR(buf_cstr(&b), "");

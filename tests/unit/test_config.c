@@ -224,6 +224,12 @@ static void test_endpoints(void)
         { "https://h:80", "https", "h:80" },
         { "http://h:443", "http", "h:443" },
         { "https://minio.example.com", "https", "minio.example.com" },
+        /* IPv6 literals: the default port goes as for any host (config.h: "with the
+         * port unless it is the scheme's default"; curl and browsers send no port) */
+        { "http://[::1]:9000", "http", "[::1]:9000" },
+        { "http://[fe80::80]", "http", "[fe80::80]" },
+        { "http://[::1]:80", "http", "[::1]" },
+        { "https://[::1]:443/", "https", "[::1]" },
     };
     env_basic();
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -256,6 +262,7 @@ static void test_endpoints(void)
         else
             CHECK(err_has("endpoint"));
     }
+    env_set("S3MPU_ENDPOINT", NULL);
     CHECK(!load_text("endpoint = ftp://h\n"));
     CHECK(err_has("ftp://h"));
 }
@@ -340,6 +347,11 @@ static void test_file_errors(void)
     CHECK(!load_text("just some words\n"));
     CHECK(err_has("line 1"));
     CHECK(!load_text("[unclosed\n"));
+    CHECK(!load_text("= value\n"));
+    CHECK(err_has("line 1"));
+    /* indentation does not hide a setting in s3mpu.conf (only AWS's files nest) */
+    CHECK(!load_text("  colour = blue\n"));
+    CHECK(err_has("colour"));
     CHECK(!load_text(" = value\n"));
 
     CHECK(!load_text("buckets = good-one\nthreads = lots\n"));
@@ -630,6 +642,7 @@ static void test_buckets(void)
     }
     CHECK(!load_text("buckets = good-one, UPPER\n"));
     CHECK(err_has("UPPER") && err_has("line 1"));
+    CHECK(!bucket_name_valid("192.168.5.4")); /* formatted like an IP address */
     static const char *const good[] = {
         "abc", "a-b", "a.b", "1.2.3", "my-bucket-2024", "a--b",
         "012345678901234567890123456789012345678901234567890123456789012",

@@ -31,7 +31,7 @@ static void test_initiate(void)
     s3_xml_doc_free(&doc);
 
     /* only direct children count: a nested UploadId is not the answer's */
-    CHECK(parse("<R><Wrapper><UploadId>inner</UploadId></Wrapper><UploadId>outer</UploadId></R>",
+    CHECK(parse("<R><Wrapper><UploadId>inner</UploadId>tail</Wrapper><UploadId>outer</UploadId></R>",
                 INITIATE_FIELDS, &doc));
     CHECK_STR(doc.root, "R");
     CHECK_STR(s3_xml_get(&doc, "UploadId"), "outer");
@@ -146,6 +146,10 @@ static void test_escape(void)
     CHECK_STR(buf_cstr(&out), "&amp;amp;");
     buf_free(&out);
     buf_init(&out, 4);
+    CHECK(xml_escape(&out, SLICE_LIT("<"))); /* "&lt;": exactly the cap */
+    CHECK_STR(buf_cstr(&out), "&lt;");
+    buf_free(&out);
+    buf_init(&out, 3);
     CHECK(!xml_escape(&out, SLICE_LIT("<")));
     buf_free(&out);
 }
