@@ -1,0 +1,109 @@
+// The upload page: a thin UI on uploader.js.
+import { Uploader, UploadCancelled, MiB } from './uploader.js';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const list = $('#uploads');
+const input = $('#files');
+const tasks = new Set();
+
+export function formatBytes(n) {
+  if (!Number.isFinite(n)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatDuration(s) {
+  if (!Number.isFinite(s)) return '—';
+  s = Math.round(s);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function uploader() {
+  const partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;
+  const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
+  const params = new URLSearchParams(location.search);
+  return new Uploader({ endpoint: params.get('api') ?? '/api', bucket: params.get('bucket') ?? undefined,
+    partSize, concurrency });
+}
+
+function updateOverall() {
+  let loaded = 0, total = 0, active = 0, speed = 0;
+  for (const t of tasks) {
+    loaded += t.loaded;
+    total += t.size;
+    if (t.state === 'uploading' || t.state === 'queued') { active++; speed += t.lastSpeed ?? 0; }
+  }
+  const bar = $('#overall');
+  bar.value = total ? loaded / total : tasks.size ? 1 : 0;
+  $('#overall-text').textContent = tasks.size === 0 ? 'Nothing uploading.'
+    : `${formatBytes(loaded)} of ${formatBytes(total)}` +
+      (active ? ` — ${active} file${active > 1 ? 's' : ''} uploading, ${formatBytes(speed)}/s` : ' — finished');
+}
+
+function addFile(file, up) {
+  const row = $('#row').content.firstElementChild.cloneNode(true);
+  const bar = $('progress', row);
+  $('.name', row).textContent = file.name;
+  bar.setAttribute('aria-label', `Upload of ${file.name}`);
+  $('.cancel', row).setAttribute('aria-label', `Cancel upload of ${file.name}`);
+  list.append(row);
+
+  const task = up.upload(file);
+  tasks.add(task);
+  const status = $('.status', row);
+  const setState = (state, text) => { row.dataset.state = state; status.textContent = text; };
+
+  task.addEventListener('start', () => setState('uploading', 'Uploading…'));
+  task.addEventListener('progress', (e) => {
+    const { loaded, total, speed, eta } = e.detail;
+    task.lastSpeed = speed;
+    bar.value = total ? loaded / total : 0;
+    const pct = total ? Math.floor((loaded / total) * 100) : 0;
+    $('.figures', row).textContent = `${formatBytes(loaded)} of ${formatBytes(total)} · ${pct}%` +
+      (task.state === 'uploading' ? ` · ${formatBytes(speed)}/s · ${formatDuration(eta)} left` : '');
+    updateOverall();
+  });
+  task.addEventListener('retry', (e) =>
+    setState('uploading', `Retrying part ${e.detail.partNumber} (try ${e.detail.attempt + 1})…`));
+  task.addEventListener('done', (e) => {
+    bar.value = 1;
+    setState('done', 'Done');
+    $('.result', row).textContent = `Stored as ${e.detail.key}`;
+    $('.result', row).dataset.key = e.detail.key;
+    $('.cancel', row).disabled = true;
+    updateOverall();
+  });
+  task.addEventListener('error', (e) => {
+    const { error } = e.detail;
+    setState('error', error instanceof UploadCancelled ? 'Cancelled' : 'Failed');
+    $('.result', row).textContent = error.message;
+    $('.result', row).dataset.code = error.code ?? '';
+    $('.cancel', row).disabled = true;
+    updateOverall();
+  });
+  $('.cancel', row).addEventListener('click', () => task.cancel());
+}
+
+function addFiles(files) {
+  const up = uploader();
+  for (const file of files) addFile(file, up);
+  updateOverall();
+}
+
+input.addEventListener('change', () => {
+  addFiles([...input.files]);
+  input.value = '';
+});
+
+const zone = $('#picker');
+zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+zone.addEventListener('drop', (e) => {
+  e.preventDefault();
+  zone.classList.remove('over');
+  addFiles([...e.dataTransfer.files]);
+});

@@ -1,0 +1,311 @@
+// s3mpu uploader: sends files from the browser straight to S3 with multipart
+// upload, through an s3mpu API (start-upload, get-upload-url, complete-upload).
+// No dependencies; import it as an ES module from any page or framework.
+//
+//   import { Uploader } from './uploader.js';
+//   const uploader = new Uploader({ endpoint: '/api' });
+//   const task = uploader.upload(file);
+//   task.addEventListener('progress', (e) => console.log(e.detail.loaded, e.detail.total));
+//   task.addEventListener('partdone', (e) => console.log(e.detail.partNumber, e.detail.etag));
+//   task.addEventListener('done', (e) => console.log(e.detail.key, e.detail.result));
+//   task.addEventListener('error', (e) => console.error(e.detail.error.message));
+//   await task.done;           // resolves with the completion result, rejects on error
+//   task.cancel();             // stops the upload (rejects with UploadCancelled)
+//
+// Memory stays bounded: a part is a Blob.slice() of the file, read by the browser
+// while it sends, and only `concurrency` parts are in flight at once.
+
+export const MiB = 1024 * 1024;
+const MIN_PART_SIZE = 5 * MiB; // S3: every part but the last
+const MAX_PARTS = 10000;       // S3: part numbers 1..10000
+
+/** An error with a message meant for the person uploading. */
+export class UploadError extends Error {
+  constructor(message, { code = 'UploadFailed', retryable = false, cause } = {}) {
+    super(message, cause ? { cause } : undefined);
+    this.name = 'UploadError';
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+export class UploadCancelled extends UploadError {
+  constructor() {
+    super('The upload was cancelled.', { code: 'Cancelled' });
+    this.name = 'UploadCancelled';
+  }
+}
+
+const CORS_ETAG_HELP =
+  "S3 accepted the part, but the browser may not read its ETag header, so the upload " +
+  "cannot be completed. The bucket's CORS configuration must expose it: add " +
+  '"ExposeHeaders": ["ETag"] to the CORS rule for this page\'s origin ' +
+  '(see "Bucket CORS" in the s3mpu README).';
+
+/** The part size for a file: at least `wanted`, raised so no file needs more than 10,000 parts. */
+export function choosePartSize(fileSize, wanted = 10 * MiB) {
+  let size = Math.max(wanted, MIN_PART_SIZE);
+  const needed = Math.ceil(fileSize / MAX_PARTS);
+  if (needed > size) size = Math.ceil(needed / MiB) * MiB;
+  return size;
+}
+
+/** Counts slots so that all files together keep at most `limit` parts in flight. */
+class Slots {
+  constructor(limit) {
+    this.free = limit;
+    this.waiting = [];
+  }
+  take() {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  give() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+const sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new UploadCancelled());
+    }, { once: true });
+  });
+
+/** Explains a failed API call: s3mpu answers {"error":{"code","message"}}. */
+async function apiError(response, what) {
+  let code = `HTTP${response.status}`;
+  let detail = response.statusText;
+  try {
+    const body = await response.json();
+    if (body?.error) ({ code, message: detail } = body.error);
+  } catch { /* not JSON: keep the status */ }
+  const retryable = response.status >= 500 || response.status === 429;
+  return new UploadError(`${what} failed: ${detail} (${code}).`, { code, retryable });
+}
+
+export class Uploader {
+  /**
+   * @param {object} options
+   * @param {string} [options.endpoint='/api'] where the s3mpu API is
+   * @param {string} [options.bucket] the bucket (default: the service's first)
+   * @param {number} [options.partSize=10 MiB] raised as needed for big files
+   * @param {number} [options.concurrency=4] parts in flight, over all files
+   * @param {number} [options.retries=4] extra tries for a failed part
+   * @param {number} [options.retryDelay=500] first backoff in ms, doubled each try
+   */
+  constructor(options = {}) {
+    this.endpoint = (options.endpoint ?? '/api').replace(/\/$/, '');
+    this.bucket = options.bucket;
+    this.partSize = options.partSize ?? 10 * MiB;
+    this.retries = options.retries ?? 4;
+    this.retryDelay = options.retryDelay ?? 500;
+    this.slots = new Slots(options.concurrency ?? 4);
+  }
+
+  /** Starts uploading `file` (a File or Blob); returns its UploadTask. */
+  upload(file, { fileName = file.name } = {}) {
+    const task = new UploadTask(this, file, fileName);
+    task.start();
+    return task;
+  }
+
+  async api(path, params, init = {}, signal) {
+    const query = new URLSearchParams(params);
+    if (this.bucket) query.set('bucket', this.bucket);
+    let response;
+    try {
+      response = await fetch(`${this.endpoint}/${path}?${query}`, { ...init, signal });
+    } catch (cause) {
+      if (signal?.aborted) throw new UploadCancelled();
+      throw new UploadError('The upload service could not be reached. Check your connection.',
+        { code: 'NetworkError', retryable: true, cause });
+    }
+    if (!response.ok) throw await apiError(response, path);
+    return response.json();
+  }
+}
+
+export class UploadTask extends EventTarget {
+  constructor(uploader, file, fileName) {
+    super();
+    this.uploader = uploader;
+    this.file = file;
+    this.fileName = fileName;
+    this.size = file.size;
+    this.partSize = choosePartSize(file.size, uploader.partSize);
+    this.partCount = Math.max(1, Math.ceil(file.size / this.partSize));
+    this.state = 'queued';
+    this.key = null;
+    this.uploadId = null;
+    this.etags = new Map();        // part number → ETag
+    this.sent = new Map();         // part number → bytes sent so far
+    this.loaded = 0;
+    this.controller = new AbortController();
+    this.inflight = new Set();     // XHRs to abort on cancel
+    this.samples = [];             // [time, loaded] for the speed estimate
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.done.catch(() => {});     // the 'error' event reports it
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  cancel() {
+    if (this.state === 'done' || this.state === 'error') return;
+    this.controller.abort();
+    for (const xhr of this.inflight) xhr.abort();
+  }
+
+  async start() {
+    const signal = this.controller.signal;
+    try {
+      const started = await this.uploader.api('start-upload', { fileName: this.fileName }, {}, signal);
+      this.uploadId = started.data.uploadId;
+      this.key = started.data.key ?? this.fileName;
+      this.state = 'uploading';
+      this.startedAt = performance.now();
+      this.emit('start', { key: this.key, uploadId: this.uploadId, parts: this.partCount });
+      this.progress();
+
+      let next = 1;
+      const worker = async () => {
+        while (next <= this.partCount && !signal.aborted) {
+          const n = next++;
+          await this.uploader.slots.take();
+          try {
+            await this.sendPart(n, signal);
+          } catch (error) {
+            // the first failure stops the other parts of this file
+            this.failure ??= error;
+            this.controller.abort();
+            for (const xhr of this.inflight) xhr.abort();
+            throw error;
+          } finally {
+            this.uploader.slots.give();
+          }
+        }
+      };
+      // as many workers as parts could run at once; the shared slots limit them
+      const workers = Math.min(this.partCount, 16);
+      await Promise.allSettled(Array.from({ length: workers }, worker));
+      if (this.failure) throw this.failure;
+      if (signal.aborted) throw new UploadCancelled();
+
+      const parts = [...this.etags].map(([PartNumber, ETag]) => ({ ETag, PartNumber }));
+      const body = { fileName: this.fileName, uploadId: this.uploadId, parts };
+      if (this.uploader.bucket) body.bucket = this.uploader.bucket;
+      const result = await this.uploader.api('complete-upload', {}, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }, signal);
+      this.state = 'done';
+      this.loaded = this.size;
+      this.progress();
+      this.emit('done', { key: result.Key ?? this.key, result });
+      this.resolve(result);
+    } catch (error) {
+      this.controller.abort();
+      for (const xhr of this.inflight) xhr.abort();
+      const err = signal.aborted && !(error instanceof UploadError) ? new UploadCancelled() : error;
+      this.state = 'error';
+      this.emit('error', { error: err });
+      this.reject(err);
+    }
+  }
+
+  /** Sends one part, with a freshly signed URL and backoff on each retry. */
+  async sendPart(n, signal) {
+    const { uploader } = this;
+    const start = (n - 1) * this.partSize;
+    const blob = this.file.slice(start, Math.min(start + this.partSize, this.size));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const url = await uploader.api('get-upload-url',
+          { fileName: this.fileName, partNumber: n, uploadId: this.uploadId }, {}, signal);
+        const etag = await this.put(url, blob, n);
+        this.etags.set(n, etag);
+        this.emit('partdone', { partNumber: n, etag, size: blob.size });
+        return;
+      } catch (error) {
+        this.setSent(n, 0);
+        if (signal.aborted) throw new UploadCancelled();
+        if (!error.retryable || attempt >= uploader.retries) throw error;
+        const delay = uploader.retryDelay * 2 ** attempt * (0.5 + Math.random() / 2);
+        this.emit('retry', { partNumber: n, attempt: attempt + 1, error, delay });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  /** PUTs a part to its pre-signed URL; resolves with the part's ETag. */
+  put(url, blob, n) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      this.inflight.add(xhr);
+      const finish = (fn, value) => {
+        this.inflight.delete(xhr);
+        fn(value);
+      };
+      xhr.open('PUT', url);
+      xhr.upload.onprogress = (e) => this.setSent(n, e.loaded);
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          const etag = xhr.getResponseHeader('ETag');
+          if (!etag) {
+            finish(reject, new UploadError(CORS_ETAG_HELP, { code: 'ETagNotExposed' }));
+            return;
+          }
+          this.setSent(n, blob.size);
+          finish(resolve, etag);
+          return;
+        }
+        const expired = xhr.status === 403;
+        const retryable = expired || xhr.status >= 500 || xhr.status === 408 || xhr.status === 429;
+        const why = expired ? 'S3 refused the part (403): its signed URL may have expired'
+          : `S3 answered ${xhr.status} for part ${n}`;
+        finish(reject, new UploadError(`${why}.`, { code: `S3HTTP${xhr.status}`, retryable }));
+      };
+      xhr.onerror = () => finish(reject, new UploadError(
+        `Part ${n} could not be sent to S3: the connection failed (or the bucket's CORS rules do not allow this page).`,
+        { code: 'NetworkError', retryable: true }));
+      xhr.onabort = () => finish(reject, new UploadCancelled());
+      xhr.send(blob);
+    });
+  }
+
+  setSent(n, bytes) {
+    this.loaded += bytes - (this.sent.get(n) ?? 0);
+    this.sent.set(n, bytes);
+    this.progress();
+  }
+
+  progress() {
+    const now = performance.now();
+    this.samples.push([now, this.loaded]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
+    const [t0, b0] = this.samples[0];
+    const speed = now > t0 ? ((this.loaded - b0) * 1000) / (now - t0) : 0;
+    const remaining = this.size - this.loaded;
+    this.emit('progress', {
+      loaded: this.loaded,
+      total: this.size,
+      speed,                                   // bytes per second, over the last seconds
+      eta: speed > 0 ? remaining / speed : Infinity, // seconds
+      partsDone: this.etags.size,
+      parts: this.partCount,
+    });
+  }
+}
