@@ -62,7 +62,7 @@ function addFile(file, up) {
     const { loaded, total, speed, eta } = e.detail;
     task.lastSpeed = speed;
     bar.value = total ? loaded / total : 0;
-    const pct = total ? Math.floor((loaded / total) * 100) : 0;
+    const pct = total ? Math.floor((loaded / total) * 100) : task.state === 'done' ? 100 : 0;
     $('.figures', row).textContent = `${formatBytes(loaded)} of ${formatBytes(total)} · ${pct}%` +
       (task.state === 'uploading' ? ` · ${formatBytes(speed)}/s · ${formatDuration(eta)} left` : '');
     updateOverall();

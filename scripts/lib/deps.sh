@@ -25,3 +25,18 @@ ensure_deps() {
     fi
     command -v moto_server >/dev/null || { echo "moto_server is not on PATH" >&2; return 1; }
 }
+
+# Chromium from Debian (never a downloaded browser) and playwright-core from npm.
+ensure_browser_deps() {
+    local want=()
+    [ -x /usr/bin/chromium ] || want+=(chromium)
+    command -v node >/dev/null || want+=(nodejs)
+    command -v npm >/dev/null || want+=(npm)
+    if [ "${#want[@]}" -gt 0 ]; then
+        ensure_deps "${want[@]}"
+    fi
+    if [ ! -d node_modules/playwright-core ]; then
+        echo "==> npm ci (playwright-core)"
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+    fi
+}

@@ -1,0 +1,85 @@
+// Starts the real stack (tests/lib/stack.py: moto_server, s3mpu under spawn-fcgi,
+// nginx) for browser tests, and launches Debian's Chromium headless.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export async function startStack() {
+  const port = await freePort();
+  const proc = spawn('python3', [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let out = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack did not start:\n${out}`)), 60000);
+    const onData = (d) => {
+      out += d;
+      const moto = out.match(/S3\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      if (moto && out.includes('Ctrl-C')) {
+        clearTimeout(timer);
+        resolve(moto[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`stack exited with ${code}:\n${out}`)));
+  });
+  const motoUrl = await ready;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    motoUrl,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** An object's bytes straight from the emulator (moto does not check auth). */
+export async function readObject(motoUrl, key) {
+  const url = `${motoUrl}/uploads/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${key}: HTTP ${res.status}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/** Replaces the bucket's CORS rules (through the emulator, unsigned). */
+export async function setBucketCors(motoUrl, origin, { exposeEtag = true } = {}) {
+  const xml = '<CORSConfiguration><CORSRule>' +
+    `<AllowedOrigin>${origin}</AllowedOrigin>` +
+    ['GET', 'PUT', 'POST', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`).join('') +
+    '<AllowedHeader>*</AllowedHeader>' +
+    (exposeEtag ? '<ExposeHeader>ETag</ExposeHeader>' : '') +
+    '<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>';
+  const res = await fetch(`${motoUrl}/uploads?cors`, { method: 'PUT', body: xml });
+  if (!res.ok) throw new Error(`put-bucket-cors: HTTP ${res.status} ${await res.text()}`);
+}

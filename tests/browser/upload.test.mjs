@@ -1,0 +1,173 @@
+// The upload page in headless Chromium against the real stack: files picked in
+// the page, uploaded in parts straight to the S3 emulator, read back and compared.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO, startStack, launchChromium, readObject, sha256, setBucketCors } from './stack.mjs';
+
+const MiB = 1024 * 1024;
+let stack, browser;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-browser-'));
+const results = path.join(REPO, 'test-results');
+
+function makeFile(name, bytes) {
+  const p = path.join(tmp, name);
+  writeFileSync(p, bytes);
+  return { path: p, name, sha: sha256(bytes), size: bytes.length };
+}
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function openPage() {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(stack.baseUrl + '/');
+  return page;
+}
+
+/** Waits until every row has left queued/uploading; returns their states and results. */
+async function finishedRows(page, count) {
+  await page.waitForFunction((n) => {
+    const rows = [...document.querySelectorAll('#uploads li')];
+    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
+  }, count, { timeout: 120000 });
+  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
+    name: r.querySelector('.name').textContent,
+    state: r.dataset.state,
+    key: r.querySelector('.result').dataset.key,
+    code: r.querySelector('.result').dataset.code,
+    text: r.querySelector('.result').textContent,
+    progress: r.querySelector('progress').value,
+  })));
+}
+
+test('uploads several files at once, byte for byte', { timeout: 180000 }, async () => {
+  const files = [
+    makeFile('big-25MiB.bin', randomBytes(25 * MiB)),
+    makeFile('empty.bin', Buffer.alloc(0)),
+    makeFile('one-byte.bin', Buffer.from('x')),
+    makeFile('Ünïcödé name with spaces ✓ + 100%.txt', Buffer.from('hello, wörld\n'.repeat(1000))),
+  ];
+  const page = await openPage();
+  const puts = [];
+  page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r.url()); });
+  await page.setInputFiles('input[type=file]', files.map((f) => f.path));
+  const rows = await finishedRows(page, files.length);
+
+  for (const f of files) {
+    const row = rows.find((r) => r.name === f.name);
+    assert.ok(row, `a row for ${f.name}`);
+    assert.equal(row.state, 'done', `${f.name}: ${row.text}`);
+    assert.equal(row.key, f.name);
+    assert.equal(row.progress, 1);
+    const stored = await readObject(stack.motoUrl, row.key);
+    assert.equal(stored.length, f.size, `${f.name} size`);
+    assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
+  }
+  // 25 MiB in 10 MiB parts is 3 PUTs; each other file is one part
+  assert.equal(puts.filter((u) => u.includes('big-25MiB.bin')).length, 3);
+  assert.equal(puts.length, 6);
+  const overall = await page.$eval('#overall', (p) => p.value);
+  assert.equal(overall, 1);
+  assert.match(await page.textContent('#overall-text'), /finished/);
+
+  mkdirSync(results, { recursive: true });
+  const shot = path.join(results, 'upload-page.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`screenshot of the finished page: ${shot}`);
+  await page.close();
+});
+
+test('a part whose first PUT fails is retried with a fresh URL', { timeout: 120000 }, async () => {
+  const file = makeFile('retried-part.bin', randomBytes(12 * MiB));
+  const page = await openPage();
+  const tries = [];
+  const signings = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/get-upload-url' && u.searchParams.get('partNumber') === '2') signings.push(u);
+  });
+  await page.route((url) => url.href.startsWith(stack.motoUrl) && url.searchParams.get('partNumber') === '2',
+    async (route) => {
+      tries.push(route.request().url());
+      if (tries.length === 1) await route.abort('connectionreset');
+      else await route.continue();
+    });
+  await page.setInputFiles('input[type=file]', [file.path]);
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'done', row.text);
+  assert.equal(tries.length, 2, 'part 2 was sent twice');
+  assert.equal(signings.length, 2, 'the retry asked for a freshly signed URL');
+  const stored = await readObject(stack.motoUrl, row.key);
+  assert.equal(sha256(stored), file.sha);
+  await page.close();
+});
+
+test('a part that keeps failing fails its file, with the reason; other files carry on',
+  { timeout: 120000 }, async () => {
+    const doomed = makeFile('doomed.bin', randomBytes(1000));
+    const fine = makeFile('fine.bin', randomBytes(6 * MiB));
+    const page = await openPage();
+    let tries = 0;
+    await page.route((url) => url.href.startsWith(stack.motoUrl) && url.pathname.endsWith('/doomed.bin') &&
+      url.searchParams.has('partNumber'), async (route) => {
+      tries++;
+      await route.fulfill({ status: 503, body: 'SlowDown',
+        headers: { 'Access-Control-Allow-Origin': stack.baseUrl } });
+    });
+    await page.setInputFiles('input[type=file]', [doomed.path, fine.path]);
+    const rows = await finishedRows(page, 2);
+    const bad = rows.find((r) => r.name === 'doomed.bin');
+    const good = rows.find((r) => r.name === 'fine.bin');
+    assert.equal(bad.state, 'error');
+    assert.match(bad.text, /503/);
+    assert.equal(tries, 5, 'one try and four retries');
+    assert.equal(good.state, 'done', good.text);
+    assert.equal(sha256(await readObject(stack.motoUrl, good.key)), fine.sha);
+    await page.close();
+  });
+
+test('a bucket whose CORS hides ETag gets an explanation', { timeout: 120000 }, async () => {
+  await setBucketCors(stack.motoUrl, stack.baseUrl, { exposeEtag: false });
+  try {
+    const file = makeFile('no-etag.bin', Buffer.from('abc'));
+    const page = await openPage();
+    await page.setInputFiles('input[type=file]', [file.path]);
+    const [row] = await finishedRows(page, 1);
+    assert.equal(row.state, 'error');
+    assert.equal(row.code, 'ETagNotExposed');
+    assert.match(row.text, /ExposeHeaders/);
+    assert.match(row.text, /CORS/);
+    await page.close();
+  } finally {
+    await setBucketCors(stack.motoUrl, stack.baseUrl, { exposeEtag: true });
+  }
+});
+
+test('the page is operable with the keyboard and labelled', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  assert.equal(await page.locator('input[type=file][multiple]').count(), 1);
+  // the file input has a label, the progress bars have accessible names
+  assert.equal(await page.getByLabel('or choose them').count(), 1);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'files');
+  const file = makeFile('keyboard.txt', Buffer.from('k'));
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Space');
+  await (await chooser).setFiles([file.path]);
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'done', row.text);
+  assert.equal(await page.getByRole('progressbar', { name: 'Upload of keyboard.txt' }).count(), 1);
+  await page.close();
+});
