@@ -163,9 +163,12 @@ test('the page is operable with the keyboard and labelled', { timeout: 60000 }, 
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'files');
   const file = makeFile('keyboard.txt', Buffer.from('k'));
-  const chooser = page.waitForEvent('filechooser');
-  await page.keyboard.press('Space');
-  await (await chooser).setFiles([file.path]);
+  await page.bringToFront();
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser', { timeout: 10000 }),
+    page.locator('#files').press('Space'),
+  ]);
+  await chooser.setFiles([file.path]);
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'done', row.text);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload of keyboard.txt' }).count(), 1);
