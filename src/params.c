@@ -62,11 +62,11 @@ bool upload_id_valid(slice id)
     return true;
 }
 
-/* Reads a required, non-empty string field; responds on failure. */
-static bool required_field(field_getter get, const void *source, const char *name, buf *value,
+/* Whether a lookup found a non-empty value; responds on failure. */
+static bool found_nonempty(query_result r, const char *name, const buf *value,
                            http_response *res)
 {
-    switch (get(source, name, value)) {
+    switch (r) {
     case QUERY_FOUND:
         if (value->len)
             return true;
@@ -86,6 +86,12 @@ static bool required_field(field_getter get, const void *source, const char *nam
     return false;
 }
 
+static bool required_field(field_getter get, const void *source, const char *name, buf *value,
+                           http_response *res)
+{
+    return found_nonempty(get(source, name, value), name, value, res);
+}
+
 bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
                      bool with_upload_id, upload_ref *ref, http_response *res)
 {
@@ -96,8 +102,8 @@ bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
     bool ok = true;
     if (found == QUERY_ABSENT) {
         ref->bucket = cfg->buckets[0];
-    } else if (found != QUERY_FOUND || bucket.len == 0) {
-        ok = required_field(get, source, "bucket", &bucket, res);
+    } else if (!found_nonempty(found, "bucket", &bucket, res)) {
+        ok = false;
     } else {
         for (size_t i = 0; i < cfg->n_buckets && !ref->bucket; i++)
             if (slice_eq_str(buf_slice(&bucket), cfg->buckets[i]))
