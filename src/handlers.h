@@ -7,6 +7,9 @@
 void handle_health(app_ctx *app, const http_request *req, http_response *res);
 void handle_start_upload(app_ctx *app, const http_request *req, http_response *res);
 void handle_get_upload_url(app_ctx *app, const http_request *req, http_response *res);
+void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response *res);
+void handle_list_parts(app_ctx *app, const http_request *req, http_response *res);
+void handle_abort_upload(app_ctx *app, const http_request *req, http_response *res);
 void handle_complete_upload(app_ctx *app, const http_request *req, http_response *res);
 
 #endif

@@ -1,5 +1,6 @@
 /* start-upload, get-upload-url and complete-upload: the three endpoints that
  * existing clients speak, with their request and response shapes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -78,6 +79,133 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
 out:
     buf_free(&part_text);
     buf_free(&url);
+    upload_ref_free(&ref);
+}
+
+/* {"data": {...}} around obj, the shape start-upload set. */
+static void respond_data(http_response *res, json_object *obj)
+{
+    json_object *top = obj ? json_object_new_object() : NULL;
+    if (top)
+        json_object_object_add(top, "data", obj);
+    else
+        json_object_put(obj);
+    respond_json(res, 200, top);
+}
+
+void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response *res)
+{
+    upload_ref ref;
+    upload_ref_init(&ref);
+    buf numbers_text, url;
+    buf_init(&numbers_text, 16384);
+    buf_init(&url, 16384);
+    unsigned *numbers = calloc(BATCH_MAX, sizeof *numbers);
+    size_t n = 0;
+    const char *why = NULL;
+    if (!numbers) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        goto out;
+    }
+    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res))
+        goto out;
+    query_result found = query_get(req->query, "partNumbers", &numbers_text);
+    if (found != QUERY_FOUND) {
+        respond_error(res, 400, found == QUERY_ABSENT ? "MissingParameter" : "InvalidPartNumber",
+                      "partNumbers is %s", found == QUERY_ABSENT ? "missing" : "malformed");
+        goto out;
+    }
+    if (!part_numbers_parse(buf_slice(&numbers_text), numbers, BATCH_MAX, &n, &why)) {
+        respond_error(res, 400, "InvalidPartNumber", "%s (at most %u a call)", why, BATCH_MAX);
+        goto out;
+    }
+    json_object *urls = json_object_new_object(), *data = json_object_new_object();
+    if (!urls || !data) {
+        json_object_put(urls);
+        json_object_put(data);
+        respond_error(res, 500, "InternalError", "out of memory");
+        goto out;
+    }
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        char name[12];
+        snprintf(name, sizeof name, "%u", numbers[i]);
+        s3_presign_part part = { buf_cstr(&ref.upload_id), numbers[i] };
+        buf_reset(&url);
+        if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
+                            buf_slice(&ref.key), &part, app->cfg->url_expires, now, &url)) {
+            json_object_put(urls);
+            json_object_put(data);
+            respond_error(res, 500, "SigningFailed", "the URLs could not be signed");
+            goto out;
+        }
+        json_object_object_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len));
+    }
+    json_object_object_add(data, "urls", urls);
+    json_object_object_add(data, "expiresIn", json_object_new_int((int)app->cfg->url_expires));
+    respond_data(res, data);
+out:
+    free(numbers);
+    buf_free(&numbers_text);
+    buf_free(&url);
+    upload_ref_free(&ref);
+}
+
+void handle_list_parts(app_ctx *app, const http_request *req, http_response *res)
+{
+    upload_ref ref;
+    upload_ref_init(&ref);
+    s3_part_list list = { 0 };
+    s3_error err;
+    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res)) {
+        /* responded */
+    } else if (!s3_list_parts(app->s3, ref.bucket, buf_slice(&ref.key), buf_cstr(&ref.upload_id),
+                              &list, &err)) {
+        respond_s3_error(res, &err);
+    } else {
+        json_object *parts = json_object_new_array_ext((int)list.n_parts);
+        json_object *data = json_object_new_object();
+        for (size_t i = 0; parts && data && i < list.n_parts; i++) {
+            json_object *p = json_object_new_object();
+            if (!p)
+                break;
+            json_object_object_add(p, "PartNumber", json_object_new_int((int)list.parts[i].part_number));
+            json_object_object_add(p, "ETag", json_object_new_string(list.parts[i].etag));
+            json_object_object_add(p, "Size", json_object_new_int64((int64_t)list.parts[i].size));
+            json_object_array_add(parts, p);
+        }
+        if (parts && data) {
+            json_object_object_add(data, "parts", parts);
+            json_object_object_add(data, "uploadId", json_object_new_string(buf_cstr(&ref.upload_id)));
+            json_object_object_add(data, "key", json_object_new_string(buf_cstr(&ref.key)));
+            json_object_object_add(data, "bucket", json_object_new_string(ref.bucket));
+            respond_data(res, data);
+        } else {
+            json_object_put(parts);
+            json_object_put(data);
+            respond_error(res, 500, "InternalError", "out of memory");
+        }
+    }
+    s3_part_list_free(&list);
+    upload_ref_free(&ref);
+}
+
+void handle_abort_upload(app_ctx *app, const http_request *req, http_response *res)
+{
+    upload_ref ref;
+    upload_ref_init(&ref);
+    s3_error err;
+    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res)) {
+        /* responded */
+    } else if (!s3_abort_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
+                                          buf_cstr(&ref.upload_id), &err)) {
+        respond_s3_error(res, &err);
+    } else {
+        json_object *data = json_object_new_object();
+        if (data)
+            json_object_object_add(data, "aborted", json_object_new_boolean(1));
+        respond_data(res, data);
+    }
     upload_ref_free(&ref);
 }
 

@@ -52,6 +52,40 @@ bool part_number_parse(slice text, unsigned *out)
     return true;
 }
 
+bool part_numbers_parse(slice text, unsigned *out, size_t max, size_t *n, const char **why)
+{
+    unsigned char seen[PART_NUMBER_MAX / 8 + 1] = { 0 };
+    *n = 0;
+    if (text.len == 0)
+        return *why = "partNumbers is empty", false;
+    const char *p = text.ptr, *end = text.ptr + text.len;
+    while (p <= end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *item_end = comma ? comma : end;
+        const char *dash = memchr(p, '-', (size_t)(item_end - p));
+        unsigned lo, hi;
+        if (!part_number_parse((slice){ p, (size_t)((dash ? dash : item_end) - p) }, &lo) ||
+            (dash && !part_number_parse((slice){ dash + 1, (size_t)(item_end - dash - 1) }, &hi)))
+            return *why = "partNumbers must list numbers or ranges (1-5) from 1 to 10000", false;
+        if (!dash)
+            hi = lo;
+        if (hi < lo)
+            return *why = "a partNumbers range must go upwards", false;
+        for (unsigned v = lo; v <= hi; v++) {
+            if (*n >= max)
+                return *why = "partNumbers lists more parts than one call signs", false;
+            if (seen[v / 8] & (1u << (v % 8)))
+                return *why = "partNumbers lists a part more than once", false;
+            seen[v / 8] |= (unsigned char)(1u << (v % 8));
+            out[(*n)++] = v;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return true;
+}
+
 bool upload_id_valid(slice id)
 {
     if (id.len == 0 || id.len > UPLOAD_ID_MAX)

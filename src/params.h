@@ -38,6 +38,12 @@ bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
 /* Parses a part number given as text: decimal digits only, 1..PART_NUMBER_MAX. */
 bool part_number_parse(slice text, unsigned *out);
 
+#define BATCH_MAX 1000u /* part numbers one get-upload-urls call signs */
+
+/* Parses "1,2,5-9": part numbers and ranges, each 1..PART_NUMBER_MAX, no repeats,
+ * at most `max` in all, written to out in the order given. False with why set. */
+bool part_numbers_parse(slice text, unsigned *out, size_t max, size_t *n, const char **why);
+
 /* An upload id s3mpu will pass on: 1..UPLOAD_ID_MAX printable ASCII bytes. */
 bool upload_id_valid(slice id);
 

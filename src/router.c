@@ -14,6 +14,9 @@ static const route ROUTES[] = {
     { "/api/health", "GET", "GET", handle_health },
     { "/api/start-upload", "GET", "GET", handle_start_upload },
     { "/api/get-upload-url", "GET", "GET", handle_get_upload_url },
+    { "/api/get-upload-urls", "GET", "GET", handle_get_upload_urls },
+    { "/api/list-parts", "GET", "GET", handle_list_parts },
+    { "/api/abort-upload", "DELETE", "DELETE", handle_abort_upload },
     { "/api/complete-upload", "POST", "POST", handle_complete_upload },
 };
 

@@ -428,3 +428,56 @@ bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
     buf_free(&body);
     return ok;
 }
+
+bool s3_abort_multipart_upload(s3_client *c, const char *bucket, slice key,
+                               const char *upload_id, s3_error *err)
+{
+    sigv4_pair q[] = { { SLICE_LIT("uploadId"), slice_of(upload_id) } };
+    s3_call call = { .method = "DELETE", .bucket = bucket, .key = key, .query = q, .n_query = 1 };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err);
+    answer_free(&ans);
+    return ok;
+}
+
+bool s3_list_parts(s3_client *c, const char *bucket, slice key, const char *upload_id,
+                   s3_part_list *list, s3_error *err)
+{
+    unsigned marker = 0;
+    long total_ms = 0;
+    unsigned total_tries = 0;
+    for (int page = 0; page < 10; page++) { /* 10 pages of 1000 hold every part */
+        char marker_str[12];
+        snprintf(marker_str, sizeof marker_str, "%u", marker);
+        sigv4_pair q[] = {
+            { SLICE_LIT("uploadId"), slice_of(upload_id) },
+            { SLICE_LIT("max-parts"), SLICE_LIT("1000") },
+            { SLICE_LIT("part-number-marker"), slice_of(marker_str) },
+        };
+        s3_call call = { .method = "GET", .bucket = bucket, .key = key, .query = q,
+                         .n_query = marker ? 3 : 2 };
+        s3_answer ans;
+        answer_init(&ans);
+        bool ok = call_s3(c, &call, &ans, err);
+        total_ms += c->last_ms;
+        total_tries += c->last_tries;
+        if (ok && !s3_xml_parse_list_parts(buf_slice(&ans.body), list)) {
+            set_error(err, 502, "S3BadAnswer", "S3's answer to ListParts was not understood");
+            ok = false;
+        }
+        answer_free(&ans);
+        if (!ok)
+            return false;
+        if (!list->truncated)
+            break;
+        if (list->next_marker <= marker) {
+            set_error(err, 502, "S3BadAnswer", "S3's ListParts pages do not advance");
+            return false;
+        }
+        marker = list->next_marker;
+    }
+    c->last_ms = total_ms;
+    c->last_tries = total_tries;
+    return true;
+}

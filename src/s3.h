@@ -37,6 +37,14 @@ bool s3_complete_multipart_upload(s3_client *client, const char *bucket, slice k
                                   const char *upload_id, const s3_part *parts, size_t n,
                                   s3_xml_doc *result, s3_error *err);
 
+/* AbortMultipartUpload. */
+bool s3_abort_multipart_upload(s3_client *client, const char *bucket, slice key,
+                               const char *upload_id, s3_error *err);
+
+/* ListParts, following S3's pages (1000 parts each) to the end. */
+bool s3_list_parts(s3_client *client, const char *bucket, slice key, const char *upload_id,
+                   s3_part_list *list, s3_error *err);
+
 /* The API status for an S3 error code and HTTP status (exposed for tests). */
 int s3_error_status(const char *code, long s3_status);
 /* Whether S3's error code or status asks for a retry (exposed for tests). */

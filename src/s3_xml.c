@@ -1,6 +1,8 @@
 #include "s3_xml.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <expat.h>
@@ -90,6 +92,121 @@ bool s3_xml_parse(slice body, s3_xml_doc *doc)
     bool ok = XML_Parse(p, body.ptr, (int)body.len, XML_TRUE) == XML_STATUS_OK;
     XML_ParserFree(p);
     return ok && doc->root[0];
+}
+
+typedef struct {
+    s3_part_list *list;
+    int depth;
+    bool in_part;
+    char field[32];   /* the element whose text is being read */
+    char text[160];
+    size_t text_len;
+    s3_listed_part part;
+    bool failed;
+    bool is_list;
+} list_state;
+
+static void XMLCALL list_start(void *data, const XML_Char *name, const XML_Char **attrs)
+{
+    (void)attrs;
+    list_state *st = data;
+    st->depth++;
+    if (st->depth == 1)
+        /* moto names the root ...Response; S3 names it ...Result */
+        st->is_list = strcmp(name, "ListPartsResult") == 0 || strcmp(name, "ListPartsResponse") == 0;
+    if (st->depth == 2 && strcmp(name, "Part") == 0) {
+        st->in_part = true;
+        memset(&st->part, 0, sizeof st->part);
+    }
+    snprintf(st->field, sizeof st->field, "%s", name);
+    st->text_len = 0;
+}
+
+static unsigned long long to_number(const char *s, bool *ok)
+{
+    unsigned long long v = 0;
+    if (!*s)
+        *ok = false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (~0ULL - 9) / 10) {
+            *ok = false;
+            return 0;
+        }
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    return v;
+}
+
+static void XMLCALL list_end(void *data, const XML_Char *name)
+{
+    list_state *st = data;
+    st->text[st->text_len] = '\0';
+    bool ok = true;
+    if (st->in_part && st->depth == 3) {
+        if (strcmp(name, "PartNumber") == 0) {
+            unsigned long long n = to_number(st->text, &ok);
+            st->part.part_number = ok && n >= 1 && n <= 10000 ? (unsigned)n : 0;
+        } else if (strcmp(name, "Size") == 0) {
+            st->part.size = to_number(st->text, &ok);
+        } else if (strcmp(name, "ETag") == 0) {
+            snprintf(st->part.etag, sizeof st->part.etag, "%s", st->text);
+        }
+    } else if (st->depth == 2 && strcmp(name, "Part") == 0) {
+        st->in_part = false;
+        s3_part_list *l = st->list;
+        if (!st->part.part_number || !st->part.etag[0] || l->n_parts >= 10000) {
+            st->failed = true;
+        } else {
+            s3_listed_part *p = realloc(l->parts, (l->n_parts + 1) * sizeof *p);
+            if (!p)
+                st->failed = true;
+            else
+                (l->parts = p)[l->n_parts++] = st->part;
+        }
+    } else if (st->depth == 2 && strcmp(name, "IsTruncated") == 0) {
+        st->list->truncated = strcmp(st->text, "true") == 0;
+    } else if (st->depth == 2 && strcmp(name, "NextPartNumberMarker") == 0) {
+        unsigned long long n = to_number(st->text, &ok);
+        st->list->next_marker = ok && n <= 10000 ? (unsigned)n : 0;
+    }
+    st->text_len = 0;
+    st->depth--;
+}
+
+static void XMLCALL list_text(void *data, const XML_Char *s, int len)
+{
+    list_state *st = data;
+    size_t n = (size_t)len;
+    if (st->text_len + n >= sizeof st->text)
+        n = sizeof st->text - 1 - st->text_len;
+    memcpy(st->text + st->text_len, s, n);
+    st->text_len += n;
+}
+
+bool s3_xml_parse_list_parts(slice body, s3_part_list *list)
+{
+    while (body.len && strchr(" \t\r\n", body.ptr[0]) && body.ptr[0])
+        body.ptr++, body.len--;
+    if (body.len == 0 || body.len > (size_t)INT_MAX)
+        return false;
+    XML_Parser p = XML_ParserCreate(NULL);
+    if (!p)
+        return false;
+    list_state st = { .list = list };
+    list->truncated = false;
+    list->next_marker = 0;
+    XML_SetUserData(p, &st);
+    XML_SetElementHandler(p, list_start, list_end);
+    XML_SetCharacterDataHandler(p, list_text);
+    bool ok = XML_Parse(p, body.ptr, (int)body.len, XML_TRUE) == XML_STATUS_OK;
+    XML_ParserFree(p);
+    return ok && st.is_list && !st.failed;
+}
+
+void s3_part_list_free(s3_part_list *list)
+{
+    free(list->parts);
+    *list = (s3_part_list){ 0 };
 }
 
 bool xml_escape(buf *out, slice s)

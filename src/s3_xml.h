@@ -29,6 +29,26 @@ bool s3_xml_parse(slice body, s3_xml_doc *doc);
 /* The collected text of child `name` ("" when absent). */
 const char *s3_xml_get(const s3_xml_doc *doc, const char *name);
 
+/* A part as ListParts reports it. */
+typedef struct {
+    unsigned part_number;
+    unsigned long long size;
+    char etag[160];
+} s3_listed_part;
+
+/* One page of a ListParts answer: parts are appended to *parts (grown with
+ * realloc, at most S3 limit of 10,000 in all). */
+typedef struct {
+    s3_listed_part *parts;
+    size_t n_parts;
+    bool truncated;
+    unsigned next_marker;
+} s3_part_list;
+
+/* Parses a ListPartsResult page into list (adding to what it holds). */
+bool s3_xml_parse_list_parts(slice body, s3_part_list *list);
+void s3_part_list_free(s3_part_list *list);
+
 /* Appends s with & < > " ' escaped. */
 bool xml_escape(buf *out, slice s);
 

@@ -154,6 +154,69 @@ class FullFlow(unittest.TestCase):
         self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix="errors.bin"))
 
 
+class Lifecycle(unittest.TestCase):
+    """abort-upload, list-parts (with S3's pages) and batch signing."""
+
+    def test_batch_signing_and_list_parts_across_pages(self):
+        import requests
+        name = "many parts/\u00e9 1005.bin"
+        up = Upload(self, name)
+        sent = {}
+        for batch in ("1-1000", "1001-1003,1005,1004"):
+            status, doc = api_json("GET", "/api/get-upload-urls", {
+                "fileName": name, "uploadId": up.upload_id, "partNumbers": batch})
+            self.assertEqual(status, 200, doc)
+            urls = doc["data"]["urls"]
+            self.assertEqual(doc["data"]["expiresIn"], 3600)
+            for number, url in urls.items():
+                self.assertIn("partNumber=%s&" % number, url)
+                r = requests.put(url, data=number.encode())
+                self.assertEqual(r.status_code, 200, r.text)
+                sent[int(number)] = r.headers["ETag"]
+        self.assertEqual(sorted(sent), list(range(1, 1006)))
+        status, doc = api_json("GET", "/api/list-parts", {"fileName": name, "uploadId": up.upload_id})
+        self.assertEqual(status, 200, doc)
+        parts = doc["data"]["parts"]
+        self.assertEqual([p["PartNumber"] for p in parts], list(range(1, 1006)))
+        self.assertEqual({p["PartNumber"]: p["ETag"] for p in parts}, sent)
+        self.assertEqual(parts[1004]["Size"], len(b"1005"))
+        self.assertEqual(doc["data"]["key"], name)
+        # S3 pages ListParts by 1000: s3mpu asked for two pages
+        with open(STACK.log("moto")) as f:
+            self.assertIn("part-number-marker=1000", f.read())
+
+    def test_abort(self):
+        up = Upload(self, "aborted.bin")
+        up.put_part(1, b"abc", tempfile_dir())
+        status, doc = api_json("DELETE", "/api/abort-upload", {"fileName": "aborted.bin",
+                                                               "uploadId": up.upload_id})
+        self.assertEqual(status, 200, doc)
+        self.assertTrue(doc["data"]["aborted"])
+        uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
+        self.assertNotIn(up.upload_id, [u["UploadId"] for u in uploads])
+        status, doc = up.complete()
+        self.assertGreaterEqual(status, 400, doc)
+        self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix="aborted.bin"))
+        status, doc = api_json("GET", "/api/abort-upload", {"fileName": "a", "uploadId": "u"})
+        self.assertEqual(status, 405)
+
+    def test_batch_signing_refuses_bad_part_lists(self):
+        for numbers in ("", "0", "1-", "-3", "5-1", "1,1", "1-3,2", "1-1001", "a", "1;2", "10001",
+                        "1,,2"):
+            with self.subTest(partNumbers=numbers):
+                status, doc = api_json("GET", "/api/get-upload-urls", {
+                    "fileName": "a", "uploadId": "u", "partNumbers": numbers})
+                self.assertEqual(status, 400, doc)
+                self.assertEqual(doc["error"]["code"], "InvalidPartNumber")
+        status, doc = api_json("GET", "/api/get-upload-urls", {"fileName": "a", "uploadId": "u"})
+        self.assertEqual((status, doc["error"]["code"]), (400, "MissingParameter"))
+
+
+def tempfile_dir():
+    import tempfile
+    return tempfile.mkdtemp()
+
+
 LONG = "x" * 1100
 BAD_GETS = [
     # (path, params, status, error code)

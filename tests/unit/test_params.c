@@ -200,9 +200,34 @@ static void test_keys(void)
     CHECK_STR(buf_cstr(&key), "keep:p/f");
 }
 
+static void test_part_numbers(void)
+{
+    unsigned out[BATCH_MAX];
+    size_t n = 0;
+    const char *reason = NULL;
+    CHECK(part_numbers_parse(SLICE_LIT("3,1,7-9"), out, BATCH_MAX, &n, &reason));
+    CHECK(n == 5 && out[0] == 3 && out[1] == 1 && out[2] == 7 && out[4] == 9);
+    CHECK(part_numbers_parse(SLICE_LIT("1-1000"), out, BATCH_MAX, &n, &reason));
+    CHECK(n == 1000 && out[999] == 1000);
+    CHECK(part_numbers_parse(SLICE_LIT("10000"), out, BATCH_MAX, &n, &reason));
+    CHECK(n == 1 && out[0] == 10000);
+    CHECK(part_numbers_parse(SLICE_LIT("9999-10000"), out, BATCH_MAX, &n, &reason) && n == 2);
+    static const char *const bad[] = {
+        "", ",", "1,", ",1", "0", "10001", "1-1001", "5-1", "1,1", "1-3,3", "a", "1-", "-1",
+        "1--2", "1 ,2", "+1", "1;2", "1-2-3", "9999-10001",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        reason = NULL;
+        CHECK(!part_numbers_parse(slice_of(bad[i]), out, BATCH_MAX, &n, &reason));
+        CHECK(reason != NULL);
+    }
+    CHECK(!part_numbers_parse(SLICE_LIT("1-3"), out, 2, &n, &reason));
+}
+
 int main(void)
 {
     buf_init(&key, 8192);
+    test_part_numbers();
     test_part_number();
     test_upload_id();
     test_utf8();

@@ -225,8 +225,51 @@ static void test_error_status(void)
     CHECK(!s3_error_retryable("S3Error", 404));
 }
 
+static void test_list_parts(void)
+{
+    s3_part_list list = { 0 };
+    const char *page1 =
+        "  \n<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+        "<ListPartsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket>"
+        "<Key>k</Key><UploadId>u</UploadId><PartNumberMarker>0</PartNumberMarker>"
+        "<NextPartNumberMarker>2</NextPartNumberMarker><MaxParts>2</MaxParts>"
+        "<IsTruncated>true</IsTruncated>"
+        "<Part><PartNumber>1</PartNumber><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+        "<ETag>&quot;aaa&quot;</ETag><Size>5242880</Size></Part>"
+        "<Part><PartNumber>2</PartNumber><ETag>\"bbb\"</ETag><Size>6000000000</Size></Part>"
+        "<Initiator><ID>x</ID></Initiator><Owner><ID>y</ID></Owner></ListPartsResult>";
+    CHECK(s3_xml_parse_list_parts(slice_of(page1), &list));
+    CHECK(list.truncated && list.next_marker == 2 && list.n_parts == 2);
+    if (list.n_parts == 2) {
+        CHECK(list.parts[0].part_number == 1 && list.parts[0].size == 5242880);
+        CHECK_STR(list.parts[0].etag, "\"aaa\"");
+        CHECK(list.parts[1].size == 6000000000ULL);
+    }
+    const char *page2 = "<ListPartsResponse><IsTruncated>false</IsTruncated>"
+                        "<Part><PartNumber>3</PartNumber><ETag>c</ETag><Size>1</Size></Part>"
+                        "</ListPartsResponse>";
+    CHECK(s3_xml_parse_list_parts(slice_of(page2), &list));
+    CHECK(!list.truncated && list.n_parts == 3 && list.parts[2].part_number == 3);
+    s3_part_list_free(&list);
+    CHECK(list.parts == NULL && list.n_parts == 0);
+
+    static const char *const bad[] = {
+        "<Error><Code>NoSuchUpload</Code></Error>",
+        "<ListPartsResult><Part><PartNumber>0</PartNumber><ETag>e</ETag></Part></ListPartsResult>",
+        "<ListPartsResult><Part><PartNumber>10001</PartNumber><ETag>e</ETag></Part></ListPartsResult>",
+        "<ListPartsResult><Part><PartNumber>1</PartNumber></Part></ListPartsResult>",
+        "<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>e</ETag><Size>-1</Size></Part>",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(!s3_xml_parse_list_parts(slice_of(bad[i]), &list));
+        s3_part_list_free(&list);
+    }
+}
+
 int main(void)
 {
+    test_list_parts();
     test_initiate();
     test_complete();
     test_errors();
