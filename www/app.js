@@ -57,7 +57,10 @@ function addFile(file, up) {
   const status = $('.status', row);
   const setState = (state, text) => { row.dataset.state = state; status.textContent = text; };
 
-  task.addEventListener('start', () => setState('uploading', 'Uploading…'));
+  task.addEventListener('start', (e) => setState('uploading', e.detail.resumedParts
+    ? `Resuming: ${e.detail.resumedParts} of ${e.detail.parts} parts were already uploaded…`
+    : 'Uploading…'));
+  task.addEventListener('warning', (e) => { $('.result', row).textContent = e.detail.message; });
   task.addEventListener('progress', (e) => {
     const { loaded, total, speed, eta } = e.detail;
     task.lastSpeed = speed;

@@ -10,10 +10,13 @@
 //   task.addEventListener('done', (e) => console.log(e.detail.key, e.detail.result));
 //   task.addEventListener('error', (e) => console.error(e.detail.error.message));
 //   await task.done;           // resolves with the completion result, rejects on error
-//   task.cancel();             // stops the upload (rejects with UploadCancelled)
+//   await task.cancel();       // stops the upload and aborts it in S3
 //
 // Memory stays bounded: a part is a Blob.slice() of the file, read by the browser
-// while it sends, and only `concurrency` parts are in flight at once.
+// while it sends, and only `concurrency` parts are in flight at once. Part URLs are
+// signed in batches (get-upload-urls), a few requests per file. An interrupted
+// upload (reload, crash) resumes: the upload id is kept in localStorage under the
+// file's fingerprint, and picking the same file again sends only the missing parts.
 
 export const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB; // S3: every part but the last
@@ -100,6 +103,8 @@ export class Uploader {
    * @param {number} [options.concurrency=4] parts in flight, over all files
    * @param {number} [options.retries=4] extra tries for a failed part
    * @param {number} [options.retryDelay=500] first backoff in ms, doubled each try
+   * @param {number} [options.batchSize=100] part URLs signed per request
+   * @param {boolean} [options.resume=true] remember uploads in localStorage to resume them
    */
   constructor(options = {}) {
     this.endpoint = (options.endpoint ?? '/api').replace(/\/$/, '');
@@ -108,6 +113,30 @@ export class Uploader {
     this.retries = options.retries ?? 4;
     this.retryDelay = options.retryDelay ?? 500;
     this.slots = new Slots(options.concurrency ?? 4);
+    this.batchSize = Math.min(1000, options.batchSize ?? 100);
+    this.resume = options.resume ?? true;
+  }
+
+  /** Where an unfinished upload of this file is remembered. */
+  fingerprint(file, fileName) {
+    return `s3mpu:${this.endpoint}:${this.bucket ?? ''}:${fileName}:${file.size}:${file.lastModified ?? ''}`;
+  }
+
+  remembered(key) {
+    if (!this.resume) return null;
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? 'null');
+    } catch {
+      return null;
+    }
+  }
+
+  remember(key, value) {
+    if (!this.resume) return;
+    try {
+      if (value) localStorage.setItem(key, JSON.stringify(value));
+      else localStorage.removeItem(key);
+    } catch { /* private mode or full: resuming is a bonus */ }
   }
 
   /** Starts uploading `file` (a File or Blob); returns its UploadTask. */
@@ -140,13 +169,16 @@ export class UploadTask extends EventTarget {
     this.file = file;
     this.fileName = fileName;
     this.size = file.size;
+    this.fingerprint = uploader.fingerprint(file, fileName);
     this.partSize = choosePartSize(file.size, uploader.partSize);
-    this.partCount = Math.max(1, Math.ceil(file.size / this.partSize));
     this.state = 'queued';
     this.key = null;
     this.uploadId = null;
     this.etags = new Map();        // part number → ETag
     this.sent = new Map();         // part number → bytes sent so far
+    this.urls = new Map();         // part number → signed URL not used yet
+    this.signing = null;           // the batch-signing request under way
+    this.resumedParts = 0;
     this.loaded = 0;
     this.controller = new AbortController();
     this.inflight = new Set();     // XHRs to abort on cancel
@@ -158,31 +190,48 @@ export class UploadTask extends EventTarget {
     this.done.catch(() => {});     // the 'error' event reports it
   }
 
+  get partCount() {
+    return Math.max(1, Math.ceil(this.size / this.partSize));
+  }
+
+  partBytes(n) {
+    return Math.min(this.partSize, this.size - (n - 1) * this.partSize);
+  }
+
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  cancel() {
+  /** Stops sending and aborts the upload in S3, so no parts are left to pay for. */
+  async cancel() {
     if (this.state === 'done' || this.state === 'error') return;
+    this.cancelled = true;
     this.controller.abort();
     for (const xhr of this.inflight) xhr.abort();
+    await this.finished;
+  }
+
+  refs() {
+    return { fileName: this.fileName, uploadId: this.uploadId };
   }
 
   async start() {
     const signal = this.controller.signal;
+    let settle;
+    this.finished = new Promise((r) => { settle = r; });
     try {
-      const started = await this.uploader.api('start-upload', { fileName: this.fileName }, {}, signal);
-      this.uploadId = started.data.uploadId;
-      this.key = started.data.key ?? this.fileName;
+      await this.begin(signal);
       this.state = 'uploading';
       this.startedAt = performance.now();
-      this.emit('start', { key: this.key, uploadId: this.uploadId, parts: this.partCount });
+      this.emit('start', { key: this.key, uploadId: this.uploadId, parts: this.partCount,
+        resumedParts: this.resumedParts });
       this.progress();
 
-      let next = 1;
+      const todo = [];
+      for (let n = 1; n <= this.partCount; n++) if (!this.etags.has(n)) todo.push(n);
       const worker = async () => {
-        while (next <= this.partCount && !signal.aborted) {
-          const n = next++;
+        while (todo.length && !signal.aborted) {
+          const n = todo.shift();
           await this.uploader.slots.take();
           try {
             await this.sendPart(n, signal);
@@ -198,19 +247,20 @@ export class UploadTask extends EventTarget {
         }
       };
       // as many workers as parts could run at once; the shared slots limit them
-      const workers = Math.min(this.partCount, 16);
-      await Promise.allSettled(Array.from({ length: workers }, worker));
+      await Promise.allSettled(Array.from({ length: Math.min(todo.length, 16) }, worker));
+      if (this.cancelled) throw new UploadCancelled();
       if (this.failure) throw this.failure;
-      if (signal.aborted) throw new UploadCancelled();
 
-      const parts = [...this.etags].map(([PartNumber, ETag]) => ({ ETag, PartNumber }));
-      const body = { fileName: this.fileName, uploadId: this.uploadId, parts };
+      const parts = [...this.etags].sort((a, b) => a[0] - b[0])
+        .map(([PartNumber, ETag]) => ({ ETag, PartNumber }));
+      const body = { ...this.refs(), parts };
       if (this.uploader.bucket) body.bucket = this.uploader.bucket;
       const result = await this.uploader.api('complete-upload', {}, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       }, signal);
+      this.uploader.remember(this.fingerprint, null);
       this.state = 'done';
       this.loaded = this.size;
       this.progress();
@@ -219,10 +269,87 @@ export class UploadTask extends EventTarget {
     } catch (error) {
       this.controller.abort();
       for (const xhr of this.inflight) xhr.abort();
-      const err = signal.aborted && !(error instanceof UploadError) ? new UploadCancelled() : error;
+      let err = error;
+      if (this.cancelled) {
+        err = new UploadCancelled();
+        await this.abortInS3();
+      }
       this.state = 'error';
       this.emit('error', { error: err });
       this.reject(err);
+    } finally {
+      settle();
+    }
+  }
+
+  /** Resumes the remembered upload of this file if S3 still has it, else starts one. */
+  async begin(signal) {
+    const saved = this.uploader.remembered(this.fingerprint);
+    if (saved?.uploadId && saved.partSize >= MIN_PART_SIZE) {
+      try {
+        this.uploadId = saved.uploadId;
+        this.partSize = saved.partSize; // the part boundaries must not move
+        const listed = await this.uploader.api('list-parts', this.refs(), {}, signal);
+        for (const p of listed.data.parts) {
+          // a part of the wrong size (another file, a torn write) is sent again
+          if (p.PartNumber <= this.partCount && p.Size === this.partBytes(p.PartNumber)) {
+            this.etags.set(p.PartNumber, p.ETag);
+            this.sent.set(p.PartNumber, p.Size);
+            this.loaded += p.Size;
+          }
+        }
+        this.key = listed.data.key ?? this.fileName;
+        this.resumedParts = this.etags.size;
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // the upload is gone (completed, aborted, expired): start afresh
+        this.etags.clear();
+        this.sent.clear();
+        this.loaded = 0;
+        this.partSize = choosePartSize(this.size, this.uploader.partSize);
+      }
+    }
+    const started = await this.uploader.api('start-upload', { fileName: this.fileName }, {}, signal);
+    this.uploadId = started.data.uploadId;
+    this.key = started.data.key ?? this.fileName;
+    this.uploader.remember(this.fingerprint, { uploadId: this.uploadId, partSize: this.partSize,
+      key: this.key });
+  }
+
+  async abortInS3() {
+    this.uploader.remember(this.fingerprint, null);
+    if (!this.uploadId) return;
+    try {
+      await this.uploader.api('abort-upload', this.refs(), { method: 'DELETE' });
+    } catch (error) {
+      this.emit('warning', { message: `The upload could not be aborted in S3: ${error.message}` });
+    }
+  }
+
+  /** A signed URL for part n: from the last batch, or a new batch from n onwards. */
+  async urlFor(n, signal) {
+    for (;;) {
+      const url = this.urls.get(n);
+      if (url) {
+        this.urls.delete(n); // a retry gets a fresh one
+        return url;
+      }
+      if (this.signing) {
+        await this.signing.catch(() => {});
+        continue;
+      }
+      const wanted = [n];
+      for (let m = n + 1; m <= this.partCount && wanted.length < this.uploader.batchSize; m++) {
+        if (!this.etags.has(m) && !this.urls.has(m)) wanted.push(m);
+      }
+      this.signing = this.uploader.api('get-upload-urls',
+        { ...this.refs(), partNumbers: wanted.join(',') }, {}, signal)
+        .then((r) => {
+          for (const [k, v] of Object.entries(r.data.urls)) this.urls.set(Number(k), v);
+        })
+        .finally(() => { this.signing = null; });
+      await this.signing;
     }
   }
 
@@ -233,8 +360,7 @@ export class UploadTask extends EventTarget {
     const blob = this.file.slice(start, Math.min(start + this.partSize, this.size));
     for (let attempt = 0; ; attempt++) {
       try {
-        const url = await uploader.api('get-upload-url',
-          { fileName: this.fileName, partNumber: n, uploadId: this.uploadId }, {}, signal);
+        const url = await this.urlFor(n, signal);
         const etag = await this.put(url, blob, n);
         this.etags.set(n, etag);
         this.emit('partdone', { partNumber: n, etag, size: blob.size });

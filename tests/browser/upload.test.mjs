@@ -61,7 +61,11 @@ test('uploads several files at once, byte for byte', { timeout: 180000 }, async 
   ];
   const page = await openPage();
   const puts = [];
-  page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r.url()); });
+  const apiCalls = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PUT') puts.push(r.url());
+    if (new URL(r.url()).pathname.startsWith('/api/')) apiCalls.push(r.url() + ' ' + (r.postData() ?? ''));
+  });
   await page.setInputFiles('input[type=file]', files.map((f) => f.path));
   const rows = await finishedRows(page, files.length);
 
@@ -78,6 +82,11 @@ test('uploads several files at once, byte for byte', { timeout: 180000 }, async 
   // 25 MiB in 10 MiB parts is 3 PUTs; each other file is one part
   assert.equal(puts.filter((u) => u.includes('big-25MiB.bin')).length, 3);
   assert.equal(puts.length, 6);
+  // batch signing: start, one get-upload-urls for the 3 parts, complete
+  const bigCalls = apiCalls.filter((c) => c.includes('big-25MiB.bin'));
+  assert.equal(bigCalls.length, 3, bigCalls.join('\n'));
+  assert.equal(bigCalls.filter((c) => c.includes('/api/get-upload-urls?')).length, 1);
+  console.log(`API requests for the 25 MiB file (3 parts): ${bigCalls.length}`);
   const overall = await page.$eval('#overall', (p) => p.value);
   assert.equal(overall, 1);
   assert.match(await page.textContent('#overall-text'), /finished/);
@@ -96,7 +105,8 @@ test('a part whose first PUT fails is retried with a fresh URL', { timeout: 1200
   const signings = [];
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.pathname === '/api/get-upload-url' && u.searchParams.get('partNumber') === '2') signings.push(u);
+    if (u.pathname === '/api/get-upload-urls' &&
+        u.searchParams.get('partNumbers').split(',').includes('2')) signings.push(u);
   });
   await page.route((url) => url.href.startsWith(stack.motoUrl) && url.searchParams.get('partNumber') === '2',
     async (route) => {
@@ -172,5 +182,68 @@ test('the page is operable with the keyboard and labelled', { timeout: 60000 }, 
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'done', row.text);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload of keyboard.txt' }).count(), 1);
+  await page.close();
+});
+
+/** Lists the emulator's unfinished multipart uploads of a key. */
+async function openUploads(key) {
+  const res = await fetch(`${stack.motoUrl}/uploads?uploads`);
+  const xml = await res.text();
+  return [...xml.matchAll(/<Upload>(.*?)<\/Upload>/gs)]
+    .map((m) => ({ key: m[1].match(/<Key>(.*?)<\/Key>/s)?.[1], id: m[1].match(/<UploadId>(.*?)<\/UploadId>/s)?.[1] }))
+    .filter((u) => u.key === key).map((u) => u.id);
+}
+
+test('a reloaded page resumes: only the missing parts are sent again', { timeout: 180000 }, async () => {
+  const file = makeFile('resumed.bin', randomBytes(21 * MiB)); // 5 parts of 5 MiB, the last 1 MiB
+  const page = await openPage();
+  await page.click('summary');
+  await page.fill('#part-size', '5');
+  // parts 3 and later hang, as on a connection that dropped mid-upload
+  const hang = (url) => url.href.startsWith(stack.motoUrl) && Number(url.searchParams.get('partNumber')) >= 3;
+  await page.route(hang, () => {});
+  const done12 = Promise.all([1, 2].map((n) => page.waitForResponse((r) =>
+    r.request().method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === String(n) &&
+    r.status() === 200)));
+  await page.setInputFiles('input[type=file]', [file.path]);
+  await done12;
+  const [uploadId] = await openUploads('resumed.bin');
+  assert.ok(uploadId, 'the upload is open in S3');
+
+  await page.reload(); // drops the hanging PUTs, as closing the tab would
+  await page.unroute(hang);
+  const listed = await (await fetch(`${stack.motoUrl}/uploads/resumed.bin?uploadId=${encodeURIComponent(uploadId)}`)).text();
+  const inS3 = [...listed.matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+  assert.deepEqual(inS3.sort(), [1, 2], 'S3 holds parts 1 and 2 when the page comes back');
+  const puts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PUT') puts.push(Number(new URL(r.url()).searchParams.get('partNumber')));
+  });
+  await page.click('summary');
+  await page.fill('#part-size', '10'); // the remembered part size wins over a new setting
+  await page.setInputFiles('input[type=file]', [file.path]);
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'done', row.text);
+  assert.deepEqual(puts.sort(), [3, 4, 5], 'exactly the missing parts were sent');
+  assert.equal(sha256(await readObject(stack.motoUrl, row.key)), file.sha);
+  assert.deepEqual(await openUploads('resumed.bin'), []);
+  console.log(`resumed upload re-sent parts ${puts.join(', ')} of 5`);
+  await page.close();
+});
+
+test('cancel aborts the upload in S3', { timeout: 120000 }, async () => {
+  const file = makeFile('cancelled.bin', randomBytes(12 * MiB));
+  const page = await openPage();
+  await page.route((url) => url.href.startsWith(stack.motoUrl) && url.searchParams.has('partNumber'), () => {});
+  const started = page.waitForRequest((r) => r.method() === 'PUT');
+  await page.setInputFiles('input[type=file]', [file.path]);
+  await started;
+  assert.equal((await openUploads('cancelled.bin')).length, 1);
+  await page.getByRole('button', { name: 'Cancel upload of cancelled.bin' }).click();
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'error');
+  assert.match(await page.textContent('#uploads li .status'), /Cancelled/);
+  for (let i = 0; i < 50 && (await openUploads('cancelled.bin')).length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await openUploads('cancelled.bin'), [], 'no multipart upload left in S3');
   await page.close();
 });
