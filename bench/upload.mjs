@@ -21,17 +21,27 @@ closeSync(fd);
 const stack = await startStack();
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage();
-  await page.goto(stack.baseUrl + '/');
-  const t0 = performance.now();
-  await page.setInputFiles('input[type=file]', [file]);
-  await page.waitForFunction(() => {
-    const r = document.querySelector('#uploads li');
-    return r && (r.dataset.state === 'done' || r.dataset.state === 'error');
-  }, null, { timeout: 0, polling: 200 });
-  const pageSeconds = (performance.now() - t0) / 1000;
-  const state = await page.$eval('#uploads li', (r) => r.dataset.state + ' ' + r.querySelector('.result').textContent);
-  if (!state.startsWith('done')) throw new Error(`page upload failed: ${state}`);
+  // through the page: once as shipped (batch signing), once signing one part a request
+  async function viaPage(query) {
+    const page = await browser.newPage();
+    let apiRequests = 0;
+    page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) apiRequests++; });
+    await page.goto(stack.baseUrl + '/' + query);
+    const t0 = performance.now();
+    await page.setInputFiles('input[type=file]', [file]);
+    await page.waitForFunction(() => {
+      const r = document.querySelector('#uploads li');
+      return r && (r.dataset.state === 'done' || r.dataset.state === 'error');
+    }, null, { timeout: 0, polling: 200 });
+    const seconds = (performance.now() - t0) / 1000;
+    const state = await page.$eval('#uploads li', (r) => r.dataset.state + ' ' + r.querySelector('.result').textContent);
+    if (!state.startsWith('done')) throw new Error(`page upload failed: ${state}`);
+    await page.close();
+    return { seconds, apiRequests };
+  }
+  const batched = await viaPage('');
+  const single = await viaPage('?batchSize=1');
+  const pageSeconds = batched.seconds;
 
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_DEFAULT_REGION: 'us-east-1' };
@@ -47,8 +57,12 @@ try {
   console.log('|---------------------------------|---------|--------|');
   console.log(`| page in headless Chromium       | ${pageSeconds.toFixed(2).padStart(7)} | ${mbps(pageSeconds).padStart(6)} |`);
   console.log(`| aws s3 cp                       | ${cliSeconds.toFixed(2).padStart(7)} | ${mbps(cliSeconds).padStart(6)} |`);
+  console.log(`| page, one URL per request       | ${single.seconds.toFixed(2).padStart(7)} | ${mbps(single.seconds).padStart(6)} |`);
   console.log(`\npage / aws s3 cp time ratio: ${(pageSeconds / cliSeconds).toFixed(2)}`);
-  console.log(`raw: page_seconds=${pageSeconds.toFixed(3)} cli_seconds=${cliSeconds.toFixed(3)} size_mib=${sizeMiB}`);
+  console.log(`API requests for the file: ${batched.apiRequests} with batch signing, ` +
+    `${single.apiRequests} signing one part a request`);
+  console.log(`raw: page_seconds=${pageSeconds.toFixed(3)} page_single_seconds=${single.seconds.toFixed(3)} ` +
+    `cli_seconds=${cliSeconds.toFixed(3)} size_mib=${sizeMiB} api_batched=${batched.apiRequests} api_single=${single.apiRequests}`);
 } finally {
   await browser.close();
   await stack.stop();

@@ -27,7 +27,7 @@ function uploader() {
   const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
   const params = new URLSearchParams(location.search);
   return new Uploader({ endpoint: params.get('api') ?? '/api', bucket: params.get('bucket') ?? undefined,
-    partSize, concurrency });
+    partSize, concurrency, batchSize: Number(params.get('batchSize')) || undefined });
 }
 
 function updateOverall() {
