@@ -18,6 +18,17 @@ static void respond_s3_error(http_response *res, const s3_error *err)
     respond_error(res, err->status, err->code, "%s", err->message);
 }
 
+/* {"data": {...}} around obj: the shape of start-upload's answer, kept for the others. */
+static void respond_data(http_response *res, json_object *obj)
+{
+    json_object *top = obj ? json_object_new_object() : NULL;
+    if (top)
+        json_object_object_add(top, "data", obj);
+    else
+        json_object_put(obj);
+    respond_json(res, 200, top);
+}
+
 void handle_start_upload(app_ctx *app, const http_request *req, http_response *res)
 {
     upload_ref ref;
@@ -33,16 +44,13 @@ void handle_start_upload(app_ctx *app, const http_request *req, http_response *r
     } else if (!upload_id_valid(buf_slice(&upload_id))) {
         respond_error(res, 502, "S3BadAnswer", "S3 returned an upload id s3mpu cannot pass on");
     } else {
-        json_object *data = json_object_new_object(), *top = json_object_new_object();
-        if (data && top) {
+        json_object *data = json_object_new_object();
+        if (data) {
             json_object_object_add(data, "uploadId", json_object_new_string(buf_cstr(&upload_id)));
             json_object_object_add(data, "key", json_object_new_string(buf_cstr(&ref.key)));
             json_object_object_add(data, "bucket", json_object_new_string(ref.bucket));
-            json_object_object_add(top, "data", data);
-            data = NULL;
         }
-        json_object_put(data);
-        respond_json(res, 200, top);
+        respond_data(res, data);
     }
     buf_free(&upload_id);
     upload_ref_free(&ref);
@@ -80,17 +88,6 @@ out:
     buf_free(&part_text);
     buf_free(&url);
     upload_ref_free(&ref);
-}
-
-/* {"data": {...}} around obj, the shape start-upload set. */
-static void respond_data(http_response *res, json_object *obj)
-{
-    json_object *top = obj ? json_object_new_object() : NULL;
-    if (top)
-        json_object_object_add(top, "data", obj);
-    else
-        json_object_put(obj);
-    respond_json(res, 200, top);
 }
 
 void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response *res)

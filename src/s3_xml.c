@@ -75,7 +75,10 @@ static void XMLCALL on_text(void *data, const XML_Char *s, int len)
         XML_StopParser(st->parser, XML_FALSE);
 }
 
-bool s3_xml_parse(slice body, s3_xml_doc *doc)
+/* Runs expat over body (after the blanks S3 may send before a late answer). */
+static bool expat_parse(slice body, void *state, XML_Parser *parser_slot,
+                        XML_StartElementHandler on_open, XML_EndElementHandler on_close,
+                        XML_CharacterDataHandler on_chars)
 {
     while (body.len && (body.ptr[0] == ' ' || body.ptr[0] == '\t' || body.ptr[0] == '\r' ||
                         body.ptr[0] == '\n'))
@@ -85,13 +88,20 @@ bool s3_xml_parse(slice body, s3_xml_doc *doc)
     XML_Parser p = XML_ParserCreate(NULL);
     if (!p)
         return false;
-    parse_state st = { .doc = doc, .field = -1, .parser = p };
-    XML_SetUserData(p, &st);
-    XML_SetElementHandler(p, on_start, on_end);
-    XML_SetCharacterDataHandler(p, on_text);
+    if (parser_slot)
+        *parser_slot = p;
+    XML_SetUserData(p, state);
+    XML_SetElementHandler(p, on_open, on_close);
+    XML_SetCharacterDataHandler(p, on_chars);
     bool ok = XML_Parse(p, body.ptr, (int)body.len, XML_TRUE) == XML_STATUS_OK;
     XML_ParserFree(p);
-    return ok && doc->root[0];
+    return ok;
+}
+
+bool s3_xml_parse(slice body, s3_xml_doc *doc)
+{
+    parse_state st = { .doc = doc, .field = -1 };
+    return expat_parse(body, &st, &st.parser, on_start, on_end, on_text) && doc->root[0];
 }
 
 typedef struct {
@@ -185,22 +195,11 @@ static void XMLCALL list_text(void *data, const XML_Char *s, int len)
 
 bool s3_xml_parse_list_parts(slice body, s3_part_list *list)
 {
-    while (body.len && strchr(" \t\r\n", body.ptr[0]) && body.ptr[0])
-        body.ptr++, body.len--;
-    if (body.len == 0 || body.len > (size_t)INT_MAX)
-        return false;
-    XML_Parser p = XML_ParserCreate(NULL);
-    if (!p)
-        return false;
     list_state st = { .list = list };
     list->truncated = false;
     list->next_marker = 0;
-    XML_SetUserData(p, &st);
-    XML_SetElementHandler(p, list_start, list_end);
-    XML_SetCharacterDataHandler(p, list_text);
-    bool ok = XML_Parse(p, body.ptr, (int)body.len, XML_TRUE) == XML_STATUS_OK;
-    XML_ParserFree(p);
-    return ok && st.is_list && !st.failed;
+    return expat_parse(body, &st, NULL, list_start, list_end, list_text) && st.is_list &&
+           !st.failed;
 }
 
 void s3_part_list_free(s3_part_list *list)
