@@ -350,5 +350,20 @@ class Cors(unittest.TestCase):
         self.assertEqual(hdrs.get("access-control-allow-origin"), STACK.base_url)
 
 
+class ZzS3Unreachable(unittest.TestCase):
+    """Runs last (unittest orders classes by name): it stops the emulator."""
+
+    def test_s3_down_gives_502_and_the_service_stays_up(self):
+        STACK.stop_process("moto")
+        status, doc = api_json("GET", "/api/start-upload", {"fileName": "down.bin"})
+        self.assertEqual(status, 502, doc)
+        self.assertEqual(doc["error"]["code"], "S3Unreachable")
+        self.assertIn("could not be reached", doc["error"]["message"])
+        self.assertIn("4 tries", doc["error"]["message"])
+        status, doc = api_json("GET", "/api/health")
+        self.assertEqual(status, 200)
+        os.kill(STACK.s3mpu_pid, 0)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(sys.modules[__name__]))
