@@ -91,6 +91,9 @@ void sigv4_key_cache_clear(sigv4_key_cache *cache)
 static bool signing_key(const sigv4_credentials *cred, slice date, slice region, slice service,
                         sigv4_key_cache *cache, unsigned char out[32])
 {
+    if (date.len != 8 || region.len == 0 || service.len == 0 || cred->access_key_id.len == 0 ||
+        cred->secret_access_key.len == 0)
+        return false;
     bool cacheable = cache && slice_eq_str(service, "s3") && region.len < sizeof cache->region &&
                      cred->access_key_id.len < sizeof cache->access_key_id;
     if (cacheable && cache->valid && slice_eq_str(date, cache->date) &&

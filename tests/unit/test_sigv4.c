@@ -38,6 +38,13 @@ static void test_presigned_get(void)
     CHECK(!sigv4_presign(&req, &AWS_EXAMPLE, 0, NULL, &out));
     CHECK(!sigv4_presign(&req, &AWS_EXAMPLE, SIGV4_MAX_EXPIRES + 1, NULL, &out));
     CHECK(sigv4_presign(&req, &AWS_EXAMPLE, SIGV4_MAX_EXPIRES, NULL, &out));
+    /* no region, or no secret: nothing to sign with (found by fuzz_sigv4) */
+    sigv4_request no_region = req;
+    no_region.region = (slice){ NULL, 0 };
+    CHECK(!sigv4_presign(&no_region, &AWS_EXAMPLE, 60, NULL, &out));
+    sigv4_credentials no_secret = AWS_EXAMPLE;
+    no_secret.secret_access_key = (slice){ NULL, 0 };
+    CHECK(!sigv4_presign(&req, &no_secret, 60, NULL, &out));
     buf_free(&out);
 }
 
