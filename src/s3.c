@@ -62,6 +62,12 @@ void s3_client_last_call(const s3_client *c, long *status, long *ms, unsigned *t
     *tries = c->last_tries;
 }
 
+void s3_client_forget_last_call(s3_client *c)
+{
+    c->last_status = c->last_ms = 0;
+    c->last_tries = 0;
+}
+
 typedef struct {
     const char *method;
     const char *bucket;

@@ -24,8 +24,10 @@ typedef struct s3_client s3_client;
 s3_client *s3_client_new(const config *cfg);
 void s3_client_free(s3_client *client);
 sigv4_key_cache *s3_client_key_cache(s3_client *client);
-/* S3 status and milliseconds of the last call (for the request log). */
+/* S3 status, milliseconds and tries of the last call (for the request log); tries
+ * is 0 when no call was made since s3_client_forget_last_call. */
 void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);
+void s3_client_forget_last_call(s3_client *client);
 
 /* CreateMultipartUpload; appends the upload id. */
 bool s3_create_multipart_upload(s3_client *client, const char *bucket, slice key,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -111,6 +112,7 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
     response_init(&res);
     buf body;
     buf_init(&body, app->cfg->max_body);
+    s3_client_forget_last_call(app->s3);
     if (read_body(r, app->cfg->max_body, &body, &res)) {
         req.body = buf_slice(&body);
         route_request(app, &req, &res);
@@ -123,11 +125,20 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
     FCGX_PutS("\r\n", r->out);
     FCGX_PutStr(buf_cstr(&res.body), (int)res.body.len, r->out);
 
-    log_msg("info", "request id=%.*s %.*s %s status=%d ms=%ld%s%s",
+    long s3_status, s3_ms;
+    unsigned s3_tries;
+    s3_client_last_call(app->s3, &s3_status, &s3_ms, &s3_tries);
+    char s3_fields[64] = "";
+    if (s3_tries)
+        snprintf(s3_fields, sizeof s3_fields, " s3_status=%ld s3_ms=%ld s3_tries=%u", s3_status, s3_ms,
+                 s3_tries);
+    /* no query string: it names files and upload ids, and URLs are secrets */
+    log_msg(res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",
+            "request id=%.*s %.*s %s status=%d ms=%ld%s%s%s",
             (int)(req.request_id.len ? req.request_id.len : 1),
             req.request_id.len ? req.request_id.ptr : "-", (int)(req.method.len > 16 ? 16 : req.method.len),
             req.method.ptr ? req.method.ptr : "", route_name(req.path), res.status, ms_since(&t0),
-            res.error_code[0] ? " error=" : "", res.error_code);
+            s3_fields, res.error_code[0] ? " error=" : "", res.error_code);
     buf_free(&body);
     response_free(&res);
 }

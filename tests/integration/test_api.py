@@ -5,6 +5,7 @@ through curl, as a client of the service would send it."""
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -352,6 +353,17 @@ class Cors(unittest.TestCase):
 
 class ZzS3Unreachable(unittest.TestCase):
     """Runs last (unittest orders classes by name): it stops the emulator."""
+
+    def test_log_has_a_line_per_request_and_no_secret(self):
+        # by now the other classes have run: uploads, bad input, S3 errors
+        with open(STACK.log("s3mpu")) as f:
+            log = f.read()
+        self.assertTrue(re.search(r"info request id=\w+ GET /api/start-upload status=200 ms=\d+ "
+                                  r"s3_status=200 s3_ms=\d+ s3_tries=1\n", log))
+        self.assertTrue(re.search(r"warn request id=\w+ GET /api/get-upload-url status=400 .*"
+                                  r"error=InvalidPartNumber\n", log))
+        for secret in ("testing", "X-Amz-Signature", "X-Amz-Credential"):
+            self.assertNotIn(secret, log)
 
     def test_s3_down_gives_502_and_the_service_stays_up(self):
         STACK.stop_process("moto")
