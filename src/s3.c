@@ -163,7 +163,8 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
         curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
     } else if (strcmp(call->method, "POST") == 0) {
         curl_easy_setopt(k, CURLOPT_POST, 1L);
-        curl_easy_setopt(k, CURLOPT_POSTFIELDS, call->body.ptr);
+        /* never NULL: curl would then read the body from stdin, the listening socket */
+        curl_easy_setopt(k, CURLOPT_POSTFIELDS, call->body.ptr ? call->body.ptr : "");
         curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body.len);
     } else {
         curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, call->method);
