@@ -1,10 +1,12 @@
 #include "params.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "s3_key.h"
 
 #define FIELD_MAX 4096 /* no value the API takes is longer */
+#define ETAG_MAX 256
 
 query_result field_from_query(const void *query_slice, const char *name, buf *value)
 {
@@ -173,3 +175,74 @@ bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
     }
     return true;
 }
+
+static int compare_parts(const void *a, const void *b)
+{
+    unsigned x = ((const s3_part *)a)->part_number, y = ((const s3_part *)b)->part_number;
+    return (x > y) - (x < y);
+}
+
+bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_response *res)
+{
+    json_object *list;
+    if (!json_object_object_get_ex(body, "parts", &list) || !list) {
+        respond_error(res, 400, "MissingParameter", "parts is missing");
+        return false;
+    }
+    if (!json_object_is_type(list, json_type_array)) {
+        respond_error(res, 400, "InvalidParts", "parts must be an array");
+        return false;
+    }
+    size_t n = json_object_array_length(list);
+    if (n == 0 || n > PART_NUMBER_MAX) {
+        respond_error(res, 400, "InvalidParts", "parts must list 1 to %u parts", PART_NUMBER_MAX);
+        return false;
+    }
+    s3_part *parts = calloc(n, sizeof *parts);
+    if (!parts) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(list, i), *num, *etag;
+        if (!p || !json_object_is_type(p, json_type_object)) {
+            respond_error(res, 400, "InvalidParts", "parts[%zu] must be an object", i);
+            goto fail;
+        }
+        int64_t v;
+        if (!json_object_object_get_ex(p, "PartNumber", &num) ||
+            !json_object_is_type(num, json_type_int) || (v = json_object_get_int64(num)) < 1 ||
+            v > PART_NUMBER_MAX) {
+            respond_error(res, 400, "InvalidPartNumber",
+                          "parts[%zu].PartNumber must be a whole number from 1 to %u", i,
+                          PART_NUMBER_MAX);
+            goto fail;
+        }
+        if (!json_object_object_get_ex(p, "ETag", &etag) ||
+            !json_object_is_type(etag, json_type_string) ||
+            json_object_get_string_len(etag) == 0 || json_object_get_string_len(etag) > ETAG_MAX ||
+            /* the whole length: a NUL must not hide what follows it */
+            !text_is_clean_utf8((slice){ json_object_get_string(etag),
+                                        (size_t)json_object_get_string_len(etag) })) {
+            respond_error(res, 400, "InvalidETag",
+                          "parts[%zu].ETag must be the part's ETag as S3 returned it", i);
+            goto fail;
+        }
+        parts[i] = (s3_part){ (unsigned)v, json_object_get_string(etag) };
+    }
+    qsort(parts, n, sizeof *parts, compare_parts);
+    for (size_t i = 1; i < n; i++) {
+        if (parts[i].part_number == parts[i - 1].part_number) {
+            respond_error(res, 400, "DuplicatePart", "part %u is listed more than once",
+                          parts[i].part_number);
+            goto fail;
+        }
+    }
+    *out = parts;
+    *n_out = n;
+    return true;
+fail:
+    free(parts);
+    return false;
+}
+

@@ -44,6 +44,11 @@ bool part_number_parse(slice text, unsigned *out);
  * at most `max` in all, written to out in the order given. False with why set. */
 bool part_numbers_parse(slice text, unsigned *out, size_t max, size_t *n, const char **why);
 
+/* Reads body's "parts" ([{"ETag","PartNumber"}], 1..10000, no repeats) into a new
+ * array sorted by part number (free it; the ETag strings belong to body). False
+ * after responding with the error. */
+bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_response *res);
+
 /* An upload id s3mpu will pass on: 1..UPLOAD_ID_MAX printable ASCII bytes. */
 bool upload_id_valid(slice id);
 

@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include <string.h>
+
 #include "handlers.h"
 #include "json_io.h"
 
@@ -21,9 +23,12 @@ static const route ROUTES[] = {
 };
 
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
+#define UPPY_PREFIX "/api/s3/"
 
 const char *route_name(slice path)
 {
+    if (path.len > sizeof UPPY_PREFIX - 1 && memcmp(path.ptr, UPPY_PREFIX, sizeof UPPY_PREFIX - 1) == 0)
+        return UPPY_PREFIX "*";
     for (size_t i = 0; i < N_ROUTES; i++)
         if (slice_eq_str(path, ROUTES[i].path))
             return ROUTES[i].path;
@@ -32,6 +37,12 @@ const char *route_name(slice path)
 
 void route_request(app_ctx *app, const http_request *req, http_response *res)
 {
+    /* Companion's routes carry the upload id and part number in the path */
+    if (req->path.len > sizeof UPPY_PREFIX - 1 &&
+        memcmp(req->path.ptr, UPPY_PREFIX, sizeof UPPY_PREFIX - 1) == 0) {
+        handle_uppy(app, req, res);
+        return;
+    }
     const route *known = NULL;
     for (size_t i = 0; i < N_ROUTES; i++) {
         if (!slice_eq_str(req->path, ROUTES[i].path))

@@ -298,6 +298,20 @@ static bool sign(const sigv4_request *req, const sigv4_credentials *cred, const 
     return ok;
 }
 
+bool sigv4_sign_string(const sigv4_credentials *cred, time_t when, slice region, slice service,
+                       sigv4_key_cache *cache, slice string, char signature[65])
+{
+    char amz_date[SIGV4_AMZ_DATE_LEN + 1];
+    unsigned char key[32], mac[32];
+    bool ok = sigv4_format_time(when, amz_date) &&
+              signing_key(cred, (slice){ amz_date, 8 }, region, service, cache, key) &&
+              hmac(key, 32, string, mac);
+    mbedtls_platform_zeroize(key, sizeof key);
+    if (ok)
+        to_hex(mac, 32, signature);
+    return ok;
+}
+
 static bool scope_of(const sigv4_request *req, const char *amz_date, buf *scope)
 {
     buf_append(scope, amz_date, 8);

@@ -59,6 +59,11 @@ bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred,
 bool sigv4_authorization(const sigv4_request *req, const sigv4_credentials *cred,
                          sigv4_key_cache *cache, buf *out);
 
+/* The hex signature of `string` with the signing key of the day of `when`, the
+ * region and service: what an S3 POST policy (browser form upload) carries. */
+bool sigv4_sign_string(const sigv4_credentials *cred, time_t when, slice region, slice service,
+                       sigv4_key_cache *cache, slice string, char signature[65]);
+
 /* Appends the canonical request (exposed for tests and fuzzing). */
 bool sigv4_canonical_request(const sigv4_request *req, const sigv4_pair *extra_query,
                              size_t n_extra, buf *out);

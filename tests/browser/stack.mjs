@@ -1,6 +1,6 @@
 // Starts the real stack (tests/lib/stack.py: moto_server, s3mpu under spawn-fcgi,
 // nginx) for browser tests, and launches Debian's Chromium headless.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -20,9 +20,11 @@ export function freePort() {
   });
 }
 
-export async function startStack() {
+export async function startStack({ www } = {}) {
   const port = await freePort();
-  const proc = spawn('python3', [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)],
+  const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
+  if (www) args.push('--www', www);
+  const proc = spawn('python3', args,
     { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   let out = '';
   const ready = new Promise((resolve, reject) => {
@@ -66,6 +68,7 @@ export function launchChromium() {
 export async function readObject(motoUrl, key) {
   const url = `${motoUrl}/uploads/${key.split('/').map(encodeURIComponent).join('/')}`;
   const res = await fetch(url);
+  if (res.status === 403) return readObjectSigned(motoUrl, key); // e.g. form uploads are private
   if (!res.ok) throw new Error(`GET ${key}: HTTP ${res.status}`);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -82,4 +85,15 @@ export async function setBucketCors(motoUrl, origin, { exposeEtag = true } = {})
     '<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>';
   const res = await fetch(`${motoUrl}/uploads?cors`, { method: 'PUT', body: xml });
   if (!res.ok) throw new Error(`put-bucket-cors: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** The same through boto3, signed (moto refuses anonymous reads of private objects). */
+function readObjectSigned(motoUrl, key) {
+  const script = 'import boto3, sys\n' +
+    's3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", ' +
+    'aws_access_key_id="testing", aws_secret_access_key="testing")\n' +
+    'sys.stdout.buffer.write(s3.get_object(Bucket="uploads", Key=sys.argv[2])["Body"].read())\n';
+  const r = spawnSync('python3', ['-c', script, motoUrl, key], { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`GET ${key} (signed): ${r.stderr}`);
+  return r.stdout;
 }

@@ -213,6 +213,98 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual((status, doc["error"]["code"]), (400, "MissingParameter"))
 
 
+class Companion(unittest.TestCase):
+    """Uppy Companion's S3 routes under /api/s3/ (what @uppy/aws-s3 calls)."""
+
+    def test_multipart_routes_byte_exact(self):
+        import requests
+        status, doc = api_json("POST", "/api/s3/multipart", body=json.dumps(
+            {"filename": "uppy/\u00e9 movie.mp4", "type": "video/mp4", "metadata": {}}))
+        self.assertEqual(status, 200, doc)
+        key, upload_id = doc["key"], doc["uploadId"]
+        self.assertEqual(key, "uppy/\u00e9 movie.mp4")
+        q = "?" + urllib.parse.urlencode({"key": key})
+        base = "/api/s3/multipart/" + urllib.parse.quote(upload_id, safe="")
+        data = [os.urandom(5 * MIB), b"tail"]
+        status, doc = api_json("GET", base + "/1" + q)
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["expires"], 3600)
+        etags = [requests.put(doc["url"], data=data[0]).headers["ETag"]]
+        status, doc = api_json("GET", base + "/batch" + q + "&partNumbers=2")
+        self.assertEqual(status, 200, doc)
+        etags.append(requests.put(doc["presignedUrls"]["2"], data=data[1]).headers["ETag"])
+        status, listed = api_json("GET", base + q)
+        self.assertEqual(status, 200, listed)
+        self.assertEqual([(p["PartNumber"], p["ETag"]) for p in listed], [(1, etags[0]), (2, etags[1])])
+        status, doc = api_json("POST", base + "/complete" + q, body=json.dumps(
+            {"parts": [{"PartNumber": 2, "ETag": etags[1]}, {"PartNumber": 1, "ETag": etags[0]}]}))
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["key"], key)
+        self.assertIn("location", doc)
+        got = STACK.s3.get_object(Bucket="uploads", Key=key)["Body"].read()
+        self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(b"".join(data)).hexdigest())
+
+    def test_abort_route(self):
+        status, doc = api_json("POST", "/api/s3/multipart", body=json.dumps({"filename": "uppy-abort.bin"}))
+        self.assertEqual(status, 200, doc)
+        status, _ = api_json("DELETE", "/api/s3/multipart/%s?key=uppy-abort.bin" % doc["uploadId"])
+        self.assertEqual(status, 200)
+        uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
+        self.assertNotIn(doc["uploadId"], [u["UploadId"] for u in uploads])
+
+    def test_post_policy_upload(self):
+        status, doc = api_json("GET", "/api/s3/params", {"filename": "uppy form.txt", "type": "text/plain"})
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["method"], "POST")
+        fields = doc["fields"]
+        self.assertEqual(fields["key"], "uppy form.txt")
+        self.assertEqual(fields["x-amz-algorithm"], "AWS4-HMAC-SHA256")
+        self.assertRegex(fields["x-amz-signature"], r"^[0-9a-f]{64}$")
+        import base64
+        policy = json.loads(base64.b64decode(fields["policy"]))
+        self.assertIn({"key": "uppy form.txt"}, policy["conditions"])
+        self.assertIn({"bucket": "uploads"}, policy["conditions"])
+        self.assertIn(["content-length-range", 0, 5368709120], policy["conditions"])
+        args = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}"]
+        for k, v in fields.items():
+            args += ["-F", "%s=%s" % (k, v)]
+        body = os.urandom(3000)
+        path = os.path.join(tempfile_dir(), "form.bin")
+        with open(path, "wb") as f:
+            f.write(body)
+        args += ["-F", "file=@" + path, doc["url"]]
+        self.assertIn(subprocess.run(args, capture_output=True, text=True).stdout, ("200", "204"))
+        got = STACK.s3.get_object(Bucket="uploads", Key="uppy form.txt")["Body"].read()
+        self.assertEqual(got, body)
+
+    def test_bad_input(self):
+        cases = [
+            ("POST", "/api/s3/multipart", json.dumps({"filename": "../x"}), 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", json.dumps({"type": "x"}), 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", "nope", 400, "MalformedJSON"),
+            ("GET", "/api/s3/multipart", None, 405, "MethodNotAllowed"),
+            ("GET", "/api/s3/multipart/u/0?key=a", None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/10001?key=a", None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/abc?key=a", None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/1", None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u/1?key=a/../b", None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u%01/1?key=a", None, 400, "InvalidUploadId"),
+            ("GET", "/api/s3/multipart/u/batch?key=a&partNumbers=0", None, 400, "InvalidPartNumber"),
+            ("POST", "/api/s3/multipart/u/complete?key=a", json.dumps({"parts": []}), 400, "InvalidParts"),
+            ("PUT", "/api/s3/multipart/u?key=a", None, 405, "MethodNotAllowed"),
+            ("GET", "/api/s3/params", None, 400, "InvalidFileName"),
+            ("GET", "/api/s3/params?filename=%2E%2E", None, 400, "InvalidFileName"),
+            ("GET", "/api/s3/other", None, 404, "NotFound"),
+            ("GET", "/api/s3/multipart/u/1/extra?key=a", None, 404, "NotFound"),
+        ]
+        for method, path, body, want_status, want_code in cases:
+            with self.subTest(method=method, path=path):
+                status, _, payload = api(method, path, body=body)
+                doc = json.loads(payload)
+                self.assertEqual(status, want_status, doc)
+                self.assertEqual(doc["error"]["code"], want_code, doc)
+
+
 def tempfile_dir():
     import tempfile
     return tempfile.mkdtemp()

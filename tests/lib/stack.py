@@ -4,22 +4,30 @@ S3 (bucket `uploads` with CORS for the page), s3mpu under spawn-fcgi, and nginx
 with the repo's own site config (nginx/s3mpu.conf.in) on a private prefix.
 
 Every process runs in its own process group and is stopped by its id on exit,
-also when a start fails. Ports are free ones unless given."""
+also when a start fails. Ports are free ones unless given.
+
+    python3 tests/lib/stack.py up [--port N]     # what scripts/up runs
+"""
 import argparse
 import atexit
+import ctypes
 import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUCKET = "uploads"
+REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+STOP_ORDER = ("nginx", "s3mpu", "moto")
 
 
 def free_port():
@@ -28,29 +36,36 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_until(check, what, proc, log, timeout=30):
+def tail(path, n=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:]) or "(empty)\n"
+    except OSError:
+        return "(no log)\n"
+
+
+def wait_until(check, what, proc, logs, timeout=30):
+    """Polls check() until it is true; raises with the logs' tails if proc exits or time runs out."""
     deadline = time.time() + timeout
-    while time.time() < deadline:
+    while True:
         if proc.poll() is not None:
-            raise RuntimeError("%s exited with %s:\n%s" % (what, proc.returncode, tail(log)))
+            why = "exited with status %s" % proc.returncode
+            break
         try:
             if check():
                 return
         except OSError:
             pass
+        if time.time() > deadline:
+            why = "did not come up in %ss" % timeout
+            break
         time.sleep(0.1)
-    raise RuntimeError("%s did not come up in %ss:\n%s" % (what, timeout, tail(log)))
+    text = "".join("--- %s\n%s" % (log, tail(log)) for log in logs)
+    print("%s %s\n%s" % (what, why, text), file=sys.stderr, flush=True)
+    raise RuntimeError("%s %s:\n%s" % (what, why, text))
 
 
-def tail(path, n=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return "(no log)"
-
-
-def http_ok(url):
+def http_answers(url):
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
             return r.status < 500
@@ -58,8 +73,49 @@ def http_ok(url):
         return e.code < 500
 
 
+def fcgi_answers(path, script="/api/health", timeout=2):
+    """True when the FastCGI app on the unix socket answers a GET: the socket alone
+    proves nothing, spawn-fcgi binds it before the app runs."""
+    def record(rtype, content=b""):
+        return struct.pack("!BBHHBx", 1, rtype, 1, len(content), 0) + content
+
+    params = b""
+    for name, value in (("SCRIPT_NAME", script), ("REQUEST_URI", script), ("REQUEST_METHOD", "GET"),
+                        ("QUERY_STRING", ""), ("REQUEST_ID", "stackprobe")):
+        params += bytes([len(name), len(value)]) + name.encode() + value.encode()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(record(1, struct.pack("!HB5x", 1, 0)) + record(4, params) + record(4) + record(5))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    while len(data) >= 8:  # look for FCGI_END_REQUEST
+        _, rtype, _, length, padding = struct.unpack("!BBHHBx", data[:8])
+        if rtype == 3:
+            return True
+        data = data[8 + length + padding:]
+    return False
+
+
+def _die_with_parent():
+    """Child side: SIGKILL of the launcher (a test runner's timeout) must not leave
+    servers behind, though each has its own session."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Stack:
-    def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf=""):
+    def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
+                 env=None):
+        """port: nginx's (default: a free one). www: static root (default <repo>/www).
+        expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
+        lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...)."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.www = os.path.abspath(www or os.path.join(REPO, "www"))
@@ -67,8 +123,11 @@ class Stack:
         self.bin = os.path.abspath(s3mpu_bin or os.environ.get("S3MPU_BIN") or
                                    os.path.join(REPO, "src", "s3mpu"))
         self.extra_conf = extra_conf
+        self.env = dict(env or {})
         self.dir = tempfile.mkdtemp(prefix="s3mpu-stack-")
         os.chmod(self.dir, 0o755)  # nginx's workers (nobody) reach the socket through it
+        self.socket = os.path.join(self.dir, "s3mpu.sock")
+        self.nginx_prefix = os.path.join(self.dir, "nginx")
         self.procs = {}
         self.s3 = None
         atexit.register(self.stop)
@@ -85,18 +144,33 @@ class Stack:
     def s3mpu_pid(self):
         return self.procs["s3mpu"].pid
 
+    @property
+    def logs_dir(self):
+        return self.dir
+
     def log(self, name):
+        """moto, s3mpu (spawn-fcgi then s3mpu's stderr), nginx (its stderr), nginx-error, nginx-access."""
+        if name in ("nginx-error", "nginx-access"):
+            return os.path.join(self.nginx_prefix, "logs", name[6:] + ".log")
         return os.path.join(self.dir, name + ".log")
 
     def _spawn(self, name, cmd, env=None):
-        log = open(self.log(name), "ab")
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True, cwd=self.dir)
-        log.close()
+        with open(self.log(name), "ab") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    env=env, cwd=self.dir, start_new_session=True,
+                                    preexec_fn=_die_with_parent)
         self.procs[name] = proc
         return proc
 
     def start(self):
+        with socket.socket() as s:  # else another server there would pass for our nginx
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", self.port))
+            except OSError as e:
+                self.stop()
+                raise RuntimeError("port %d: %s (choose another with --port or PORT)"
+                                   % (self.port, e.strerror)) from None
         try:
             self._start_moto()
             self._start_s3mpu()
@@ -108,43 +182,47 @@ class Stack:
 
     def _start_moto(self):
         proc = self._spawn("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)])
-        wait_until(lambda: http_ok(self.moto_url + "/moto-api/"), "moto_server", proc, self.log("moto"))
+        wait_until(lambda: http_answers(self.moto_url + "/moto-api/"), "moto_server", proc,
+                   [self.log("moto")])
         import boto3
         from botocore.config import Config
-        self.s3 = boto3.client("s3", endpoint_url=self.moto_url, region_name="us-east-1",
+        self.s3 = boto3.client("s3", endpoint_url=self.moto_url, region_name=REGION,
                                aws_access_key_id="testing", aws_secret_access_key="testing",
                                config=Config(s3={"addressing_style": "path"}))
-        self.s3.create_bucket(Bucket=BUCKET)
+        self.s3.create_bucket(Bucket=BUCKET)  # moto keeps nothing across starts
         self.set_cors(self.expose_etag)
 
-    def set_cors(self, expose_etag=True):
-        rule = {"AllowedOrigins": [self.base_url], "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
+    def set_cors(self, expose_etag=True, origins=None):
+        """(Re)sets the bucket's CORS rules; the page's origin unless origins is given."""
+        rule = {"AllowedOrigins": list(origins or [self.base_url]),
+                "AllowedMethods": ["GET", "PUT", "POST", "HEAD"],
                 "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}
         if expose_etag:
             rule["ExposeHeaders"] = ["ETag"]
         self.s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [rule]})
 
     def _start_s3mpu(self):
+        if not os.access(self.bin, os.X_OK):
+            raise RuntimeError("no s3mpu binary at %s (build it, or set S3MPU_BIN)" % self.bin)
         conf = os.path.join(self.dir, "s3mpu.conf")
         with open(conf, "w") as f:
-            f.write("buckets = %s\nregion = us-east-1\nendpoint = %s\npath_style = true\n"
-                    "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, self.moto_url, self.extra_conf))
-        self.socket = os.path.join(self.dir, "s3mpu.sock")
+            f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
+                    "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, REGION, self.moto_url, self.extra_conf))
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
         env = dict(os.environ, **CREDENTIALS)
-        # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid)
+        env.update(self.env)
+        # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
+        # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
+        # nginx.conf names no user); s3mpu itself keeps running as the caller.
         proc = self._spawn("s3mpu", ["spawn-fcgi", "-n", "-s", self.socket, "-M", "0660",
                                      "-U", "nobody", "-G", "nogroup", "--", self.bin, "-c", conf],
                            env=env)
-        wait_until(lambda: os.path.exists(self.socket) and self._log_has("s3mpu", "serving"),
-                   "s3mpu", proc, self.log("s3mpu"))
-
-    def _log_has(self, name, text):
-        with open(self.log(name), errors="replace") as f:
-            return text in f.read()
+        wait_until(lambda: fcgi_answers(self.socket), "s3mpu", proc, [self.log("s3mpu")])
 
     def _start_nginx(self):
-        prefix = os.path.join(self.dir, "nginx")
-        os.makedirs(os.path.join(prefix, "logs"))
+        prefix = self.nginx_prefix
+        os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
             site = f.read()
         for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
@@ -152,26 +230,32 @@ class Stack:
             site = site.replace("@%s@" % name, value)
         with open(os.path.join(prefix, "site.conf"), "w") as f:
             f.write(site)
-        temp = "\n".join("    %s_temp_path %s/%s;" % (t, prefix, t)
-                         for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        with open(os.path.join(prefix, "nginx.conf"), "w") as f:
-            f.write("daemon off;\nmaster_process on;\nworker_processes 1;\npid %s/nginx.pid;\n"
-                    "error_log %s/logs/error.log warn;\nevents { worker_connections 512; }\n"
-                    "http {\n    default_type application/octet-stream;\n"
-                    "    access_log %s/logs/access.log;\n%s\n    include %s/site.conf;\n}\n"
-                    % (prefix, prefix, prefix, temp, prefix))
-        proc = self._spawn("nginx", ["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")])
-        wait_until(lambda: http_ok(self.base_url + "/api/health"), "nginx", proc,
-                   os.path.join(prefix, "logs", "error.log"))
+        temp = "".join("    %s_temp_path %s/%s;\n" % (t, prefix, t)
+                       for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        conf = os.path.join(prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("daemon off;\nmaster_process on;\nworker_processes 1;\n"
+                    "pid %(p)s/nginx.pid;\nerror_log %(p)s/logs/error.log warn;\n"
+                    "events { worker_connections 512; }\n"
+                    "http {\n    include /etc/nginx/mime.types;\n"
+                    "    default_type application/octet-stream;\n"
+                    "    access_log %(p)s/logs/access.log;\n%(temp)s"
+                    "    include %(p)s/site.conf;\n}\n" % {"p": prefix, "temp": temp})
+        proc = self._spawn("nginx", ["nginx", "-p", prefix + "/", "-c", conf])
+        pidfile = os.path.join(prefix, "nginx.pid")
 
-    def kill_s3mpu(self, sig=signal.SIGKILL):
+        def ready():  # nginx writes its pid file once it has bound the port
+            with open(pidfile) as f:
+                return f.read().strip() == str(proc.pid) and http_answers(self.base_url + "/api/health")
+        wait_until(ready, "nginx", proc, [self.log("nginx"), self.log("nginx-error")])
+
+    def kill_s3mpu(self, sig=signal.SIGKILL, wait=True):
         os.kill(self.s3mpu_pid, sig)
-        self.procs["s3mpu"].wait(timeout=30)
+        if wait:
+            self.procs["s3mpu"].wait(timeout=30)
 
     def restart_s3mpu(self):
         self.stop_process("s3mpu")
-        if os.path.exists(self.socket):
-            os.unlink(self.socket)
         self._start_s3mpu()
 
     def stop_process(self, name, timeout=15):
@@ -179,18 +263,19 @@ class Stack:
         if not proc or proc.poll() is not None:
             return
         try:
+            # SIGTERM to the group: s3mpu exits cleanly on it (a sanitizer build then
+            # reports leaks), moto_server's reloader child goes too
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=timeout)
-        except (ProcessLookupError, PermissionError):
+        except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
     def stop(self):
-        # nginx first so no request reaches a stopping s3mpu; s3mpu exits cleanly on
-        # SIGTERM, which lets a sanitizer build report leaks
-        for name in ("nginx", "s3mpu", "moto"):
+        # nginx first, so that no request reaches a stopping s3mpu
+        for name in STOP_ORDER + tuple(self.procs):
             self.stop_process(name)
         if self.dir and os.path.isdir(self.dir) and not os.environ.get("S3MPU_KEEP_STACK"):
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -210,37 +295,46 @@ class Stack:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description="Runs moto_server, s3mpu and nginx on loopback.")
     parser.add_argument("command", choices=["up"])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
+    parser.add_argument("--www", help="static root (default: <repo>/www)")
     args = parser.parse_args()
-    stack = Stack(port=args.port)
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    stack = Stack(port=args.port, www=args.www)
     try:
         stack.start()
         print("s3mpu is up:\n"
-              "  page   %s/\n  api    %s/api/health\n  S3     %s (moto; bucket %s, key testing/testing)\n"
-              "  logs   %s\n"
-              "Try:  curl '%s/api/start-upload?fileName=hello.txt'\n"
-              "Ctrl-C stops everything." % (stack.base_url, stack.base_url, stack.moto_url, BUCKET,
-                                           stack.dir, stack.base_url), flush=True)
+              "  page   %(b)s/\n"
+              "  api    %(b)s/api/health\n"
+              "  S3     %(m)s (moto; bucket %(bucket)s, key testing/testing)\n"
+              "  logs   %(logs)s\n"
+              "Try:  curl -s '%(b)s/api/start-upload?fileName=hello.txt'\n"
+              "Ctrl-C stops everything." % {"b": stack.base_url, "m": stack.moto_url,
+                                            "bucket": BUCKET, "logs": stack.logs_dir}, flush=True)
         while True:
             name = stack.dead()
             if name:
-                print("%s exited; stopping. Its log:\n%s" % (name, tail(stack.log(name))), file=sys.stderr)
+                print("%s exited unexpectedly (status %s); stopping. Its log:\n%s"
+                      % (name, stack.procs[name].returncode, tail(stack.log(name))),
+                      file=sys.stderr, flush=True)
                 return 1
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
         return 0
     except RuntimeError as e:
-        print("could not start: %s" % e, file=sys.stderr)
+        print("could not start: %s" % str(e).split(":\n")[0], file=sys.stderr)
         return 1
     finally:
+        # a second Ctrl-C must not cut the stopping short
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         stack.stop()
 
 

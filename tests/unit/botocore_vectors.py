@@ -106,6 +106,17 @@ def main():
                                               body=body.decode(), expected_url=url,
                                               expected=header_auth(url, "POST", body, region, cred))) + "\n")
                     n += 5
+                # S3 POST policy (browser form upload): sign botocore's own policy
+                post = c.generate_presigned_post("my-bucket-1", "k/${filename}", ExpiresIn=600,
+                                                 Conditions=[["content-length-range", 0, 1000]])
+                f = post["fields"]
+                out.write(json.dumps({"kind": "post", "endpoint": endpoint or "", "region": region,
+                                      "path_style": style == "path", "access_key_id": cred[0],
+                                      "secret_access_key": cred[1], "session_token": cred[2] or "",
+                                      "date": f["x-amz-date"], "policy": f["policy"],
+                                      "expected": f["x-amz-signature"],
+                                      "credential": f["x-amz-credential"]}) + "\n")
+                n += 1
     print(f"wrote {n} vectors", file=sys.stderr)
 
 

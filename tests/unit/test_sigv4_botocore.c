@@ -100,7 +100,13 @@ static void check_vector(json_object *v, int line)
     const char *kind = str(v, "kind"), *bucket = str(v, "bucket");
     slice key = slice_of(str(v, "key"));
     sigv4_key_cache cache = { 0 };
-    if (strcmp(kind, "presign") == 0) {
+    if (strcmp(kind, "post") == 0) {
+        char signature[65];
+        sigv4_credentials cred = s3_credentials(&cfg);
+        CHECK(sigv4_sign_string(&cred, when, slice_of(cfg.region), SLICE_LIT("s3"), &cache,
+                                slice_of(str(v, "policy")), signature));
+        CHECK_STR(signature, str(v, "expected"));
+    } else if (strcmp(kind, "presign") == 0) {
         json_object *pn, *ex;
         json_object_object_get_ex(v, "part_number", &pn);
         json_object_object_get_ex(v, "expires", &ex);
