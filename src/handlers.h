@@ -10,8 +10,8 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
 void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response *res);
 void handle_list_parts(app_ctx *app, const http_request *req, http_response *res);
 void handle_abort_upload(app_ctx *app, const http_request *req, http_response *res);
-/* Uppy Companion's S3 routes, everything under /api/s3/ (handlers_uppy.c). */
-void handle_uppy(app_ctx *app, const http_request *req, http_response *res);
 void handle_complete_upload(app_ctx *app, const http_request *req, http_response *res);
+/* Uppy Companion's S3 routes, everything under /api/s3/ (handlers_companion.c). */
+void handle_companion(app_ctx *app, const http_request *req, http_response *res);
 
 #endif

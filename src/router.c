@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "companion_route.h"
 #include "handlers.h"
 #include "json_io.h"
 
@@ -23,12 +24,11 @@ static const route ROUTES[] = {
 };
 
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
-#define UPPY_PREFIX "/api/s3/"
 
 const char *route_name(slice path)
 {
-    if (path.len > sizeof UPPY_PREFIX - 1 && memcmp(path.ptr, UPPY_PREFIX, sizeof UPPY_PREFIX - 1) == 0)
-        return UPPY_PREFIX "*";
+    if (companion_route_matches(path))
+        return COMPANION_PREFIX "*"; /* the log names routes, not upload ids */
     for (size_t i = 0; i < N_ROUTES; i++)
         if (slice_eq_str(path, ROUTES[i].path))
             return ROUTES[i].path;
@@ -38,9 +38,8 @@ const char *route_name(slice path)
 void route_request(app_ctx *app, const http_request *req, http_response *res)
 {
     /* Companion's routes carry the upload id and part number in the path */
-    if (req->path.len > sizeof UPPY_PREFIX - 1 &&
-        memcmp(req->path.ptr, UPPY_PREFIX, sizeof UPPY_PREFIX - 1) == 0) {
-        handle_uppy(app, req, res);
+    if (companion_route_matches(req->path)) {
+        handle_companion(app, req, res);
         return;
     }
     const route *known = NULL;

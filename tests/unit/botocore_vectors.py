@@ -9,6 +9,7 @@ from unittest import mock
 
 import botocore.auth
 import botocore.session
+import botocore.signers
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -33,6 +34,7 @@ TARGETS = [
     ("https://storage.example.com:8443", "auto-region-1", "virtual"),
     (None, "us-west-2", "virtual"),
 ]
+POST_MAX_BYTES = 5 * 1024 ** 3  # s3mpu's S3_POST_MAX_BYTES
 UPLOAD_ID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA+/=="
 
 
@@ -75,7 +77,9 @@ def header_auth(url, method, body, region, cred):
 def main():
     out = sys.stdout
     n = 0
-    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=WHEN):
+    # botocore.signers has its own reference: the POST policy's expiration comes from it
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=WHEN), \
+            mock.patch.object(botocore.signers, "get_current_datetime", return_value=WHEN):
         for endpoint, region, style in TARGETS:
             for cred in CREDENTIALS:
                 c = client(endpoint, region, style, cred)
@@ -106,17 +110,25 @@ def main():
                                               body=body.decode(), expected_url=url,
                                               expected=header_auth(url, "POST", body, region, cred))) + "\n")
                     n += 5
-                # S3 POST policy (browser form upload): sign botocore's own policy
-                post = c.generate_presigned_post("my-bucket-1", "k/${filename}", ExpiresIn=600,
-                                                 Conditions=[["content-length-range", 0, 1000]])
-                f = post["fields"]
-                out.write(json.dumps({"kind": "post", "endpoint": endpoint or "", "region": region,
-                                      "path_style": style == "path", "access_key_id": cred[0],
-                                      "secret_access_key": cred[1], "session_token": cred[2] or "",
-                                      "date": f["x-amz-date"], "policy": f["policy"],
-                                      "expected": f["x-amz-signature"],
-                                      "credential": f["x-amz-credential"]}) + "\n")
-                n += 1
+                # S3 POST policy (browser form upload), with the conditions s3mpu puts
+                # in its own: the C test signs botocore's policy string with s3mpu's
+                # signer (JSON formatting differs, so the bytes cannot be compared) and
+                # checks s3mpu's policy for the same inputs has the same conditions
+                for key in KEYS:
+                    for ctype in ("", "video/mp4"):
+                        conditions = [["content-length-range", 0, POST_MAX_BYTES]]
+                        if ctype:
+                            conditions.append({"Content-Type": ctype})
+                        post = c.generate_presigned_post(
+                            "my-bucket-1", key, Fields={"Content-Type": ctype} if ctype else None,
+                            Conditions=conditions, ExpiresIn=3600)
+                        f = post["fields"]
+                        out.write(json.dumps(dict(base, key=key, kind="post", content_type=ctype,
+                                                  expires=3600, max_bytes=POST_MAX_BYTES,
+                                                  url=post["url"], fields=f,
+                                                  date=f["x-amz-date"], policy=f["policy"],
+                                                  expected=f["x-amz-signature"])) + "\n")
+                        n += 1
     print(f"wrote {n} vectors", file=sys.stderr)
 
 

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Uppy Companion's S3 routes under /api/s3/ (what @uppy/aws-s3 calls), end to end
+like test_api.py: moto_server as S3, s3mpu under spawn-fcgi, nginx with the repo's
+site config, HTTP through curl. s3mpu runs here with a key prefix and temporary
+credentials, so keys given back must carry the prefix and the POST form carries
+the session token."""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from stack import BUCKET, Stack  # noqa: E402
+from testrun import run_tests  # noqa: E402
+
+STACK = None
+TMP = None
+MIB = 1024 * 1024
+PREFIX = "uppy-in/"
+TOKEN = "FwoGZXIvYXdzE//session+token=="
+
+
+def setUpModule():
+    global STACK, TMP
+    TMP = tempfile.TemporaryDirectory(prefix="s3mpu-companion-")
+    STACK = Stack(extra_conf="key_prefix = %s\n" % PREFIX, env={"AWS_SESSION_TOKEN": TOKEN})
+    STACK.start()
+
+
+def tearDownModule():
+    if STACK:
+        STACK.stop()
+    if TMP:
+        TMP.cleanup()
+
+
+def curl(method, url, body=None, headers=(), args=()):
+    """Runs curl; returns (status, headers dict with lower-case names, body bytes)."""
+    cmd = ["curl", "-sS", "-X", method, "-D", "-", "--max-time", "60", "-H", "Expect:"]
+    for h in headers:
+        cmd += ["-H", h]
+    if body is not None:
+        cmd += ["--data-binary", "@-"]
+    cmd += list(args) + [url]
+    out = subprocess.run(cmd, input=body if isinstance(body, bytes) else (body or "").encode(),
+                         capture_output=True, check=True).stdout
+    head, _, payload = out.partition(b"\r\n\r\n")
+    while head.startswith(b"HTTP/1.1 100"):
+        head, _, payload = payload.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        hdrs[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), hdrs, payload
+
+
+def api(method, path, params=None, body=None):
+    """A request to s3mpu through nginx; returns (status, parsed JSON)."""
+    if params is not None:
+        path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    headers = ["Content-Type: application/json"] if body is not None else []
+    if body is not None and not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    status, _, payload = curl(method, STACK.base_url + path, body=body, headers=headers)
+    return status, json.loads(payload)
+
+
+def upload_path(upload_id, rest=""):
+    # as Uppy builds it: encodeURIComponent(uploadId)
+    return "/api/s3/multipart/" + urllib.parse.quote(upload_id, safe="") + rest
+
+
+def put_part(url, data):
+    path = os.path.join(TMP.name, "part")
+    with open(path, "wb") as f:
+        f.write(data)
+    status, hdrs, _ = curl("PUT", url, args=["-T", path])
+    assert status == 200, status
+    return hdrs["etag"]
+
+
+def read_back(key):
+    return STACK.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class Multipart(unittest.TestCase):
+    def test_full_flow(self):
+        """create, one part URL, a batch, list, complete (parts out of order), read back."""
+        status, doc = api("POST", "/api/s3/multipart",
+                          body={"filename": "films/\u00e9t\u00e9 movie.mp4", "type": "video/mp4",
+                                "metadata": {"name": "x"}})
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["key"], PREFIX + "films/\u00e9t\u00e9 movie.mp4")
+        self.assertEqual(doc["bucket"], BUCKET)
+        key, upload_id = doc["key"], doc["uploadId"]
+        q = {"key": key}
+        data = [os.urandom(5 * MIB), os.urandom(5 * MIB), b"the last part"]
+
+        status, doc = api("GET", upload_path(upload_id, "/1"), q)
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(sorted(doc), ["expires", "url"])
+        self.assertEqual(doc["expires"], 3600)
+        self.assertIn("partNumber=1", doc["url"])
+        self.assertIn("X-Amz-Security-Token=", doc["url"])
+        etags = {1: put_part(doc["url"], data[0])}
+
+        status, doc = api("GET", upload_path(upload_id, "/batch"), dict(q, partNumbers="2,3"))
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(sorted(doc["presignedUrls"]), ["2", "3"])
+        for n in (2, 3):
+            etags[n] = put_part(doc["presignedUrls"][str(n)], data[n - 1])
+
+        status, parts = api("GET", upload_path(upload_id), q)
+        self.assertEqual(status, 200, parts)
+        self.assertIsInstance(parts, list)
+        self.assertEqual([(p["PartNumber"], p["ETag"], p["Size"]) for p in parts],
+                         [(n, etags[n], len(data[n - 1])) for n in (1, 2, 3)])
+
+        status, doc = api("POST", upload_path(upload_id, "/complete"), q, body={
+            "parts": [{"PartNumber": n, "ETag": etags[n]} for n in (3, 1, 2)]})
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["key"], key)
+        self.assertTrue(doc["location"])
+        self.assertEqual(sha256(read_back(key)), sha256(b"".join(data)))
+
+    def test_abort(self):
+        status, doc = api("POST", "/api/s3/multipart", body={"filename": "abort-me.bin"})
+        self.assertEqual(status, 200, doc)
+        status, doc2 = api("DELETE", upload_path(doc["uploadId"]), {"key": doc["key"]})
+        self.assertEqual((status, doc2), (200, {}))
+        uploads = STACK.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        self.assertNotIn(doc["uploadId"], [u["UploadId"] for u in uploads])
+        status, doc2 = api("GET", upload_path(doc["uploadId"]), {"key": doc["key"]})
+        self.assertEqual((status, doc2["error"]["code"]), (404, "NoSuchUpload"))
+
+
+class PresignedPost(unittest.TestCase):
+    def params(self, filename, type_="text/plain"):
+        status, doc = api("GET", "/api/s3/params", {"filename": filename, "type": type_,
+                                                    "metadata[name]": filename})
+        self.assertEqual(status, 200, doc)
+        return doc
+
+    def test_shape_and_policy(self):
+        doc = self.params("notes/a b.txt")
+        self.assertEqual(doc["method"], "POST")
+        self.assertEqual(doc["url"], "%s/%s" % (STACK.moto_url, BUCKET))
+        f = doc["fields"]
+        self.assertEqual(sorted(f), sorted([
+            "key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credential",
+            "x-amz-date", "x-amz-security-token", "x-amz-signature"]))
+        self.assertEqual(f["key"], PREFIX + "notes/a b.txt")
+        self.assertEqual(f["Content-Type"], "text/plain")
+        self.assertEqual(f["x-amz-algorithm"], "AWS4-HMAC-SHA256")
+        self.assertRegex(f["x-amz-credential"], r"^testing/\d{8}/us-east-1/s3/aws4_request$")
+        self.assertRegex(f["x-amz-date"], r"^\d{8}T\d{6}Z$")
+        self.assertEqual(f["x-amz-security-token"], TOKEN)
+        self.assertRegex(f["x-amz-signature"], r"^[0-9a-f]{64}$")
+        policy = json.loads(base64.b64decode(f["policy"]))
+        self.assertRegex(policy["expiration"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        conditions = policy["conditions"]
+        for want in ({"bucket": BUCKET}, {"key": f["key"]}, ["content-length-range", 0, 5 * 1024 ** 3],
+                     {"Content-Type": "text/plain"}, {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
+                     {"x-amz-credential": f["x-amz-credential"]}, {"x-amz-date": f["x-amz-date"]},
+                     {"x-amz-security-token": TOKEN}):
+            self.assertIn(want, conditions)
+        self.assertEqual(len(conditions), 8)
+
+    def test_without_type(self):
+        status, doc = api("GET", "/api/s3/params", {"filename": "untyped.bin"})
+        self.assertEqual(status, 200, doc)
+        self.assertNotIn("Content-Type", doc["fields"])
+        conditions = json.loads(base64.b64decode(doc["fields"]["policy"]))["conditions"]
+        self.assertFalse([c for c in conditions if isinstance(c, dict) and "Content-Type" in c])
+
+    def test_upload_with_curl_form(self):
+        doc = self.params("form upload.bin", "application/octet-stream")
+        body = os.urandom(3 * 1024 + 7)
+        path = os.path.join(TMP.name, "form.bin")
+        with open(path, "wb") as f:
+            f.write(body)
+        # the file field last, as S3 requires; --form-string: no @/< magic in values
+        args = []
+        for name, value in doc["fields"].items():
+            args += ["--form-string", "%s=%s" % (name, value)]
+        args += ["-F", "file=@%s;type=application/octet-stream" % path]
+        status, _, payload = curl("POST", doc["url"], args=args)
+        self.assertIn(status, (200, 201, 204), payload)
+        got = read_back(doc["fields"]["key"])
+        self.assertEqual(sha256(got), sha256(body))
+
+
+class BadInput(unittest.TestCase):
+    def test_cases(self):
+        good_key = {"key": PREFIX + "a.bin"}
+        long_id = "u" * 1025
+        cases = [
+            # create
+            ("POST", "/api/s3/multipart", None, {"filename": "../x"}, 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a/./b"}, 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a\u0001b"}, 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", None, {"filename": 7}, 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", None, {"type": "x/y"}, 400, "InvalidFileName"),
+            ("POST", "/api/s3/multipart", None, "not json", 400, "MalformedJSON"),
+            ("GET", "/api/s3/multipart", None, None, 405, "MethodNotAllowed"),
+            # upload ids
+            ("GET", "/api/s3/multipart/u%01/1", good_key, None, 400, "InvalidUploadId"),
+            ("GET", "/api/s3/multipart/a%20b", good_key, None, 400, "InvalidUploadId"),
+            ("GET", "/api/s3/multipart/%s/1" % long_id, good_key, None, 400, "InvalidUploadId"),
+            ("DELETE", "/api/s3/multipart/%7F", good_key, None, 400, "InvalidUploadId"),
+            # part numbers
+            ("GET", "/api/s3/multipart/u/0", good_key, None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/10001", good_key, None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/1x", good_key, None, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/batch", dict(good_key, partNumbers="0"), None, 400,
+             "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/batch", dict(good_key, partNumbers="1,1"), None, 400,
+             "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/batch", good_key, None, 400, "InvalidPartNumber"),
+            # keys
+            ("GET", "/api/s3/multipart/u/1", None, None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u", {"key": ""}, None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u/1", {"key": "a.bin"}, None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u/1", {"key": PREFIX}, None, 400, "InvalidKey"),
+            ("GET", "/api/s3/multipart/u/1", {"key": PREFIX + "a/../b"}, None, 400, "InvalidKey"),
+            ("DELETE", "/api/s3/multipart/u", {"key": "other/a.bin"}, None, 400, "InvalidKey"),
+            # complete
+            ("POST", "/api/s3/multipart/u/complete", good_key, {"parts": []}, 400, "InvalidParts"),
+            ("POST", "/api/s3/multipart/u/complete", good_key, {}, 400, "MissingParameter"),
+            ("POST", "/api/s3/multipart/u/complete", good_key,
+             {"parts": [{"PartNumber": 0, "ETag": "x"}]}, 400, "InvalidPartNumber"),
+            ("GET", "/api/s3/multipart/u/complete", good_key, None, 405, "MethodNotAllowed"),
+            ("PUT", "/api/s3/multipart/u", good_key, None, 405, "MethodNotAllowed"),
+            ("POST", "/api/s3/multipart/u/1", good_key, None, 405, "MethodNotAllowed"),
+            # an upload S3 does not know
+            ("GET", "/api/s3/multipart/nosuchupload", good_key, None, 404, "NoSuchUpload"),
+            # params
+            ("GET", "/api/s3/params", None, None, 400, "InvalidFileName"),
+            ("GET", "/api/s3/params", {"filename": ".."}, None, 400, "InvalidFileName"),
+            ("GET", "/api/s3/params", {"filename": "x" * 1100}, None, 400, "InvalidFileName"),
+            ("GET", "/api/s3/params", {"filename": "a", "type": "a\u0007b"}, None, 400,
+             "InvalidParameter"),
+            ("POST", "/api/s3/params", {"filename": "a"}, None, 405, "MethodNotAllowed"),
+            # no such route
+            ("GET", "/api/s3/other", None, None, 404, "NotFound"),
+            ("GET", "/api/s3/multipart/u/1/extra", good_key, None, 404, "NotFound"),
+            ("GET", "/api/s3/params/x", None, None, 404, "NotFound"),
+        ]
+        for method, path, params, body, want_status, want_code in cases:
+            with self.subTest(method=method, path=path, params=params, body=body):
+                status, doc = api(method, path, params, body)
+                self.assertEqual(status, want_status, doc)
+                self.assertEqual(doc["error"]["code"], want_code, doc)
+                self.assertTrue(doc["error"]["message"])
+
+
+class Cors(unittest.TestCase):
+    def test_preflight_allows_what_uppy_sends(self):
+        for method, path in (("POST", "/api/s3/multipart"), ("DELETE", "/api/s3/multipart/u"),
+                             ("GET", "/api/s3/params")):
+            with self.subTest(method=method):
+                status, hdrs, _ = curl("OPTIONS", STACK.base_url + path, headers=[
+                    "Origin: " + STACK.base_url, "Access-Control-Request-Method: " + method,
+                    "Access-Control-Request-Headers: content-type,uppy-auth-token,uppy-versions"])
+                self.assertEqual(status, 204)
+                self.assertEqual(hdrs.get("access-control-allow-origin"), STACK.base_url)
+                self.assertIn(method, hdrs.get("access-control-allow-methods", ""))
+                allowed = hdrs.get("access-control-allow-headers", "").lower()
+                for h in ("content-type", "uppy-auth-token", "uppy-versions"):
+                    self.assertIn(h, allowed)
+
+    def test_bucket_cors_allows_form_post(self):
+        rules = STACK.s3.get_bucket_cors(Bucket=BUCKET)["CORSRules"]
+        self.assertTrue(any("POST" in r["AllowedMethods"] for r in rules), rules)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(sys.modules[__name__]))
