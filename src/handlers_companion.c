@@ -187,18 +187,8 @@ static void list_parts(app_ctx *app, const char *key, const char *upload_id, htt
         respond_s3_error(res, &err);
     } else {
         /* Companion answers the bare array (S3's Parts), not an object */
-        json_object *parts = json_object_new_array();
+        json_object *parts = json_from_part_list(&list);
         bool ok = parts != NULL;
-        for (size_t i = 0; ok && i < list.n_parts; i++) {
-            json_object *p = json_object_new_object();
-            ok = p &&
-                 add_value(p, "PartNumber", json_object_new_int((int)list.parts[i].part_number)) &&
-                 add_field(p, "ETag", list.parts[i].etag) &&
-                 add_value(p, "Size", json_object_new_int64((int64_t)list.parts[i].size)) &&
-                 json_object_array_add(parts, p) == 0;
-            if (!ok)
-                json_object_put(p);
-        }
         respond_built(res, parts, ok);
     }
     s3_part_list_free(&list);

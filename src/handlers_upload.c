@@ -158,17 +158,8 @@ void handle_list_parts(app_ctx *app, const http_request *req, http_response *res
                               &list, &err)) {
         respond_s3_error(res, &err);
     } else {
-        json_object *parts = json_object_new_array_ext((int)list.n_parts);
+        json_object *parts = json_from_part_list(&list);
         json_object *data = json_object_new_object();
-        for (size_t i = 0; parts && data && i < list.n_parts; i++) {
-            json_object *p = json_object_new_object();
-            if (!p)
-                break;
-            json_object_object_add(p, "PartNumber", json_object_new_int((int)list.parts[i].part_number));
-            json_object_object_add(p, "ETag", json_object_new_string(list.parts[i].etag));
-            json_object_object_add(p, "Size", json_object_new_int64((int64_t)list.parts[i].size));
-            json_object_array_add(parts, p);
-        }
         if (parts && data) {
             json_object_object_add(data, "parts", parts);
             json_object_object_add(data, "uploadId", json_object_new_string(buf_cstr(&ref.upload_id)));

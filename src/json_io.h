@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "s3_xml.h"
 
 #define JSON_MAX_DEPTH 8
 
@@ -20,5 +21,8 @@ void respond_error(http_response *res, int status, const char *code, const char 
 /* Parses a request body that must be one JSON object and nothing else. On
  * failure responds with 415 (not JSON by Content-Type) or 400 and returns NULL. */
 json_object *parse_json_object_body(const http_request *req, http_response *res);
+
+/* ListParts' parts as [{"PartNumber","ETag","Size"}]; NULL when out of memory. */
+json_object *json_from_part_list(const s3_part_list *list);
 
 #endif
