@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import unittest
 import urllib.parse
@@ -14,6 +13,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import Stack  # noqa: E402
+from curl import curl as http_curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -32,28 +32,9 @@ def tearDownModule():
 
 
 def curl(method, path, body=None, headers=(), url=None, data_file=None):
-    """Runs curl; returns (status, headers dict with lower-case names, body bytes)."""
-    cmd = ["curl", "-sS", "-X", method, "-D", "-", "--max-time", "60",
-           "-H", "Expect:"]
-    for h in headers:
-        cmd += ["-H", h]
-    if body is not None:
-        cmd += ["--data-binary", "@-"]
-    if data_file is not None:
-        cmd += ["-T", data_file]
-    cmd.append(url or STACK.base_url + path)
-    out = subprocess.run(cmd, input=body if isinstance(body, bytes) else (body or "").encode(),
-                         capture_output=True, check=True).stdout
-    head, _, payload = out.partition(b"\r\n\r\n")
-    while head.startswith(b"HTTP/1.1 100"):
-        head, _, payload = payload.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    hdrs = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        hdrs[name.strip().lower()] = value.strip()
-    return status, hdrs, payload
+    """curl to the stack's nginx (or to url); returns (status, headers, body)."""
+    return http_curl(method, url or STACK.base_url + path, body, headers,
+                     ["-T", data_file] if data_file is not None else [])
 
 
 def api(method, path, params=None, body=None, content_type="application/json"):
