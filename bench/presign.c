@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         return 1;
     }
     sigv4_key_cache cache = { 0 };
-    s3_presign_part part = { "VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA", 1 };
+    s3_presign_part part = { .upload_id = "VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA", .part_number = 1 };
     time_t now = 1767225600;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include "ini.h"
+#include "s3_key.h"
 #include "sigv4.h"
+#include "upload_token.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
 
@@ -31,11 +33,13 @@ void config_free(config *cfg)
     free(cfg->endpoint_scheme);
     free(cfg->endpoint_host);
     free(cfg->key_prefix);
+    free(cfg->key_template);
     free(cfg->listen);
     free(cfg->profile);
     wipe_str(&cfg->access_key_id);
     wipe_str(&cfg->secret_access_key);
     wipe_str(&cfg->session_token);
+    wipe_str(&cfg->token_secret);
     *cfg = (config){ 0 };
 }
 
@@ -107,6 +111,33 @@ static bool parse_long(slice v, long min, long max, long *out)
     return true;
 }
 
+/* Bytes, with an optional binary suffix: 1048576, 1M, 1MiB, 2G, 5T. */
+static bool parse_size(slice v, uint64_t *out)
+{
+    size_t digits = 0;
+    uint64_t n = 0;
+    while (digits < v.len && isdigit((unsigned char)v.ptr[digits])) {
+        if (n > UINT64_MAX / 10 - 9)
+            return false;
+        n = n * 10 + (uint64_t)(v.ptr[digits++] - '0');
+    }
+    if (digits == 0)
+        return false;
+    slice unit = { v.ptr + digits, v.len - digits };
+    static const char units[] = "KMGT";
+    unsigned shift = 0;
+    if (unit.len) {
+        const char *u = memchr(units, toupper((unsigned char)unit.ptr[0]), 4);
+        if (!u || !(unit.len == 1 || (unit.len == 3 && memcmp(unit.ptr + 1, "iB", 2) == 0)))
+            return false;
+        shift = 10u * (unsigned)(u - units + 1);
+    }
+    if (n > (UINT64_MAX >> shift))
+        return false;
+    *out = n << shift;
+    return true;
+}
+
 static bool set_buckets(config *cfg, slice v, buf *err)
 {
     for (size_t i = 0; i < cfg->n_buckets; i++)
@@ -141,12 +172,15 @@ static bool set_buckets(config *cfg, slice v, buf *err)
 typedef enum {
     S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
     S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
-    S_COUNT
+    S_KEY_TEMPLATE, S_TOKEN_SECRET, S_REQUIRE_TOKEN, S_TOKEN_TTL, S_MAX_UPLOAD_SIZE,
+    S_MAX_PART_SIZE, S_COUNT
 } setting_id;
 
 static const char *const SETTING_NAMES[S_COUNT] = {
     "buckets", "region", "endpoint", "path_style", "url_expires", "key_prefix", "listen",
     "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
+    "key_template", "token_secret", "require_token", "token_ttl", "max_upload_size",
+    "max_part_size",
 };
 
 /* Raw values as read, resolved once every source is in. */
@@ -217,6 +251,35 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
         return true;
     case S_PROFILE:
         return set_str(&cfg->profile, v);
+    case S_KEY_TEMPLATE:
+        return set_str(&cfg->key_template, v);
+    case S_TOKEN_SECRET:
+        return set_str(&cfg->token_secret, v);
+    case S_REQUIRE_TOKEN:
+        if (parse_bool(v, &cfg->require_token))
+            return true;
+        buf_printf(err, "%s: expected true or false", name);
+        return false;
+    case S_TOKEN_TTL:
+        if (!parse_long(v, 60, 30L * 86400, &n)) {
+            buf_printf(err, "%s: expected seconds from 60 to 2592000 (30 days)", name);
+            return false;
+        }
+        cfg->token_ttl = (unsigned)n;
+        return true;
+    case S_MAX_UPLOAD_SIZE:
+        if (!parse_size(v, &cfg->max_upload_size) || cfg->max_upload_size > S3_MAX_OBJECT_SIZE) {
+            buf_printf(err, "%s: expected bytes (suffix K, M, G or T allowed), at most 5T", name);
+            return false;
+        }
+        return true;
+    case S_MAX_PART_SIZE:
+        if (!parse_size(v, &cfg->max_part_size) || cfg->max_part_size < S3_MIN_PART_SIZE ||
+            cfg->max_part_size > S3_MAX_PART_SIZE) {
+            buf_printf(err, "%s: expected bytes from 5M to 5G", name);
+            return false;
+        }
+        return true;
     case S_COUNT:
         break;
     }
@@ -400,11 +463,37 @@ static bool region_valid(const char *r)
     return true;
 }
 
+/* systemd's LoadCredential= files: each a secret on its own, trailing newline dropped. */
+static bool read_credential(env_lookup_fn env, const char *name, char **dst, buf *err)
+{
+    const char *dir = env("CREDENTIALS_DIRECTORY");
+    if (!dir || !*dir || *dst)
+        return true;
+    buf path, text;
+    buf_init(&path, 4096);
+    buf_init(&text, 4096);
+    buf_printf(&path, "%s/%s", dir, name);
+    bool ok = !buf_failed(&path);
+    if (ok && read_file(buf_cstr(&path), &text)) {
+        while (text.len && (buf_cstr(&text)[text.len - 1] == '\n' ||
+                            buf_cstr(&text)[text.len - 1] == '\r'))
+            buf_truncate(&text, text.len - 1);
+        ok = text.len == 0 || set_str(dst, buf_slice(&text));
+    } else if (ok && errno != ENOENT) {
+        buf_printf(err, "%s: %s", buf_cstr(&path), errno == EFBIG ? "file too large" : strerror(errno));
+        ok = false;
+    }
+    buf_free(&path);
+    buf_wipe(&text);
+    return ok;
+}
+
 bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
 {
     *cfg = (config){
         .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
         .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
+        .token_ttl = 7 * 86400, .max_part_size = S3_MAX_PART_SIZE,
     };
     load_ctx ctx = { .cfg = cfg, .err = err };
     aws_profile profile = { 0 };
@@ -445,6 +534,12 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         }
     }
 
+    /* the credentials directory comes after the environment, before the profile */
+    char *cred_id = NULL, *cred_secret = NULL, *cred_token = NULL;
+    ok = ok && read_credential(env, "aws_access_key_id", &cred_id, err) &&
+         read_credential(env, "aws_secret_access_key", &cred_secret, err) &&
+         read_credential(env, "aws_session_token", &cred_token, err) &&
+         read_credential(env, "token_secret", &cfg->token_secret, err);
     ok = ok && load_profile(cfg, env, &profile, err);
 
     if (ok && !cfg->region) {
@@ -478,6 +573,11 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
             ok = set_str(&cfg->access_key_id, slice_of(id)) &&
                  set_str(&cfg->secret_access_key, slice_of(secret)) &&
                  (!token || !*token || set_str(&cfg->session_token, slice_of(token)));
+        } else if (cred_id && cred_secret) {
+            cfg->access_key_id = cred_id;
+            cfg->secret_access_key = cred_secret;
+            cfg->session_token = cred_token;
+            cred_id = cred_secret = cred_token = NULL;
         } else if (profile.access_key_id && profile.secret_access_key) {
             cfg->access_key_id = profile.access_key_id;
             cfg->secret_access_key = profile.secret_access_key;
@@ -497,6 +597,36 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         buf_append_str(err, "key_prefix: at most 512 bytes");
         ok = false;
     }
+    if (ok && cfg->key_template && cfg->key_prefix[0]) {
+        buf_append_str(err, "key_template and key_prefix: set one of them (the prefix is "
+                            "the template's text before {name})");
+        ok = false;
+    }
+    if (ok && !cfg->key_template) {
+        buf t;
+        buf_init(&t, 1024);
+        buf_printf(&t, "%s{name}", cfg->key_prefix);
+        ok = !buf_failed(&t) && set_str(&cfg->key_template, buf_slice(&t));
+        buf_free(&t);
+    }
+    const char *why;
+    if (ok && !key_template_valid(cfg->key_template, &why)) {
+        buf_printf(err, "key_template: %s", why);
+        ok = false;
+    }
+    if (ok && cfg->token_secret && strlen(cfg->token_secret) < UPLOAD_TOKEN_SECRET_MIN) {
+        buf_printf(err, "token_secret: at least %d characters (e.g. openssl rand -hex 32)",
+                   UPLOAD_TOKEN_SECRET_MIN);
+        ok = false;
+    }
+    if (ok && cfg->require_token && !cfg->token_secret) {
+        buf_append_str(err, "require_token: needs token_secret (S3MPU_TOKEN_SECRET, or the "
+                            "credential file token_secret)");
+        ok = false;
+    }
+    wipe_str(&cred_id);
+    wipe_str(&cred_secret);
+    wipe_str(&cred_token);
     free(ctx.endpoint);
     aws_profile_free(&profile);
     return ok;

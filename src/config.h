@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -24,7 +25,8 @@ typedef struct {
     bool endpoint_custom;  /* false: AWS's regional endpoint */
     bool path_style;
     unsigned url_expires;  /* seconds, 1..604800 */
-    char *key_prefix;
+    char *key_prefix;      /* as set; key_template is what counts */
+    char *key_template;    /* "{name}" unless set: see s3_key.h */
     char *listen;          /* NULL: the socket on fd 0 */
     unsigned threads;
     long connect_timeout_ms;
@@ -35,8 +37,19 @@ typedef struct {
     char *access_key_id;
     char *secret_access_key; /* wiped on config_free */
     char *session_token;     /* NULL unless temporary credentials */
+    char *token_secret;      /* upload tokens' HMAC key; NULL: no tokens. Wiped. */
+    bool require_token;      /* calls on an upload must bring its token */
+    unsigned token_ttl;      /* seconds a token stays valid */
+    uint64_t max_upload_size; /* bytes; 0: only S3's own limit */
+    uint64_t max_part_size;   /* bytes, at most S3's 5 GiB */
 } config;
 
+#define S3_MAX_PART_SIZE (5ull << 30)
+#define S3_MIN_PART_SIZE (5ull << 20)
+#define S3_MAX_OBJECT_SIZE (5ull << 40)
+
+/* Credentials are also read from systemd's $CREDENTIALS_DIRECTORY (LoadCredential=):
+ * files aws_access_key_id, aws_secret_access_key, aws_session_token, token_secret. */
 /* Loads `path` (when NULL, CONFIG_DEFAULT_PATH if it exists) and the environment.
  * On failure err says what is wrong and where; cfg is left freeable. */
 bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err);

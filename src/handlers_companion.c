@@ -8,8 +8,11 @@
  *   GET    s3/multipart/{id}/batch?key&partNumbers   batch of part URLs
  *   GET    s3/multipart/{id}/{part}?key         one part URL
  *   POST   s3/multipart/{id}/complete?key {parts}    CompleteMultipartUpload
- * Keys are made and checked as for the other endpoints (key_prefix + file name, in
- * the first allowed bucket); answers and errors keep the API's JSON shapes. */
+ * Keys are made and checked as for the other endpoints (the key template with the
+ * file name, in the first allowed bucket); answers and errors keep the API's JSON
+ * shapes. Companion's clients send back only the upload id and the key, so with
+ * upload tokens on, the token travels inside the id they are given:
+ * "<S3's upload id>~<token>". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 #include "s3_key.h"
 #include "s3_post_policy.h"
 #include "s3_url.h"
+#include "upload_token.h"
 
 static void respond_s3_error(http_response *res, const s3_error *err)
 {
@@ -62,8 +66,15 @@ static bool key_from_query(const app_ctx *app, const http_request *req, buf *key
     buf raw;
     buf_init(&raw, 4096);
     bool ok = false;
+    buf prefix_buf;
+    buf_init(&prefix_buf, 4096);
+    if (!key_prefix_for(app->cfg, req->remote_user, &prefix_buf, res)) {
+        buf_free(&raw);
+        buf_free(&prefix_buf);
+        return false;
+    }
     query_result r = query_get(req->query, "key", &raw);
-    slice prefix = slice_of(app->cfg->key_prefix);
+    slice prefix = buf_slice(&prefix_buf);
     const char *why = "key is missing";
     if (r == QUERY_FOUND && raw.len == 0) {
         /* why says it */
@@ -79,7 +90,46 @@ static bool key_from_query(const app_ctx *app, const http_request *req, buf *key
     if (!ok)
         respond_error(res, 400, "InvalidKey", "%s", why);
     buf_free(&raw);
+    buf_free(&prefix_buf);
     return ok;
+}
+
+#define TOKEN_SEPARATOR '~' /* not in S3's upload ids, nor in a token */
+
+/* Sets ref's upload id from the id in the path, checking the token inside it. */
+static bool unwrap_upload_id(const config *cfg, slice wrapped, upload_ref *ref,
+                             http_response *res)
+{
+    slice id = wrapped, token = { "", 0 };
+    if (cfg->token_secret) {
+        for (size_t i = wrapped.len; i > 0; i--) {
+            if (wrapped.ptr[i - 1] == TOKEN_SEPARATOR) {
+                id.len = i - 1;
+                token = (slice){ wrapped.ptr + i, wrapped.len - i };
+                break;
+            }
+        }
+    }
+    if (!buf_append_slice(&ref->upload_id, id)) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    return check_upload_token(cfg, ref, token, time(NULL), res);
+}
+
+/* The size Uppy may state on create; 413 past max_upload_size. */
+static bool check_stated_size(const config *cfg, json_object *body, http_response *res)
+{
+    json_object *size;
+    if (!cfg->max_upload_size || !json_object_object_get_ex(body, "size", &size) ||
+        !json_object_is_type(size, json_type_int))
+        return true;
+    int64_t n = json_object_get_int64(size);
+    if (n >= 0 && (uint64_t)n <= cfg->max_upload_size)
+        return true;
+    respond_error(res, 413, "UploadTooLarge", "the file has %lld bytes; this service takes at most %llu",
+                  (long long)n, (unsigned long long)cfg->max_upload_size);
+    return false;
 }
 
 static void create_upload(app_ctx *app, const http_request *req, http_response *res)
@@ -87,37 +137,53 @@ static void create_upload(app_ctx *app, const http_request *req, http_response *
     json_object *body = parse_json_object_body(req, res), *name_obj;
     if (!body)
         return;
-    buf key, upload_id;
-    buf_init(&key, 4096);
-    buf_init(&upload_id, UPLOAD_ID_MAX + 1);
+    upload_ref ref;
+    upload_ref_init(&ref);
+    ref.bucket = app->cfg->buckets[0];
+    ref.user = req->remote_user;
+    buf prefix, id_out;
+    buf_init(&prefix, 4096);
+    buf_init(&id_out, UPLOAD_ID_MAX + UPLOAD_TOKEN_MAX + 2);
     const char *why = "filename is missing";
     s3_error err;
-    if (!json_object_object_get_ex(body, "filename", &name_obj) ||
-        !json_object_is_type(name_obj, json_type_string) ||
-        !s3_key_from_file_name(slice_of(app->cfg->key_prefix),
-                               (slice){ json_object_get_string(name_obj),
-                                        (size_t)json_object_get_string_len(name_obj) },
-                               &key, &why)) {
+    if (!key_prefix_for(app->cfg, req->remote_user, &prefix, res) ||
+        !check_stated_size(app->cfg, body, res)) {
+        /* responded */
+    } else if (!json_object_object_get_ex(body, "filename", &name_obj) ||
+               !json_object_is_type(name_obj, json_type_string) ||
+               !s3_key_from_file_name(buf_slice(&prefix),
+                                      (slice){ json_object_get_string(name_obj),
+                                               (size_t)json_object_get_string_len(name_obj) },
+                                      &ref.key, &why)) {
         respond_error(res, 400, "InvalidFileName", "%s", why);
-    } else if (!s3_create_multipart_upload(app->s3, app->cfg->buckets[0], buf_slice(&key),
-                                           &upload_id, &err)) {
+    } else if (!s3_create_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
+                                           &ref.upload_id, &err)) {
         respond_s3_error(res, &err);
+    } else if (!upload_id_valid(buf_slice(&ref.upload_id)) ||
+               memchr(buf_cstr(&ref.upload_id), TOKEN_SEPARATOR, ref.upload_id.len)) {
+        respond_error(res, 502, "S3BadAnswer", "S3 returned an upload id s3mpu cannot pass on");
     } else {
+        buf_append_slice(&id_out, buf_slice(&ref.upload_id));
+        if (app->cfg->token_secret) {
+            buf_append_char(&id_out, TOKEN_SEPARATOR);
+            make_upload_token(app->cfg, &ref, time(NULL), &id_out);
+        }
         json_object *o = json_object_new_object();
         respond_built(res, o,
-                      o && add_field(o, "key", buf_cstr(&key)) &&
-                          add_field(o, "uploadId", buf_cstr(&upload_id)) &&
-                          add_field(o, "bucket", app->cfg->buckets[0]));
+                      o && !buf_failed(&id_out) && add_field(o, "key", buf_cstr(&ref.key)) &&
+                          add_field(o, "uploadId", buf_cstr(&id_out)) &&
+                          add_field(o, "bucket", ref.bucket));
     }
-    buf_free(&key);
-    buf_free(&upload_id);
+    buf_free(&prefix);
+    buf_free(&id_out);
+    upload_ref_free(&ref);
     json_object_put(body);
 }
 
 static bool sign_part(app_ctx *app, const char *key, const char *upload_id, unsigned n,
                       time_t now, buf *url)
 {
-    s3_presign_part part = { upload_id, n };
+    s3_presign_part part = { .upload_id = upload_id, .part_number = n };
     buf_reset(url);
     return s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", app->cfg->buckets[0],
                           slice_of(key), &part, app->cfg->url_expires, now, url);
@@ -216,8 +282,14 @@ static void complete_upload(app_ctx *app, const http_request *req, const char *k
     s3_xml_doc result;
     s3_xml_doc_init(&result, COMPLETE_FIELDS);
     s3_error err;
+    s3_part_list listed = { 0 };
     if (read_parts_json(body, &parts, &n, res)) {
-        if (!s3_complete_multipart_upload(app->s3, app->cfg->buckets[0], slice_of(key), upload_id,
+        if (app->cfg->max_upload_size &&
+            !s3_list_parts(app->s3, app->cfg->buckets[0], slice_of(key), upload_id, &listed, &err)) {
+            respond_s3_error(res, &err);
+        } else if (!check_completed_size(app->cfg, parts, n, &listed, res)) {
+            /* responded */
+        } else if (!s3_complete_multipart_upload(app->s3, app->cfg->buckets[0], slice_of(key), upload_id,
                                           parts, n, &result, &err)) {
             respond_s3_error(res, &err);
         } else {
@@ -230,6 +302,7 @@ static void complete_upload(app_ctx *app, const http_request *req, const char *k
         }
     }
     s3_xml_doc_free(&result);
+    s3_part_list_free(&listed);
     free(parts);
     json_object_put(body);
 }
@@ -239,17 +312,20 @@ static void complete_upload(app_ctx *app, const http_request *req, const char *k
 static void post_params(app_ctx *app, const http_request *req, http_response *res)
 {
     const config *cfg = app->cfg;
-    buf name, type, key;
+    buf name, type, key, prefix;
     buf_init(&name, 4096);
     buf_init(&type, 256);
     buf_init(&key, 4096);
+    buf_init(&prefix, 4096);
     s3_post_form form;
     s3_post_form_init(&form);
     const char *why = "filename is missing";
     json_object *fields = NULL, *o = NULL;
 
+    if (!key_prefix_for(cfg, req->remote_user, &prefix, res))
+        goto out;
     if (query_get(req->query, "filename", &name) != QUERY_FOUND ||
-        !s3_key_from_file_name(slice_of(cfg->key_prefix), buf_slice(&name), &key, &why)) {
+        !s3_key_from_file_name(buf_slice(&prefix), buf_slice(&name), &key, &why)) {
         respond_error(res, 400, "InvalidFileName", "%s", why);
         goto out;
     }
@@ -259,11 +335,15 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
         respond_error(res, 400, "InvalidParameter", "type must be a MIME type");
         goto out;
     }
+    /* the policy's content-length-range makes S3 itself refuse a larger file */
+    uint64_t max_bytes = S3_POST_MAX_BYTES;
+    if (cfg->max_upload_size && cfg->max_upload_size < max_bytes)
+        max_bytes = cfg->max_upload_size;
     fields = json_object_new_object();
     o = json_object_new_object();
     if (!fields || !o ||
         !s3_post_policy(cfg, s3_client_key_cache(app->s3), cfg->buckets[0], buf_slice(&key),
-                        buf_slice(&type), S3_POST_MAX_BYTES, cfg->url_expires, time(NULL), &form) ||
+                        buf_slice(&type), max_bytes, cfg->url_expires, time(NULL), &form) ||
         !add_field(fields, "key", buf_cstr(&key)) ||
         (type.len && !add_field(fields, "Content-Type", buf_cstr(&type))) ||
         !add_field(fields, "policy", buf_cstr(&form.policy_b64)) ||
@@ -290,6 +370,7 @@ out:
     buf_free(&name);
     buf_free(&type);
     buf_free(&key);
+    buf_free(&prefix);
 }
 
 static void wrong_method(http_response *res, const char *allow)
@@ -347,14 +428,14 @@ void handle_companion(app_ctx *app, const http_request *req, http_response *res)
         break;
     }
 
-    /* the rest name an upload: its id (checked by the parser) and ?key= */
-    buf upload_id, key;
-    buf_init(&upload_id, UPLOAD_ID_MAX + 1);
-    buf_init(&key, 4096);
-    if (!buf_append_slice(&upload_id, route.upload_id)) {
-        respond_error(res, 500, "InternalError", "out of memory");
-    } else if (key_from_query(app, req, &key, res)) {
-        const char *id = buf_cstr(&upload_id), *k = buf_cstr(&key);
+    /* the rest name an upload: its id (checked by the parser), ?key= and the token */
+    upload_ref ref;
+    upload_ref_init(&ref);
+    ref.bucket = app->cfg->buckets[0];
+    ref.user = req->remote_user;
+    if (key_from_query(app, req, &ref.key, res) &&
+        unwrap_upload_id(app->cfg, route.upload_id, &ref, res)) {
+        const char *id = buf_cstr(&ref.upload_id), *k = buf_cstr(&ref.key);
         switch (route.kind) {
         case COMPANION_UPLOAD:
             if (get)
@@ -375,6 +456,5 @@ void handle_companion(app_ctx *app, const http_request *req, http_response *res)
             break;
         }
     }
-    buf_free(&upload_id);
-    buf_free(&key);
+    upload_ref_free(&ref);
 }

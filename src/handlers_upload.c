@@ -10,6 +10,7 @@
 #include "params.h"
 #include "s3_key.h"
 #include "s3_url.h"
+#include "upload_token.h"
 
 static void respond_s3_error(http_response *res, const s3_error *err)
 {
@@ -31,26 +32,37 @@ void handle_start_upload(app_ctx *app, const http_request *req, http_response *r
 {
     upload_ref ref;
     upload_ref_init(&ref);
-    buf upload_id;
-    buf_init(&upload_id, UPLOAD_ID_MAX + 1);
+    buf token;
+    buf_init(&token, UPLOAD_TOKEN_MAX);
+    upload_sizes sizes;
     s3_error err;
-    if (!read_upload_ref(app, field_from_query, &req->query, false, &ref, res)) {
+    time_t now = time(NULL);
+    if (!read_upload_ref(app, req, field_from_query, &req->query, false, &ref, res) ||
+        !read_upload_sizes(app->cfg, field_from_query, &req->query, false, &sizes, res)) {
         /* responded */
-    } else if (!s3_create_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key), &upload_id,
-                                           &err)) {
+    } else if (!s3_create_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
+                                           &ref.upload_id, &err)) {
         respond_s3_error(res, &err);
-    } else if (!upload_id_valid(buf_slice(&upload_id))) {
+    } else if (!upload_id_valid(buf_slice(&ref.upload_id))) {
         respond_error(res, 502, "S3BadAnswer", "S3 returned an upload id s3mpu cannot pass on");
+    } else if (!make_upload_token(app->cfg, &ref, now, &token)) {
+        respond_error(res, 500, "InternalError", "the upload token could not be made");
     } else {
         json_object *data = json_object_new_object();
         if (data) {
-            json_object_object_add(data, "uploadId", json_object_new_string(buf_cstr(&upload_id)));
+            json_object_object_add(data, "uploadId",
+                                   json_object_new_string(buf_cstr(&ref.upload_id)));
             json_object_object_add(data, "key", json_object_new_string(buf_cstr(&ref.key)));
             json_object_object_add(data, "bucket", json_object_new_string(ref.bucket));
+            if (token.len) {
+                json_object_object_add(data, "token", json_object_new_string(buf_cstr(&token)));
+                json_object_object_add(data, "tokenExpires",
+                                       json_object_new_int64((int64_t)now + app->cfg->token_ttl));
+            }
         }
         respond_data(res, data);
     }
-    buf_free(&upload_id);
+    buf_free(&token);
     upload_ref_free(&ref);
 }
 
@@ -62,7 +74,9 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
     buf_init(&part_text, 64);
     buf_init(&url, 16384);
     unsigned part_number = 0;
-    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res))
+    upload_sizes sizes;
+    if (!read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res) ||
+        !read_upload_sizes(app->cfg, field_from_query, &req->query, true, &sizes, res))
         goto out;
     query_result found = query_get(req->query, "partNumber", &part_text);
     if (found != QUERY_FOUND || part_text.len == 0) {
@@ -75,7 +89,10 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
                       PART_NUMBER_MAX);
         goto out;
     }
-    s3_presign_part part = { buf_cstr(&ref.upload_id), part_number };
+    s3_presign_part part = { .upload_id = buf_cstr(&ref.upload_id), .part_number = part_number,
+                             .pin_length = sizes.stated };
+    if (sizes.stated && !part_length(&sizes, part_number, &part.content_length, res))
+        goto out;
     if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
                         buf_slice(&ref.key), &part, app->cfg->url_expires, time(NULL), &url)) {
         respond_error(res, 500, "SigningFailed", "the URL could not be signed");
@@ -98,11 +115,13 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
     unsigned *numbers = calloc(BATCH_MAX, sizeof *numbers);
     size_t n = 0;
     const char *why = NULL;
+    upload_sizes sizes;
     if (!numbers) {
         respond_error(res, 500, "InternalError", "out of memory");
         goto out;
     }
-    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res))
+    if (!read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res) ||
+        !read_upload_sizes(app->cfg, field_from_query, &req->query, true, &sizes, res))
         goto out;
     query_result found = query_get(req->query, "partNumbers", &numbers_text);
     if (found != QUERY_FOUND) {
@@ -114,6 +133,10 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
         respond_error(res, 400, "InvalidPartNumber", "%s (at most %u a call)", why, BATCH_MAX);
         goto out;
     }
+    uint64_t last = 0;
+    for (size_t i = 0; sizes.stated && i < n; i++)
+        if (!part_length(&sizes, numbers[i], &last, res))
+            goto out;
     json_object *urls = json_object_new_object(), *data = json_object_new_object();
     if (!urls || !data) {
         json_object_put(urls);
@@ -125,7 +148,10 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
     for (size_t i = 0; i < n; i++) {
         char name[12];
         snprintf(name, sizeof name, "%u", numbers[i]);
-        s3_presign_part part = { buf_cstr(&ref.upload_id), numbers[i] };
+        s3_presign_part part = { .upload_id = buf_cstr(&ref.upload_id), .part_number = numbers[i],
+                                 .pin_length = sizes.stated };
+        if (sizes.stated)
+            part_length(&sizes, numbers[i], &part.content_length, res); /* checked above */
         buf_reset(&url);
         if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
                             buf_slice(&ref.key), &part, app->cfg->url_expires, now, &url)) {
@@ -152,7 +178,7 @@ void handle_list_parts(app_ctx *app, const http_request *req, http_response *res
     upload_ref_init(&ref);
     s3_part_list list = { 0 };
     s3_error err;
-    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res)) {
+    if (!read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res)) {
         /* responded */
     } else if (!s3_list_parts(app->s3, ref.bucket, buf_slice(&ref.key), buf_cstr(&ref.upload_id),
                               &list, &err)) {
@@ -181,7 +207,7 @@ void handle_abort_upload(app_ctx *app, const http_request *req, http_response *r
     upload_ref ref;
     upload_ref_init(&ref);
     s3_error err;
-    if (!read_upload_ref(app, field_from_query, &req->query, true, &ref, res)) {
+    if (!read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res)) {
         /* responded */
     } else if (!s3_abort_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
                                           buf_cstr(&ref.upload_id), &err)) {
@@ -209,9 +235,17 @@ void handle_complete_upload(app_ctx *app, const http_request *req, http_response
     s3_xml_doc result;
     s3_xml_doc_init(&result, COMPLETE_FIELDS);
     s3_error err;
-    if (read_upload_ref(app, field_from_json, body, true, &ref, res) &&
+    s3_part_list listed = { 0 };
+    if (read_upload_ref(app, req, field_from_json, body, true, &ref, res) &&
         read_parts_json(body, &parts, &n, res)) {
-        if (!s3_complete_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
+        /* with a size limit, what S3 holds is counted before it becomes an object */
+        if (app->cfg->max_upload_size &&
+            !s3_list_parts(app->s3, ref.bucket, buf_slice(&ref.key), buf_cstr(&ref.upload_id),
+                           &listed, &err)) {
+            respond_s3_error(res, &err);
+        } else if (!check_completed_size(app->cfg, parts, n, &listed, res)) {
+            /* responded */
+        } else if (!s3_complete_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
                                           buf_cstr(&ref.upload_id), parts, n, &result, &err)) {
             respond_s3_error(res, &err);
         } else {
@@ -230,6 +264,7 @@ void handle_complete_upload(app_ctx *app, const http_request *req, http_response
         }
     }
     s3_xml_doc_free(&result);
+    s3_part_list_free(&listed);
     free(parts);
     upload_ref_free(&ref);
     json_object_put(body);

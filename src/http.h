@@ -12,7 +12,8 @@ typedef struct {
     slice query;        /* QUERY_STRING, raw */
     slice content_type;
     slice body;
-    slice remote_user;
+    slice remote_user;  /* REMOTE_USER: whom nginx authenticated, or empty */
+    slice upload_token; /* the X-Upload-Token header, or empty */
     slice request_id;
 } http_request;
 

@@ -172,7 +172,7 @@ static int cmd_presign(int argc, char **argv)
     }
     buf url;
     buf_init(&url, 16384);
-    s3_presign_part part = { upload_id, (unsigned)part_number };
+    s3_presign_part part = { .upload_id = upload_id, .part_number = (unsigned)part_number };
     bool ok = s3_presign_url(&cfg, NULL, method, bucket, slice_of(key), upload_id ? &part : NULL,
                              have_expires ? (unsigned)expires : cfg.url_expires, now, &url);
     if (ok)

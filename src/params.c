@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "s3_key.h"
+#include "upload_token.h"
 
 #define FIELD_MAX 4096 /* no value the API takes is longer */
 #define ETAG_MAX 256
@@ -128,10 +129,75 @@ static bool required_field(field_getter get, const void *source, const char *nam
     return found_nonempty(get(source, name, value), name, value, res);
 }
 
-bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
-                     bool with_upload_id, upload_ref *ref, http_response *res)
+bool key_prefix_for(const config *cfg, slice remote_user, buf *prefix, http_response *res)
+{
+    if (key_template_uses_user(cfg->key_template)) {
+        if (remote_user.len == 0) {
+            respond_error(res, 401, "AuthenticationRequired",
+                          "uploads here are per user: sign in first (nginx passes no REMOTE_USER)");
+            return false;
+        }
+        if (!key_user_valid(remote_user)) {
+            respond_error(res, 403, "InvalidUser",
+                          "the signed-in user name cannot be part of an object key");
+            return false;
+        }
+    }
+    if (!key_template_prefix(cfg->key_template, remote_user, prefix)) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    return true;
+}
+
+static upload_token_claims claims_of(const upload_ref *ref)
+{
+    return (upload_token_claims){ slice_of(ref->bucket), buf_slice(&ref->key),
+                                  buf_slice(&ref->upload_id), ref->user };
+}
+
+bool make_upload_token(const config *cfg, const upload_ref *ref, time_t now, buf *token)
+{
+    if (!cfg->token_secret)
+        return true;
+    upload_token_claims claims = claims_of(ref);
+    return upload_token_make(slice_of(cfg->token_secret), &claims, now + (time_t)cfg->token_ttl,
+                             token);
+}
+
+bool check_upload_token(const config *cfg, const upload_ref *ref, slice token, time_t now,
+                        http_response *res)
+{
+    if (!cfg->token_secret)
+        return true; /* tokens are off: a client that still sends one is not wrong */
+    if (token.len == 0) {
+        if (!cfg->require_token)
+            return true;
+        respond_error(res, 403, "TokenRequired",
+                      "this call needs the upload token that start-upload returned");
+        return false;
+    }
+    upload_token_claims claims = claims_of(ref);
+    switch (upload_token_check(slice_of(cfg->token_secret), &claims, token, now)) {
+    case UPLOAD_TOKEN_OK:
+        return true;
+    case UPLOAD_TOKEN_EXPIRED:
+        respond_error(res, 403, "TokenExpired", "the upload token has expired");
+        return false;
+    case UPLOAD_TOKEN_MALFORMED:
+    case UPLOAD_TOKEN_FORGED:
+        break;
+    }
+    respond_error(res, 403, "InvalidToken",
+                  "the upload token is not one this service gave for this upload and user");
+    return false;
+}
+
+bool read_upload_ref(const app_ctx *app, const http_request *req, field_getter get,
+                     const void *source, bool with_upload_id, upload_ref *ref, http_response *res)
 {
     const config *cfg = app->cfg;
+    ref->user = req->remote_user;
     buf bucket;
     buf_init(&bucket, 256);
     query_result found = get(source, "bucket", &bucket);
@@ -153,16 +219,19 @@ bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
     if (!ok)
         return false;
 
-    buf name;
+    buf name, prefix;
     buf_init(&name, FIELD_MAX);
-    ok = required_field(get, source, "fileName", &name, res);
+    buf_init(&prefix, FIELD_MAX);
+    ok = key_prefix_for(cfg, ref->user, &prefix, res) &&
+         required_field(get, source, "fileName", &name, res);
     if (ok) {
         const char *why = NULL;
-        ok = s3_key_from_file_name(slice_of(cfg->key_prefix), buf_slice(&name), &ref->key, &why);
+        ok = s3_key_from_file_name(buf_slice(&prefix), buf_slice(&name), &ref->key, &why);
         if (!ok)
             respond_error(res, 400, "InvalidFileName", "%s", why);
     }
     buf_free(&name);
+    buf_free(&prefix);
     if (!ok || !with_upload_id)
         return ok;
 
@@ -171,6 +240,140 @@ bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
     if (!upload_id_valid(buf_slice(&ref->upload_id))) {
         respond_error(res, 400, "InvalidUploadId",
                       "uploadId must be 1 to %d printable ASCII characters", UPLOAD_ID_MAX);
+        return false;
+    }
+    buf token;
+    buf_init(&token, UPLOAD_TOKEN_MAX);
+    if (req->upload_token.len) {
+        ok = buf_append_slice(&token, req->upload_token);
+    } else {
+        query_result r = get(source, "token", &token);
+        ok = r == QUERY_FOUND || r == QUERY_ABSENT;
+    }
+    if (!ok)
+        respond_error(res, 403, "InvalidToken", "the upload token is malformed or given twice");
+    else
+        ok = check_upload_token(cfg, ref, buf_slice(&token), time(NULL), res);
+    buf_free(&token);
+    return ok;
+}
+
+/* A byte count as decimal digits (at most 16: far past S3's 5 TiB, and no overflow). */
+static bool size_parse(slice text, uint64_t *out)
+{
+    if (text.len == 0 || text.len > 16)
+        return false;
+    uint64_t n = 0;
+    for (size_t i = 0; i < text.len; i++) {
+        if (text.ptr[i] < '0' || text.ptr[i] > '9')
+            return false;
+        n = n * 10 + (uint64_t)(text.ptr[i] - '0');
+    }
+    *out = n;
+    return true;
+}
+
+static query_result read_size(field_getter get, const void *source, const char *name,
+                              uint64_t *out)
+{
+    buf text;
+    buf_init(&text, 32);
+    query_result r = get(source, name, &text);
+    if (r == QUERY_FOUND && !size_parse(buf_slice(&text), out))
+        r = QUERY_MALFORMED;
+    buf_free(&text);
+    return r;
+}
+
+bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+                       bool with_part_size, upload_sizes *sizes, http_response *res)
+{
+    *sizes = (upload_sizes){ 0 };
+    query_result file = read_size(get, source, "fileSize", &sizes->file_size);
+    query_result part = with_part_size ? read_size(get, source, "partSize", &sizes->part_size)
+                                       : QUERY_ABSENT;
+    if (file == QUERY_ABSENT && part == QUERY_ABSENT) {
+        if (!cfg->max_upload_size)
+            return true;
+        respond_error(res, 400, "MissingParameter",
+                      with_part_size ? "fileSize and partSize are required: this service limits "
+                                       "the upload size and pins each part's size"
+                                     : "fileSize is required: this service limits the upload size");
+        return false;
+    }
+    if (file != QUERY_FOUND || (with_part_size && part != QUERY_FOUND)) {
+        respond_error(res, 400, "InvalidSize",
+                      with_part_size ? "fileSize and partSize must both be given, in bytes"
+                                     : "fileSize must be given in bytes");
+        return false;
+    }
+    uint64_t max = cfg->max_upload_size ? cfg->max_upload_size : S3_MAX_OBJECT_SIZE;
+    if (sizes->file_size > max) {
+        respond_error(res, 413, "UploadTooLarge",
+                      "the file has %llu bytes; this service takes at most %llu",
+                      (unsigned long long)sizes->file_size, (unsigned long long)max);
+        return false;
+    }
+    sizes->stated = true;
+    if (!with_part_size)
+        return true;
+    if (sizes->part_size == 0 || sizes->part_size > cfg->max_part_size) {
+        respond_error(res, 400, "InvalidPartSize", "partSize must be from 1 to %llu bytes",
+                      (unsigned long long)cfg->max_part_size);
+        return false;
+    }
+    uint64_t count = sizes->file_size ? (sizes->file_size - 1) / sizes->part_size + 1 : 1;
+    if (count > PART_NUMBER_MAX) {
+        respond_error(res, 400, "TooManyParts",
+                      "a file of %llu bytes in parts of %llu makes more than %u parts",
+                      (unsigned long long)sizes->file_size, (unsigned long long)sizes->part_size,
+                      PART_NUMBER_MAX);
+        return false;
+    }
+    if (count > 1 && sizes->part_size < S3_MIN_PART_SIZE) {
+        respond_error(res, 400, "InvalidPartSize",
+                      "partSize must be at least 5 MiB (5242880) when the file has several parts");
+        return false;
+    }
+    sizes->part_count = (unsigned)count;
+    return true;
+}
+
+bool part_length(const upload_sizes *sizes, unsigned n, uint64_t *length, http_response *res)
+{
+    if (n < 1 || n > sizes->part_count) {
+        respond_error(res, 400, "PartNumberOutOfRange",
+                      "part %u is past the end: the file has %u part(s)", n, sizes->part_count);
+        return false;
+    }
+    uint64_t start = (uint64_t)(n - 1) * sizes->part_size;
+    uint64_t rest = sizes->file_size - start;
+    *length = rest < sizes->part_size ? rest : sizes->part_size;
+    return true;
+}
+
+bool check_completed_size(const config *cfg, const s3_part *parts, size_t n,
+                          const s3_part_list *listed, http_response *res)
+{
+    if (!cfg->max_upload_size)
+        return true;
+    /* part number → size of S3's copy; parts S3 lacks add nothing (S3 refuses them) */
+    uint64_t *size_of = calloc(PART_NUMBER_MAX + 1, sizeof *size_of);
+    if (!size_of) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    for (size_t k = 0; k < listed->n_parts; k++)
+        if (listed->parts[k].part_number <= PART_NUMBER_MAX)
+            size_of[listed->parts[k].part_number] = listed->parts[k].size;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += size_of[parts[i].part_number];
+    free(size_of);
+    if (total > cfg->max_upload_size) {
+        respond_error(res, 413, "UploadTooLarge",
+                      "the parts add up to %llu bytes; this service takes at most %llu",
+                      (unsigned long long)total, (unsigned long long)cfg->max_upload_size);
         return false;
     }
     return true;

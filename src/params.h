@@ -5,6 +5,8 @@
 #define S3MPU_PARAMS_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -25,15 +27,57 @@ typedef struct {
     const char *bucket; /* one of cfg->buckets */
     buf key;
     buf upload_id;      /* empty unless asked for */
+    slice user;         /* REMOTE_USER, as the key and the token carry it */
 } upload_ref;
 
 void upload_ref_init(upload_ref *ref);
 void upload_ref_free(upload_ref *ref);
 
-/* Reads bucket (optional: the first allowed bucket), fileName (as the key) and,
- * when with_upload_id, uploadId. False after responding with the error. */
-bool read_upload_ref(const app_ctx *app, field_getter get, const void *source,
-                     bool with_upload_id, upload_ref *ref, http_response *res);
+/* Appends the key prefix of this request's user (cfg's key_template up to {name}).
+ * False after responding: 401 when the template needs a user and nginx passed
+ * none, 403 when the user name cannot be a key segment. */
+bool key_prefix_for(const config *cfg, slice remote_user, buf *prefix, http_response *res);
+
+/* Reads bucket (optional: the first allowed bucket), fileName (made into the key by
+ * the key template) and, when with_upload_id, uploadId and its upload token (the
+ * X-Upload-Token header, else a "token" field): checked when one is given and
+ * required when cfg->require_token. False after responding with the error. */
+bool read_upload_ref(const app_ctx *app, const http_request *req, field_getter get,
+                     const void *source, bool with_upload_id, upload_ref *ref, http_response *res);
+
+/* Checks an upload token against the upload it names. True when it is genuine and
+ * live, or when none is given and none is required; else responds 403. */
+bool check_upload_token(const config *cfg, const upload_ref *ref, slice token, time_t now,
+                        http_response *res);
+
+/* Appends the token for ref (which has its upload id) when cfg has a token secret;
+ * appends nothing otherwise. */
+bool make_upload_token(const config *cfg, const upload_ref *ref, time_t now, buf *token);
+
+/* The sizes a client states so that s3mpu can pin each part's Content-Length:
+ * fileSize and partSize (every part that size but the last). */
+typedef struct {
+    bool stated;
+    uint64_t file_size;
+    uint64_t part_size;
+    unsigned part_count;
+} upload_sizes;
+
+/* Reads fileSize and, when with_part_size, partSize (both or neither; required
+ * when cfg->max_upload_size is set) and checks them against the limits: 413
+ * UploadTooLarge past max_upload_size, 400 for a part size S3 would refuse or
+ * more than 10,000 parts. False after responding. */
+bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+                       bool with_part_size, upload_sizes *sizes, http_response *res);
+
+/* The byte count of part n under sizes; false after responding 400 when n is
+ * past the file's last part. */
+bool part_length(const upload_sizes *sizes, unsigned n, uint64_t *length, http_response *res);
+
+/* After the client's parts are listed from S3: 413 UploadTooLarge when those
+ * the request completes add up to more than cfg->max_upload_size. */
+bool check_completed_size(const config *cfg, const s3_part *parts, size_t n,
+                          const s3_part_list *listed, http_response *res);
 
 /* Parses a part number given as text: decimal digits only, 1..PART_NUMBER_MAX. */
 bool part_number_parse(slice text, unsigned *out);

@@ -1,6 +1,7 @@
 #include "s3_key.h"
 
 #include <stdint.h>
+#include <string.h>
 
 bool text_is_clean_utf8(slice s)
 {
@@ -74,4 +75,70 @@ bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char *
         return *why = "fileName must not have '.' or '..' path segments", false;
     }
     return true;
+}
+
+#define PLACEHOLDER_USER "{user}"
+#define PLACEHOLDER_NAME "{name}"
+#define KEY_USER_MAX 128
+
+bool key_template_uses_user(const char *tmpl)
+{
+    return strstr(tmpl, PLACEHOLDER_USER) != NULL;
+}
+
+bool key_template_valid(const char *tmpl, const char **why)
+{
+    size_t n = strlen(tmpl), name_len = strlen(PLACEHOLDER_NAME);
+    const char *name = strstr(tmpl, PLACEHOLDER_NAME);
+    if (!name || (size_t)(name - tmpl) != n - name_len)
+        return *why = "must end with {name}, the client's file name", false;
+    const char *user = strstr(tmpl, PLACEHOLDER_USER);
+    if (user) {
+        const char *after = user + strlen(PLACEHOLDER_USER);
+        if ((user != tmpl && user[-1] != '/') || *after != '/')
+            return *why = "{user} must be a whole path segment, as in uploads/{user}/{name}",
+                   false;
+        if (strstr(after, PLACEHOLDER_USER))
+            return *why = "{user} may appear once", false;
+    }
+    /* whatever braces remain are typos of a placeholder, not literal text */
+    for (const char *p = tmpl; p < name; p++) {
+        if (p == user) {
+            p += strlen(PLACEHOLDER_USER) - 1;
+            continue;
+        }
+        if (*p == '{' || *p == '}')
+            return *why = "the only placeholders are {user} and {name}", false;
+    }
+    slice literal = { tmpl, (size_t)(name - tmpl) };
+    if (!text_is_clean_utf8(literal) || has_dot_segment(literal))
+        return *why = "must be UTF-8 text without control characters or ./.. segments", false;
+    if (literal.len > 512)
+        return *why = "at most 512 bytes before {name}", false;
+    return true;
+}
+
+bool key_user_valid(slice user)
+{
+    if (user.len == 0 || user.len > KEY_USER_MAX || memchr(user.ptr, '/', user.len) ||
+        !text_is_clean_utf8(user))
+        return false;
+    return !(slice_eq_str(user, ".") || slice_eq_str(user, ".."));
+}
+
+bool key_template_prefix(const char *tmpl, slice user, buf *out)
+{
+    const char *name = strstr(tmpl, PLACEHOLDER_NAME);
+    const char *u = strstr(tmpl, PLACEHOLDER_USER);
+    if (!name)
+        return false;
+    if (u && u < name) {
+        buf_append(out, tmpl, (size_t)(u - tmpl));
+        buf_append_slice(out, user);
+        const char *after = u + strlen(PLACEHOLDER_USER);
+        buf_append(out, after, (size_t)(name - after));
+    } else {
+        buf_append(out, tmpl, (size_t)(name - tmpl));
+    }
+    return !buf_failed(out);
 }

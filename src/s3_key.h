@@ -18,4 +18,19 @@ bool text_is_clean_utf8(slice s);
  * returns false. */
 bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char **why);
 
+/* Key templates: literal text with "{user}" (nginx's REMOTE_USER) and "{name}"
+ * (the client's file name) placeholders. A valid template ends with its only
+ * {name}, and {user}, if there, is a whole path segment ("uploads/{user}/{name}"),
+ * so one user's keys can never be spelled as another's. */
+bool key_template_valid(const char *tmpl, const char **why);
+bool key_template_uses_user(const char *tmpl);
+
+/* A user name that can stand as one key segment: 1..128 bytes of clean UTF-8,
+ * no '/', not "." or "..". */
+bool key_user_valid(slice user);
+
+/* Appends the template's text before {name}, with {user} replaced by user (which
+ * the caller has checked). Every key the template makes starts with it. */
+bool key_template_prefix(const char *tmpl, slice user, buf *out);
+
 #endif

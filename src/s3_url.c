@@ -53,9 +53,16 @@ bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *metho
         query[n_query++] = (sigv4_pair){ SLICE_LIT("partNumber"), slice_of(part_str) };
         query[n_query++] = (sigv4_pair){ SLICE_LIT("uploadId"), slice_of(part->upload_id) };
     }
+    char length_str[24];
+    sigv4_pair length = { SLICE_LIT("content-length"), SLICE_LIT("") };
+    if (part && part->pin_length) {
+        snprintf(length_str, sizeof length_str, "%llu", (unsigned long long)part->content_length);
+        length.value = slice_of(length_str);
+    }
     bool ok = s3_locate(cfg, bucket, key, &host, &path);
     if (ok) {
         sigv4_request req = {
+            .headers = &length, .n_headers = part && part->pin_length,
             .method = slice_of(method), .host = buf_slice(&host), .path = buf_slice(&path),
             .query = query, .n_query = n_query, .payload_hash = SLICE_LIT("UNSIGNED-PAYLOAD"),
             .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,

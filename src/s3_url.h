@@ -4,6 +4,7 @@
 #define S3MPU_S3_URL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -22,6 +23,8 @@ bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf 
 typedef struct {
     const char *upload_id;  /* NULL for a plain object URL */
     unsigned part_number;   /* with upload_id */
+    bool pin_length;        /* sign Content-Length: S3 refuses a body of another size */
+    uint64_t content_length;
 } s3_presign_part;
 
 /* Appends a pre-signed URL for method on bucket/key, valid `expires` seconds from `now`. */

@@ -106,6 +106,7 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
         .query = param(r, "QUERY_STRING"),
         .content_type = param(r, "CONTENT_TYPE"),
         .remote_user = param(r, "REMOTE_USER"),
+        .upload_token = param(r, "HTTP_X_UPLOAD_TOKEN"),
         .request_id = param(r, "REQUEST_ID"),
     };
     http_response res;

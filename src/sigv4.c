@@ -351,6 +351,14 @@ bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred, unsi
         { SLICE_LIT("X-Amz-Security-Token"), cred->session_token },
     };
     size_t nx = cred->session_token.len ? 6 : 5;
+    /* headers besides host (content-length, to pin a part's size) are signed too */
+    buf names, ignored;
+    buf_init(&names, 4096);
+    buf_init(&ignored, 64 * 1024);
+    if (req->n_headers) {
+        ok = ok && canonical_headers(req, &ignored, &names);
+        x[4].value = buf_slice(&names);
+    }
     ok = ok && !buf_failed(&credential) && sigv4_canonical_request(req, x, nx, &canonical) &&
          sign(req, cred, amz_date, buf_slice(&scope), buf_slice(&canonical), cache, signature);
     if (ok) {
@@ -370,6 +378,8 @@ bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred, unsi
     buf_free(&scope);
     buf_free(&credential);
     buf_free(&canonical);
+    buf_free(&names);
+    buf_free(&ignored);
     return ok;
 }
 

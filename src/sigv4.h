@@ -49,7 +49,8 @@ typedef struct {
 
 /* Appends the pre-signed query string (the request's own parameters and the
  * X-Amz-* ones, canonical order, X-Amz-Signature last) for a URL valid for
- * `expires` seconds (1..SIGV4_MAX_EXPIRES). Signs only the host header. */
+ * `expires` seconds (1..SIGV4_MAX_EXPIRES). Signs the host header and the
+ * request's headers (which the client must then send with those values). */
 bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred,
                    unsigned expires, sigv4_key_cache *cache, buf *out);
 

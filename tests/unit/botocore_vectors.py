@@ -95,6 +95,16 @@ def main():
                                     "PartNumber": 7})
                         out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
                                                   part_number=7, expires=expires, expected=url)) + "\n")
+                    # a part whose size is pinned: Content-Length signed with host
+                    for length in (0, 5 * 1024 ** 3):
+                        url = c.generate_presigned_url(
+                            "upload_part", ExpiresIn=900,
+                            Params={"Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                                    "PartNumber": 7, "ContentLength": length})
+                        out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
+                                                  part_number=7, expires=900, content_length=length,
+                                                  expected=url)) + "\n")
+                        n += 1
                     url = c.generate_presigned_url("get_object", ExpiresIn=3600,
                                                    Params={"Bucket": "my-bucket-1", "Key": key})
                     out.write(json.dumps(dict(base, kind="presign", method="GET", upload_id="",

@@ -679,6 +679,74 @@ static void test_buckets(void)
     buf_free(&text);
 }
 
+
+static void test_upload_limits_and_tokens(void)
+{
+    env_basic();
+    CHECK(load_text("buckets = bkt\n"));
+    CHECK_STR(cfg.key_template, "{name}");
+    CHECK(cfg.token_secret == NULL && !cfg.require_token);
+    CHECK(cfg.token_ttl == 7 * 86400);
+    CHECK(cfg.max_upload_size == 0);
+    CHECK(cfg.max_part_size == 5ull << 30);
+
+    CHECK(load_text("key_prefix = in/\n"));
+    CHECK_STR(cfg.key_template, "in/{name}");
+    CHECK(load_text("key_template = u/{user}/{name}\n"));
+    CHECK_STR(cfg.key_template, "u/{user}/{name}");
+    CHECK(!load_text("key_template = u/{user}{name}\n") && err_has("key_template"));
+    CHECK(!load_text("key_template = u/{name}/x\n") && err_has("end with {name}"));
+    CHECK(!load_text("key_template = u/{name}\nkey_prefix = p/\n") && err_has("key_prefix"));
+
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } sizes[] = { { "1048576", 1048576 }, { "2G", 2ull << 30 }, { "2GiB", 2ull << 30 },
+                  { "100m", 100ull << 20 }, { "5T", 5ull << 40 }, { "7K", 7168 } };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "max_upload_size = %s\n", sizes[i].text);
+        CHECK(load_text(text));
+        CHECK(cfg.max_upload_size == sizes[i].bytes);
+    }
+    static const char *const bad_sizes[] = { "6T", "2X", "2GB", "-1", "", "1.5G", "G",
+                                             "99999999999999999999" };
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "max_upload_size = %s\n", bad_sizes[i]);
+        CHECK(!load_text(text) && err_has("max_upload_size"));
+    }
+    CHECK(load_text("max_part_size = 64M\n") && cfg.max_part_size == 64ull << 20);
+    CHECK(!load_text("max_part_size = 4M\n") && err_has("max_part_size"));
+    CHECK(!load_text("max_part_size = 6G\n") && err_has("max_part_size"));
+
+    CHECK(!load_text("require_token = true\n") && err_has("token_secret"));
+    CHECK(!load_text("token_secret = short\n") && err_has("at least 32"));
+    env_set("S3MPU_TOKEN_SECRET", "0123456789abcdef0123456789abcdef");
+    CHECK(load_text("require_token = yes\ntoken_ttl = 3600\n"));
+    CHECK(cfg.require_token && cfg.token_ttl == 3600);
+    CHECK_STR(cfg.token_secret, "0123456789abcdef0123456789abcdef");
+    CHECK(!load_text("token_ttl = 59\n") && err_has("token_ttl"));
+    env_set("S3MPU_TOKEN_SECRET", NULL);
+
+    /* systemd's LoadCredential=: files in $CREDENTIALS_DIRECTORY, after AWS_* */
+    mkdir(in_dir("creds"), 0700);
+    write_file("creds/aws_access_key_id", "AKIDCRED\n");
+    write_file("creds/aws_secret_access_key", "secretcred\n");
+    write_file("creds/token_secret", "fedcba9876543210fedcba9876543210\n");
+    env_set("CREDENTIALS_DIRECTORY", in_dir("creds"));
+    CHECK(load_text("buckets = bkt\n"));
+    CHECK_STR(cfg.access_key_id, "AKIDENV"); /* the environment still wins */
+    CHECK_STR(cfg.token_secret, "fedcba9876543210fedcba9876543210");
+    env_set("AWS_ACCESS_KEY_ID", NULL);
+    env_set("AWS_SECRET_ACCESS_KEY", NULL);
+    CHECK(load_text("buckets = bkt\n"));
+    CHECK_STR(cfg.access_key_id, "AKIDCRED");
+    CHECK_STR(cfg.secret_access_key, "secretcred");
+    CHECK(cfg.session_token == NULL);
+    env_set("CREDENTIALS_DIRECTORY", NULL);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/s3mpu-test-config-XXXXXX");
@@ -698,6 +766,7 @@ int main(void)
     test_endpoint_precedence();
     test_credentials();
     test_buckets();
+    test_upload_limits_and_tokens();
     config_free(&cfg);
     buf_free(&err);
     char cmd[128];

@@ -224,8 +224,113 @@ static void test_part_numbers(void)
     CHECK(!part_numbers_parse(SLICE_LIT("1-3"), out, 2, &n, &reason));
 }
 
+
+/* ---- stated sizes and the size limit ---- */
+
+static int sizes_status(const config *cfg, const char *query, bool with_part, upload_sizes *sz)
+{
+    http_response res;
+    response_init(&res);
+    slice q = slice_of(query);
+    bool ok = read_upload_sizes(cfg, field_from_query, &q, with_part, sz, &res);
+    int status = ok ? 0 : res.status;
+    response_free(&res);
+    return status;
+}
+
+static void test_sizes(void)
+{
+    config cfg = { .max_part_size = S3_MAX_PART_SIZE };
+    upload_sizes sz;
+    /* no limit: sizes are optional */
+    CHECK(sizes_status(&cfg, "fileName=a", true, &sz) == 0 && !sz.stated);
+    CHECK(sizes_status(&cfg, "fileSize=26214400&partSize=10485760", true, &sz) == 0);
+    CHECK(sz.stated && sz.part_count == 3);
+    uint64_t len = 0;
+    http_response res;
+    response_init(&res);
+    CHECK(part_length(&sz, 1, &len, &res) && len == 10485760);
+    CHECK(part_length(&sz, 3, &len, &res) && len == 5242880);
+    CHECK(!part_length(&sz, 4, &len, &res) && res.status == 400);
+    CHECK(strstr(buf_cstr(&res.body), "PartNumberOutOfRange") != NULL);
+    response_free(&res);
+    /* an empty file is one empty part */
+    CHECK(sizes_status(&cfg, "fileSize=0&partSize=10485760", true, &sz) == 0 && sz.part_count == 1);
+    response_init(&res);
+    CHECK(part_length(&sz, 1, &len, &res) && len == 0);
+    response_free(&res);
+    /* one of the two, malformed numbers, S3's rules */
+    CHECK(sizes_status(&cfg, "fileSize=100", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "partSize=100", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileSize=-1&partSize=5", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileSize=1e6&partSize=5", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileSize=10&partSize=0", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileSize=10485760&partSize=1048576", true, &sz) == 400); /* < 5 MiB */
+    CHECK(sizes_status(&cfg, "fileSize=1048576&partSize=1048576", true, &sz) == 0); /* one part */
+    CHECK(sizes_status(&cfg, "fileSize=5497558138880&partSize=5242880", true, &sz) == 400); /* > 10,000 */
+    CHECK(sizes_status(&cfg, "fileSize=5497558138881&partSize=5368709120", true, &sz) == 413);
+    CHECK(sizes_status(&cfg, "fileSize=100&partSize=5368709121", true, &sz) == 400);
+
+    /* with a limit: sizes are required, and past it is 413 */
+    cfg.max_upload_size = 100ull << 20;
+    CHECK(sizes_status(&cfg, "fileName=a", true, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileName=a", false, &sz) == 400);
+    CHECK(sizes_status(&cfg, "fileSize=104857600", false, &sz) == 0);
+    CHECK(sizes_status(&cfg, "fileSize=104857601", false, &sz) == 413);
+    CHECK(sizes_status(&cfg, "fileSize=104857601&partSize=10485760", true, &sz) == 413);
+    CHECK(sizes_status(&cfg, "fileSize=104857600&partSize=10485760", true, &sz) == 0);
+    CHECK(sz.part_count == 10);
+    cfg.max_part_size = 8ull << 20;
+    CHECK(sizes_status(&cfg, "fileSize=104857600&partSize=10485760", true, &sz) == 400);
+
+    /* at completion: what S3 holds for the listed parts, against the limit */
+    s3_listed_part held[] = { { .part_number = 1, .size = 60ull << 20 },
+                              { .part_number = 2, .size = 40ull << 20 },
+                              { .part_number = 3, .size = 1 } };
+    s3_part_list listed = { .parts = held, .n_parts = 3 };
+    s3_part two[] = { { 1, "\"a\"" }, { 2, "\"b\"" } };
+    s3_part three[] = { { 1, "\"a\"" }, { 2, "\"b\"" }, { 3, "\"c\"" } };
+    response_init(&res);
+    CHECK(check_completed_size(&cfg, two, 2, &listed, &res));
+    CHECK(!check_completed_size(&cfg, three, 3, &listed, &res) && res.status == 413);
+    response_free(&res);
+    cfg.max_upload_size = 0;
+    response_init(&res);
+    CHECK(check_completed_size(&cfg, three, 3, &listed, &res));
+    response_free(&res);
+}
+
+static int prefix_status(const char *tmpl, const char *user, buf *prefix)
+{
+    config cfg = { .key_template = (char *)tmpl };
+    http_response res;
+    response_init(&res);
+    buf_reset(prefix);
+    int status = key_prefix_for(&cfg, slice_of(user), prefix, &res) ? 0 : res.status;
+    response_free(&res);
+    return status;
+}
+
+static void test_key_prefix_for(void)
+{
+    buf p;
+    buf_init(&p, 1024);
+    CHECK(prefix_status("up/{user}/{name}", "alice", &p) == 0);
+    CHECK_STR(buf_cstr(&p), "up/alice/");
+    CHECK(prefix_status("up/{user}/{name}", "", &p) == 401);
+    CHECK(prefix_status("up/{user}/{name}", "..", &p) == 403);
+    CHECK(prefix_status("up/{user}/{name}", "a/b", &p) == 403);
+    CHECK(prefix_status("up/{name}", "", &p) == 0);
+    CHECK_STR(buf_cstr(&p), "up/");
+    CHECK(prefix_status("up/{name}", "alice", &p) == 0); /* a user the template ignores */
+    CHECK_STR(buf_cstr(&p), "up/");
+    buf_free(&p);
+}
+
 int main(void)
 {
+    test_sizes();
+    test_key_prefix_for();
     buf_init(&key, 8192);
     test_part_numbers();
     test_part_number();

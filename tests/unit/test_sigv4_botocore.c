@@ -180,7 +180,13 @@ static void check_vector(json_object *v, int line)
         json_object *pn, *ex;
         json_object_object_get_ex(v, "part_number", &pn);
         json_object_object_get_ex(v, "expires", &ex);
-        s3_presign_part part = { str(v, "upload_id"), (unsigned)json_object_get_int(pn) };
+        s3_presign_part part = { .upload_id = str(v, "upload_id"),
+                                 .part_number = (unsigned)json_object_get_int(pn) };
+        json_object *len;
+        if (json_object_object_get_ex(v, "content_length", &len)) {
+            part.pin_length = true;
+            part.content_length = (uint64_t)json_object_get_int64(len);
+        }
         buf url;
         buf_init(&url, 1 << 16);
         CHECK(s3_presign_url(&cfg, &cache, str(v, "method"), bucket, key,
