@@ -215,6 +215,18 @@ export class UploadTask extends EventTarget {
     return { fileName: this.fileName, uploadId: this.uploadId };
   }
 
+  /** What s3mpu needs to pin each part's Content-Length into its signed URL. */
+  sizes() {
+    return { fileSize: this.size, partSize: this.partSize };
+  }
+
+  /** An API call on this upload: with its upload token, when s3mpu gave one. */
+  call(path, params, init = {}, signal) {
+    const headers = { ...init.headers };
+    if (this.token) headers['X-Upload-Token'] = this.token;
+    return this.uploader.api(path, params, { ...init, headers }, signal);
+  }
+
   async start() {
     const signal = this.controller.signal;
     let settle;
@@ -255,7 +267,7 @@ export class UploadTask extends EventTarget {
         .map(([PartNumber, ETag]) => ({ ETag, PartNumber }));
       const body = { ...this.refs(), parts };
       if (this.uploader.bucket) body.bucket = this.uploader.bucket;
-      const result = await this.uploader.api('complete-upload', {}, {
+      const result = await this.call('complete-upload', {}, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
@@ -288,8 +300,9 @@ export class UploadTask extends EventTarget {
     if (saved?.uploadId && saved.partSize >= MIN_PART_SIZE) {
       try {
         this.uploadId = saved.uploadId;
+        this.token = saved.token;
         this.partSize = saved.partSize; // the part boundaries must not move
-        const listed = await this.uploader.api('list-parts', this.refs(), {}, signal);
+        const listed = await this.call('list-parts', this.refs(), {}, signal);
         for (const p of listed.data.parts) {
           // a part of the wrong size (another file, a torn write) is sent again
           if (p.PartNumber <= this.partCount && p.Size === this.partBytes(p.PartNumber)) {
@@ -308,20 +321,23 @@ export class UploadTask extends EventTarget {
         this.sent.clear();
         this.loaded = 0;
         this.partSize = choosePartSize(this.size, this.uploader.partSize);
+        this.token = undefined;
       }
     }
-    const started = await this.uploader.api('start-upload', { fileName: this.fileName }, {}, signal);
+    const started = await this.uploader.api('start-upload',
+      { fileName: this.fileName, fileSize: this.size }, {}, signal);
     this.uploadId = started.data.uploadId;
+    this.token = started.data.token; // present when s3mpu issues upload tokens
     this.key = started.data.key ?? this.fileName;
     this.uploader.remember(this.fingerprint, { uploadId: this.uploadId, partSize: this.partSize,
-      key: this.key });
+      key: this.key, token: this.token });
   }
 
   async abortInS3() {
     this.uploader.remember(this.fingerprint, null);
     if (!this.uploadId) return;
     try {
-      await this.uploader.api('abort-upload', this.refs(), { method: 'DELETE' });
+      await this.call('abort-upload', this.refs(), { method: 'DELETE' });
     } catch (error) {
       this.emit('warning', { message: `The upload could not be aborted in S3: ${error.message}` });
     }
@@ -343,8 +359,8 @@ export class UploadTask extends EventTarget {
       for (let m = n + 1; m <= this.partCount && wanted.length < this.uploader.batchSize; m++) {
         if (!this.etags.has(m) && !this.urls.has(m)) wanted.push(m);
       }
-      this.signing = this.uploader.api('get-upload-urls',
-        { ...this.refs(), partNumbers: wanted.join(',') }, {}, signal)
+      this.signing = this.call('get-upload-urls',
+        { ...this.refs(), ...this.sizes(), partNumbers: wanted.join(',') }, {}, signal)
         .then((r) => {
           for (const [k, v] of Object.entries(r.data.urls)) this.urls.set(Number(k), v);
         })

@@ -20,12 +20,20 @@ export function freePort() {
   });
 }
 
-export async function startStack({ www } = {}) {
+// A deployment locked down as issue 5 asks: every call on an upload needs its
+// token, and sizes are stated and limited (s3mpu reads S3MPU_* from the environment).
+export const STRICT = {
+  S3MPU_TOKEN_SECRET: 'browser-tests-secret-0123456789abcdef',
+  S3MPU_REQUIRE_TOKEN: 'true',
+  S3MPU_MAX_UPLOAD_SIZE: '1G',
+};
+
+export async function startStack({ www, env = {} } = {}) {
   const port = await freePort();
   const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
   if (www) args.push('--www', www);
   const proc = spawn('python3', args,
-    { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stack did not start:\n${out}`)), 60000);

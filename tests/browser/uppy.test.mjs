@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { REPO, startStack, launchChromium, readObject, sha256 } from './stack.mjs';
+import { REPO, STRICT, startStack, launchChromium, readObject, sha256 } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-uppy-'));
@@ -30,7 +30,7 @@ before(async () => {
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     outfile: path.join(www, 'uppy.bundle.js'), logLevel: 'warning',
   });
-  stack = await startStack({ www });
+  stack = await startStack({ www, env: STRICT });
   browser = await launchChromium();
 });
 

@@ -27,7 +27,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUCKET = "uploads"
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-STOP_ORDER = ("nginx", "s3mpu", "moto")
+STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "moto")
 
 
 def free_port():
@@ -112,10 +112,13 @@ def _die_with_parent():
 
 class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
-                 env=None):
+                 env=None, instances=1, api_conf="", server_conf=""):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
-        lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...)."""
+        lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
+        instances: s3mpu processes behind nginx's upstream (round robin), named
+        s3mpu, s3mpu2, ... api_conf / server_conf: more nginx lines at the top of
+        `location /api/` / of the server block (auth, headers)."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.www = os.path.abspath(www or os.path.join(REPO, "www"))
@@ -126,7 +129,12 @@ class Stack:
         self.env = dict(env or {})
         self.dir = tempfile.mkdtemp(prefix="s3mpu-stack-")
         os.chmod(self.dir, 0o755)  # nginx's workers (nobody) reach the socket through it
+        self.instances = instances
+        self.api_conf = api_conf
+        self.server_conf = server_conf
         self.socket = os.path.join(self.dir, "s3mpu.sock")
+        self.sockets = [self.socket] + [os.path.join(self.dir, "s3mpu%d.sock" % i)
+                                        for i in range(2, instances + 1)]
         self.nginx_prefix = os.path.join(self.dir, "nginx")
         self.procs = {}
         self.s3 = None
@@ -173,7 +181,8 @@ class Stack:
                                    % (self.port, e.strerror)) from None
         try:
             self._start_moto()
-            self._start_s3mpu()
+            for i in range(1, self.instances + 1):
+                self._start_s3mpu(i)
             self._start_nginx()
         except BaseException:
             self.stop()
@@ -201,30 +210,43 @@ class Stack:
             rule["ExposeHeaders"] = ["ETag"]
         self.s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [rule]})
 
-    def _start_s3mpu(self):
+    @staticmethod
+    def instance_name(i):
+        return "s3mpu" if i == 1 else "s3mpu%d" % i
+
+    def _start_s3mpu(self, i=1):
+        name, sock = self.instance_name(i), self.sockets[i - 1]
         if not os.access(self.bin, os.X_OK):
             raise RuntimeError("no s3mpu binary at %s (build it, or set S3MPU_BIN)" % self.bin)
         conf = os.path.join(self.dir, "s3mpu.conf")
         with open(conf, "w") as f:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
                     "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, REGION, self.moto_url, self.extra_conf))
-        if os.path.exists(self.socket):
-            os.unlink(self.socket)
+        if os.path.exists(sock):
+            os.unlink(sock)
         env = dict(os.environ, **CREDENTIALS)
         env.update(self.env)
         # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
         # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
         # nginx.conf names no user); s3mpu itself keeps running as the caller.
-        proc = self._spawn("s3mpu", ["spawn-fcgi", "-n", "-s", self.socket, "-M", "0660",
-                                     "-U", "nobody", "-G", "nogroup", "--", self.bin, "-c", conf],
+        proc = self._spawn(name, ["spawn-fcgi", "-n", "-s", sock, "-M", "0660",
+                                  "-U", "nobody", "-G", "nogroup", "--", self.bin, "-c", conf],
                            env=env)
-        wait_until(lambda: fcgi_answers(self.socket), "s3mpu", proc, [self.log("s3mpu")])
+        wait_until(lambda: fcgi_answers(sock), name, proc, [self.log(name)])
 
     def _start_nginx(self):
         prefix = self.nginx_prefix
         os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
             site = f.read()
+        upstream = "server unix:@SOCKET@;"
+        assert upstream in site
+        site = site.replace(upstream, "\n    ".join("server unix:%s;" % s for s in self.sockets))
+        for anchor, extra in (("    location /api/ {\n", self.api_conf),
+                              ("    index index.html;\n", self.server_conf)):
+            if extra:
+                assert anchor in site
+                site = site.replace(anchor, anchor + extra + "\n", 1)
         for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
                             ("SOCKET", self.socket), ("ORIGIN", self.base_url)):
             site = site.replace("@%s@" % name, value)
