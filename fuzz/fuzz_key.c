@@ -1,8 +1,12 @@
-/* libFuzzer: file names become keys only when clean; batch part lists parse safely. */
+/* libFuzzer: file names become keys only when clean; batch part lists parse safely;
+ * key templates and user names keep keys apart; upload tokens are never taken
+ * unless genuine. */
 #include <stdint.h>
+#include <string.h>
 
 #include "../src/params.h"
 #include "../src/s3_key.h"
+#include "../src/upload_token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,5 +28,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < n; i++)
             if (numbers[i] < 1 || numbers[i] > PART_NUMBER_MAX)
                 __builtin_trap();
+
+    /* the input as a template (NUL-terminated copy) and as a user name */
+    char tmpl[512];
+    size_t t = size < sizeof tmpl - 1 ? size : sizeof tmpl - 1;
+    memcpy(tmpl, data, t);
+    tmpl[t] = '\0';
+    if (key_template_valid(tmpl, &why)) {
+        buf prefix;
+        buf_init(&prefix, 4096);
+        if (!key_template_prefix(tmpl, SLICE_LIT("alice"), &prefix))
+            __builtin_trap();
+        /* a valid template's prefix is clean text, and alice's is not bob's */
+        if (!text_is_clean_utf8(buf_slice(&prefix)))
+            __builtin_trap();
+        buf bob;
+        buf_init(&bob, 4096);
+        if (key_template_prefix(tmpl, SLICE_LIT("bob"), &bob) && key_template_uses_user(tmpl) &&
+            prefix.len <= bob.len && memcmp(buf_cstr(&prefix), buf_cstr(&bob), prefix.len) == 0)
+            __builtin_trap();
+        buf_free(&bob);
+        buf_free(&prefix);
+    }
+    if (key_user_valid(name) && (memchr(name.ptr, '/', name.len) || !text_is_clean_utf8(name)))
+        __builtin_trap();
+
+    /* a random token never passes for this upload's */
+    upload_token_claims claims = { SLICE_LIT("uploads"), SLICE_LIT("k"), SLICE_LIT("id"),
+                                   SLICE_LIT("") };
+    if (upload_token_check(SLICE_LIT("0123456789abcdef0123456789abcdef"), &claims, name, 0) ==
+        UPLOAD_TOKEN_OK)
+        __builtin_trap();
     return 0;
 }
