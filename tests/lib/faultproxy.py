@@ -46,6 +46,7 @@ import urllib.request
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
               "trailer", "upgrade"}
+NOT_FORWARDED = HOP_BY_HOP | {"expect"}  # the handler has answered 100-continue itself
 CHUNK = 256 * 1024
 OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
 ACTIONS = ("error", "drop", "drop-response")
@@ -260,7 +261,7 @@ class FaultProxy:
             chunked = h.headers.get("Transfer-Encoding", "").lower() == "chunked"
             up.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
             for name, value in h.headers.items():
-                if name.lower() not in HOP_BY_HOP:
+                if name.lower() not in NOT_FORWARDED:
                     up.putheader(name, value)
             if chunked:
                 up.putheader("Transfer-Encoding", "chunked")
