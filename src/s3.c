@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <mbedtls/md.h>
 
 #include "s3_url.h"
 #include "uri.h"
@@ -374,6 +375,47 @@ static bool object_etag(s3_client *c, const char *bucket, slice key, buf *etag)
     return ok;
 }
 
+static int hex_digit(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* Whether etag is the one S3 gives the object these parts make: the MD5 of the
+ * parts' binary MD5s, "-", the part count. False when it cannot tell (a part's
+ * ETag is not a plain MD5, as with SSE-KMS). */
+static bool is_multipart_etag(const s3_part *parts, size_t n, slice etag)
+{
+    unsigned char *md5s = n ? malloc(n * 16) : NULL;
+    if (!md5s)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        slice e = slice_of(parts[i].etag);
+        if (e.len == 34 && e.ptr[0] == '"' && e.ptr[33] == '"')
+            e.ptr++, e.len -= 2;
+        ok = e.len == 32;
+        for (size_t j = 0; ok && j < 16; j++) {
+            int hi = hex_digit(e.ptr[2 * j]), lo = hex_digit(e.ptr[2 * j + 1]);
+            ok = hi >= 0 && lo >= 0;
+            md5s[i * 16 + j] = (unsigned char)(hi << 4 | lo);
+        }
+    }
+    unsigned char digest[16];
+    ok = ok && mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_MD5), md5s, n * 16, digest) == 0;
+    free(md5s);
+    if (!ok)
+        return false;
+    char want[64];
+    int len = 0;
+    for (size_t j = 0; j < 16; j++)
+        len += snprintf(want + len, sizeof want - (size_t)len, "%02x", digest[j]);
+    snprintf(want + len, sizeof want - (size_t)len, "-%zu", n);
+    if (etag.len >= 2 && etag.ptr[0] == '"' && etag.ptr[etag.len - 1] == '"')
+        etag.ptr++, etag.len -= 2;
+    return etag.len == strlen(want) && strncasecmp(etag.ptr, want, etag.len) == 0;
+}
+
 bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
                                   const char *upload_id, const s3_part *parts, size_t n,
                                   s3_xml_doc *result, s3_error *err)
@@ -399,10 +441,15 @@ bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
               strcmp(result->root, "CompleteMultipartUploadResponse") == 0);
         if (!ok)
             set_error(err, 502, "S3BadAnswer", "S3's answer to CompleteMultipartUpload was not understood");
-    } else if (tries > 1 && strcmp(err->code, "NoSuchUpload") == 0) {
+    } else if (strcmp(err->code, "NoSuchUpload") == 0) {
+        /* A lost answer is not always a try of ours: libcurl itself sends the
+         * request again when a reused connection dies before any answer, and the
+         * client may retry a complete whose answer it lost. On a first try, the
+         * object must be the one these parts make. */
         buf etag;
         buf_init(&etag, 1024);
-        if (object_etag(c, bucket, key, &etag)) {
+        if (object_etag(c, bucket, key, &etag) &&
+            (tries > 1 || is_multipart_etag(parts, n, buf_slice(&etag)))) {
             /* fill the result as S3 would have */
             buf host, path;
             buf_init(&host, 512);
@@ -429,6 +476,7 @@ bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
             buf_free(&host);
             buf_free(&path);
         }
+        c->last_tries = tries; /* the log tells the Complete's tries, not the HEAD's */
         buf_free(&etag);
     }
     answer_free(&ans);

@@ -90,7 +90,8 @@ async function apiError(response, what) {
     const body = await response.json();
     if (body?.error) ({ code, message: detail } = body.error);
   } catch { /* not JSON: keep the status */ }
-  const retryable = response.status >= 500 || response.status === 429;
+  // S3 or s3mpu unreachable or busy for a while; never another 4xx
+  const retryable = [429, 502, 503, 504].includes(response.status);
   return new UploadError(`${what} failed: ${detail} (${code}).`, { code, retryable });
 }
 
@@ -105,6 +106,9 @@ export class Uploader {
    * @param {number} [options.retryDelay=500] first backoff in ms, doubled each try
    * @param {number} [options.batchSize=100] part URLs signed per request
    * @param {boolean} [options.resume=true] remember uploads in localStorage to resume them
+   * @param {number} [options.apiRetries=5] extra tries for an API call that fails with a
+   *   network error, 429, 502, 503 or 504 (backoff from apiRetryDelay ms, doubled, jittered)
+   * @param {number} [options.apiRetryDelay=500]
    */
   constructor(options = {}) {
     this.endpoint = (options.endpoint ?? '/api').replace(/\/$/, '');
@@ -115,6 +119,8 @@ export class Uploader {
     this.slots = new Slots(options.concurrency ?? 4);
     this.batchSize = Math.min(1000, options.batchSize ?? 100);
     this.resume = options.resume ?? true;
+    this.apiRetries = options.apiRetries ?? 5;
+    this.apiRetryDelay = options.apiRetryDelay ?? 500;
   }
 
   /** Where an unfinished upload of this file is remembered. */
@@ -146,7 +152,22 @@ export class Uploader {
     return task;
   }
 
+  /** Calls the API, again with backoff and jitter while it fails in a retryable way
+   * (S3 or s3mpu down for a while). A retried complete-upload is safe: s3mpu finds
+   * the object when S3 no longer knows an upload it completed. */
   async api(path, params, init = {}, signal) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.apiOnce(path, params, init, signal);
+      } catch (error) {
+        if (!error.retryable || signal?.aborted || attempt >= this.apiRetries) throw error;
+        const delay = Math.min(this.apiRetryDelay * 2 ** attempt, 10000) * (0.5 + Math.random() / 2);
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  async apiOnce(path, params, init = {}, signal) {
     const query = new URLSearchParams(params);
     if (this.bucket) query.set('bucket', this.bucket);
     let response;

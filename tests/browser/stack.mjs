@@ -1,6 +1,7 @@
 // Starts the real stack (tests/lib/stack.py: moto_server, s3mpu under spawn-fcgi,
 // nginx) for browser tests, and launches Debian's Chromium headless.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -28,10 +29,15 @@ export const STRICT = {
   S3MPU_MAX_UPLOAD_SIZE: '1G',
 };
 
-export async function startStack({ www, env = {} } = {}) {
+/** The stack; env: more environment for s3mpu (S3MPU_* settings); faultProxy:
+ * S3 behind tests/lib/faultproxy.py (s3Url, faults()); supervise: s3mpu
+ * restarted when it dies (pid() reads its pid). */
+export async function startStack({ www, env = {}, faultProxy = false, supervise = false } = {}) {
   const port = await freePort();
   const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
   if (www) args.push('--www', www);
+  if (faultProxy) args.push('--fault-proxy');
+  if (supervise) args.push('--supervise');
   const proc = spawn('python3', args,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
@@ -50,9 +56,24 @@ export async function startStack({ www, env = {} } = {}) {
     proc.on('exit', (code) => reject(new Error(`stack exited with ${code}:\n${out}`)));
   });
   const motoUrl = await ready;
+  const proxy = out.match(/proxy\s+(http:\/\/127\.0\.0\.1:\d+) \(fault proxy to S3; control (http:\/\/127\.0\.0\.1:\d+)\)/);
+  const pidfile = out.match(/pid\s+(\S+) \(s3mpu's pid/)?.[1];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     motoUrl,
+    s3Url: proxy ? proxy[1] : motoUrl, // where s3mpu sends S3 calls and the page its parts
+    /** Drives the fault proxy: faults('mode', {mode: 'down'}), faults('rules', {...}), faults('state'). */
+    async faults(what, body) {
+      if (!proxy) throw new Error('the stack has no fault proxy');
+      const res = await fetch(`${proxy[2]}/${what}`, body ? { method: 'POST', body: JSON.stringify(body) } : {});
+      if (!res.ok) throw new Error(`fault proxy ${what}: HTTP ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    /** s3mpu's pid (supervised stacks). */
+    pid() {
+      if (!pidfile) throw new Error('the stack is not supervised');
+      return Number(readFileSync(pidfile, 'utf8'));
+    },
     output: () => out,
     async stop() {
       if (proc.exitCode !== null) return;

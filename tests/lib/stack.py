@@ -7,6 +7,12 @@ Every process runs in its own process group and is stopped by its id on exit,
 also when a start fails. Ports are free ones unless given.
 
     python3 tests/lib/stack.py up [--port N]     # what scripts/up runs
+
+Optional, for fault tests: fault_proxy=True (--fault-proxy) puts s3mpu's S3 endpoint,
+and so the page's part URLs, behind tests/lib/faultproxy.py (stack.faults drives it;
+stack.s3 still reads moto directly); supervise=True (--supervise) runs spawn-fcgi
+under tests/lib/supervise.py, which starts s3mpu again when it dies, as systemd's
+Restart=on-failure does in production.
 """
 import argparse
 import atexit
@@ -27,7 +33,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUCKET = "uploads"
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "moto")
+STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "moto")
 
 
 def free_port():
@@ -101,6 +107,14 @@ def fcgi_answers(path, script="/api/health", timeout=2):
     return False
 
 
+def _exists(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def _die_with_parent():
     """Child side: SIGKILL of the launcher (a test runner's timeout) must not leave
     servers behind, though each has its own session."""
@@ -112,13 +126,16 @@ def _die_with_parent():
 
 class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
-                 env=None, instances=1, api_conf="", server_conf=""):
+                 env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
+                 supervise=False, restart_sec=1.0):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
         instances: s3mpu processes behind nginx's upstream (round robin), named
         s3mpu, s3mpu2, ... api_conf / server_conf: more nginx lines at the top of
-        `location /api/` / of the server block (auth, headers)."""
+        `location /api/` / of the server block (auth, headers). fault_proxy: S3 for
+        s3mpu (and the page) through a fault proxy. supervise: s3mpu (the first
+        instance) restarted restart_sec after it dies."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.www = os.path.abspath(www or os.path.join(REPO, "www"))
@@ -138,6 +155,12 @@ class Stack:
         self.nginx_prefix = os.path.join(self.dir, "nginx")
         self.procs = {}
         self.s3 = None
+        self.fault_proxy = fault_proxy
+        self.faults = None  # a FaultControl when fault_proxy
+        self.proxy_port = self.control_port = None
+        self.supervise = supervise
+        self.restart_sec = restart_sec
+        self.pidfile = os.path.join(self.dir, "s3mpu.pid")
         atexit.register(self.stop)
 
     @property
@@ -149,7 +172,15 @@ class Stack:
         return "http://127.0.0.1:%d" % self.moto_port
 
     @property
+    def s3_url(self):
+        """The S3 endpoint s3mpu uses and signs part URLs for: the fault proxy or moto."""
+        return "http://127.0.0.1:%d" % self.proxy_port if self.fault_proxy else self.moto_url
+
+    @property
     def s3mpu_pid(self):
+        if self.supervise:  # the supervisor's child (spawn-fcgi -n execs s3mpu)
+            with open(self.pidfile) as f:
+                return int(f.read())
         return self.procs["s3mpu"].pid
 
     @property
@@ -181,6 +212,8 @@ class Stack:
                                    % (self.port, e.strerror)) from None
         try:
             self._start_moto()
+            if self.fault_proxy:
+                self._start_fault_proxy()
             for i in range(1, self.instances + 1):
                 self._start_s3mpu(i)
             self._start_nginx()
@@ -200,6 +233,16 @@ class Stack:
                                config=Config(s3={"addressing_style": "path"}))
         self.s3.create_bucket(Bucket=BUCKET)  # moto keeps nothing across starts
         self.set_cors(self.expose_etag)
+
+    def _start_fault_proxy(self):
+        from faultproxy import FaultControl
+        self.proxy_port, self.control_port = free_port(), free_port()
+        proc = self._spawn("faultproxy", [sys.executable, os.path.join(REPO, "tests", "lib", "faultproxy.py"),
+                                          "--upstream", self.moto_url, "--port", str(self.proxy_port),
+                                          "--control-port", str(self.control_port)])
+        self.faults = FaultControl("http://127.0.0.1:%d" % self.control_port)
+        wait_until(lambda: self.faults.state()["mode"] == "up" and http_answers(self.s3_url + "/moto-api/"),
+                   "faultproxy", proc, [self.log("faultproxy")])
 
     def set_cors(self, expose_etag=True, origins=None):
         """(Re)sets the bucket's CORS rules; the page's origin unless origins is given."""
@@ -221,7 +264,7 @@ class Stack:
         conf = os.path.join(self.dir, "s3mpu.conf")
         with open(conf, "w") as f:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
-                    "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, REGION, self.moto_url, self.extra_conf))
+                    "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, REGION, self.s3_url, self.extra_conf))
         if os.path.exists(sock):
             os.unlink(sock)
         env = dict(os.environ, **CREDENTIALS)
@@ -229,10 +272,17 @@ class Stack:
         # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
         # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
         # nginx.conf names no user); s3mpu itself keeps running as the caller.
-        proc = self._spawn(name, ["spawn-fcgi", "-n", "-s", sock, "-M", "0660",
-                                  "-U", "nobody", "-G", "nogroup", "--", self.bin, "-c", conf],
-                           env=env)
-        wait_until(lambda: fcgi_answers(sock), name, proc, [self.log(name)])
+        cmd = ["spawn-fcgi", "-n", "-s", sock, "-M", "0660",
+               "-U", "nobody", "-G", "nogroup", "--", self.bin, "-c", conf]
+        supervised = self.supervise and i == 1
+        if supervised:
+            if os.path.exists(self.pidfile):
+                os.unlink(self.pidfile)
+            cmd = [sys.executable, os.path.join(REPO, "tests", "lib", "supervise.py"),
+                   "--restart-sec", str(self.restart_sec), "--pidfile", self.pidfile, "--"] + cmd
+        proc = self._spawn(name, cmd, env=env)
+        wait_until(lambda: fcgi_answers(sock) and (not supervised or os.path.exists(self.pidfile)),
+                   name, proc, [self.log(name)])
 
     def _start_nginx(self):
         prefix = self.nginx_prefix
@@ -272,9 +322,20 @@ class Stack:
         wait_until(ready, "nginx", proc, [self.log("nginx"), self.log("nginx-error")])
 
     def kill_s3mpu(self, sig=signal.SIGKILL, wait=True):
-        os.kill(self.s3mpu_pid, sig)
-        if wait:
+        """Sends s3mpu sig; wait: until it is gone. Returns its pid."""
+        pid = self.s3mpu_pid
+        os.kill(pid, sig)
+        if wait and not self.supervise:
             self.procs["s3mpu"].wait(timeout=30)
+        elif wait:  # the supervisor reaps it
+            wait_until(lambda: not _exists(pid), "s3mpu's end", self.procs["s3mpu"], [self.log("s3mpu")])
+        return pid
+
+    def wait_restarted(self, old_pid, timeout=30):
+        """Supervised: waits until another s3mpu than old_pid answers; returns its pid."""
+        wait_until(lambda: self.s3mpu_pid != old_pid and fcgi_answers(self.socket),
+                   "s3mpu's restart", self.procs["s3mpu"], [self.log("s3mpu")], timeout=timeout)
+        return self.s3mpu_pid
 
     def restart_s3mpu(self):
         self.stop_process("s3mpu")
@@ -321,6 +382,10 @@ def main():
     parser.add_argument("command", choices=["up"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
     parser.add_argument("--www", help="static root (default: <repo>/www)")
+    parser.add_argument("--supervise", action="store_true",
+                        help="restart s3mpu when it dies (tests/lib/supervise.py, like systemd's Restart=on-failure)")
+    parser.add_argument("--fault-proxy", action="store_true",
+                        help="S3 for s3mpu and the page through tests/lib/faultproxy.py")
     args = parser.parse_args()
 
     def on_signal(signum, frame):
@@ -329,17 +394,23 @@ def main():
     # SIGINT too: a shell starts background jobs with it ignored
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    stack = Stack(port=args.port, www=args.www)
+    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy)
     try:
         stack.start()
+        extra = ""
+        if args.fault_proxy:
+            extra += "  proxy  %s (fault proxy to S3; control %s)\n" % (stack.s3_url, stack.faults.url)
+        if args.supervise:
+            extra += "  pid    %s (s3mpu's pid, restarted %gs after it dies)\n" % (stack.pidfile, stack.restart_sec)
         print("s3mpu is up:\n"
               "  page   %(b)s/\n"
               "  api    %(b)s/api/health\n"
               "  S3     %(m)s (moto; bucket %(bucket)s, key testing/testing)\n"
-              "  logs   %(logs)s\n"
+              "  logs   %(logs)s\n%(extra)s"
               "Try:  curl -s '%(b)s/api/start-upload?fileName=hello.txt'\n"
               "Ctrl-C stops everything." % {"b": stack.base_url, "m": stack.moto_url,
-                                            "bucket": BUCKET, "logs": stack.logs_dir}, flush=True)
+                                            "bucket": BUCKET, "logs": stack.logs_dir,
+                                            "extra": extra}, flush=True)
         while True:
             name = stack.dead()
             if name:

@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP reverse proxy for S3 (moto_server) on loopback.
+
+It forwards every request and answer as they are (method, path, all headers, CORS
+ones included, bodies streamed both ways, so a browser can PUT large parts through
+it), unless told otherwise:
+
+- mode "down": every new connection is accepted and reset at once, and the
+  connections under way (requests in flight, idle keep-alive ones) are reset too,
+  as when S3 cannot be reached. Mode "up" forwards again.
+- rules: the next N requests of one S3 operation get a fault instead of S3's
+  answer: an S3 error (status, code, message), a 200 whose body is an <Error>
+  (optionally after blank keep-alive whitespace, as S3 sends it), "drop" (the
+  connection is reset before forwarding) or "drop-response" (forwarded to S3, which
+  acts on it, and the connection is reset before the answer reaches the client:
+  a lost answer).
+
+Operations: create (POST ?uploads), upload-part (PUT ?partNumber), complete (POST
+?uploadId), abort (DELETE ?uploadId), list-parts (GET ?uploadId), head, preflight
+(OPTIONS), other. Counters per operation: requests seen, faults injected.
+
+In process:
+    proxy = FaultProxy("http://127.0.0.1:5000").start()
+    proxy.add_rule("complete", times=2, status=503, code="SlowDown")
+    proxy.set_mode("down"); proxy.set_mode("up"); proxy.state(); proxy.stop()
+
+As a process, with a control port (what tests/lib/stack.py and the browser tests use):
+    python3 tests/lib/faultproxy.py --upstream http://127.0.0.1:5000 --port 0 --control-port 0
+    prints "faultproxy listening on http://127.0.0.1:P control http://127.0.0.1:C"
+    POST C/mode {"mode":"down"}     POST C/rules {"op":"complete","times":2,"status":500}
+    POST C/reset                    GET C/state -> {"mode","rules","counts"}
+FaultControl(url) is the same API as FaultProxy over the control port.
+"""
+import argparse
+import http.client
+import http.server
+import json
+import signal
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import urllib.parse
+import urllib.request
+
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+              "trailer", "upgrade"}
+NOT_FORWARDED = HOP_BY_HOP | {"expect"}  # the handler has answered 100-continue itself
+CHUNK = 256 * 1024
+OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
+ACTIONS = ("error", "drop", "drop-response")
+
+
+def operation(method, target):
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query, keep_blank_values=True)
+    if method == "OPTIONS":
+        return "preflight"
+    if method == "HEAD":
+        return "head"
+    if method == "POST" and "uploads" in query:
+        return "create"
+    if method == "PUT" and "partNumber" in query:
+        return "upload-part"
+    if "uploadId" in query:
+        return {"POST": "complete", "DELETE": "abort", "GET": "list-parts"}.get(method, "other")
+    return "other"
+
+
+def error_xml(code, message):
+    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
+            "<RequestId>faultproxy</RequestId></Error>" % (esc(code), esc(message))).encode()
+
+
+def reset(sock):
+    """Closes with an RST (SO_LINGER 0), as a dropped connection looks to the client."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class Cut(Exception):
+    """The connection was reset on purpose."""
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr, proxy):
+        self.proxy = proxy
+        super().__init__(addr, _Handler)
+
+    def process_request(self, request, client_address):
+        if self.proxy.mode == "down":  # accept, then reset at once
+            reset(request)
+            request.close()
+            return
+        super().process_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        pass  # resets are what this server is for
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.server.proxy._track(self.connection, True)
+
+    def finish(self):
+        self.server.proxy._track(self.connection, False)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+    def do_any(self):
+        try:
+            self.server.proxy._handle(self)
+        except (Cut, OSError, http.client.HTTPException):
+            self.close_connection = True
+            reset(self.connection)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_any
+
+
+class FaultProxy:
+    def __init__(self, upstream, port=0, host="127.0.0.1"):
+        u = urllib.parse.urlsplit(upstream)
+        self.upstream = (u.hostname, u.port or 80)
+        self.host, self.port = host, port
+        self.mode = "up"
+        self.rules = []
+        self.counts = {op: {"requests": 0, "faults": 0} for op in OPS}
+        self.lock = threading.Lock()
+        self.live = set()  # sockets to reset when going down
+        self.server = None
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def start(self):
+        self.server = _Server((self.host, self.port), self)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name="faultproxy", daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.set_mode("down")  # ends the handlers' connections
+            self.server = None
+
+    # --- control ---
+    def set_mode(self, mode):
+        if mode not in ("up", "down"):
+            raise ValueError("mode is up or down, not %r" % (mode,))
+        with self.lock:
+            self.mode = mode
+            live = list(self.live) if mode == "down" else []
+        for sock in live:
+            reset(sock)
+
+    def add_rule(self, op, times=1, action="error", status=500, code=None, message=None,
+                 whitespace=0):
+        """The next `times` requests of `op` get this fault. status 200 with action
+        "error" is S3's 200 with an <Error> body; whitespace: blank bytes sent first."""
+        if op not in OPS or action not in ACTIONS or int(times) < 1:
+            raise ValueError("bad rule: op %r action %r times %r" % (op, action, times))
+        code = code or {500: "InternalError", 503: "SlowDown", 200: "InternalError"}.get(int(status), "Error")
+        rule = {"op": op, "times": int(times), "action": action, "status": int(status), "code": code,
+                "message": message or "fault injected by faultproxy (%s)" % code,
+                "whitespace": int(whitespace)}
+        with self.lock:
+            self.rules.append(rule)
+        return rule
+
+    def reset_rules(self):
+        with self.lock:
+            self.rules = []
+            for c in self.counts.values():
+                c["requests"] = c["faults"] = 0
+
+    def state(self):
+        with self.lock:
+            return json.loads(json.dumps({"mode": self.mode, "rules": self.rules, "counts": self.counts}))
+
+    # --- forwarding ---
+    def _track(self, sock, add):
+        with self.lock:
+            (self.live.add if add else self.live.discard)(sock)
+
+    def _take_rule(self, op):
+        with self.lock:
+            self.counts[op]["requests"] += 1
+            for rule in self.rules:
+                if rule["op"] == op and rule["times"] > 0:
+                    rule["times"] -= 1
+                    self.counts[op]["faults"] += 1
+                    if rule["times"] == 0:
+                        self.rules.remove(rule)
+                    return dict(rule)
+        return None
+
+    def _check_up(self):
+        if self.mode == "down":
+            raise Cut()
+
+    def _body_chunks(self, h):
+        """The request body as it arrives (Content-Length or chunked), de-chunked."""
+        if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while h.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                left = size
+                while left:
+                    data = h.rfile.read(min(left, CHUNK))
+                    if not data:
+                        raise Cut()
+                    left -= len(data)
+                    yield data
+                h.rfile.readline()
+        else:
+            left = int(h.headers.get("Content-Length") or 0)
+            while left:
+                data = h.rfile.read(min(left, CHUNK))
+                if not data:
+                    raise Cut()
+                left -= len(data)
+                yield data
+
+    def _handle(self, h):
+        self._check_up()
+        op = operation(h.command, h.path)
+        rule = self._take_rule(op)
+        if rule and rule["action"] == "drop":
+            raise Cut()
+        if rule and rule["action"] == "error":
+            for _ in self._body_chunks(h):  # read it: the connection stays usable
+                pass
+            return self._send_error(h, rule)
+
+        up = http.client.HTTPConnection(*self.upstream, timeout=120)
+        try:
+            up.connect()
+            self._track(up.sock, True)
+            chunked = h.headers.get("Transfer-Encoding", "").lower() == "chunked"
+            up.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
+            for name, value in h.headers.items():
+                if name.lower() not in NOT_FORWARDED:
+                    up.putheader(name, value)
+            if chunked:
+                up.putheader("Transfer-Encoding", "chunked")
+            up.endheaders()
+            for data in self._body_chunks(h):
+                self._check_up()
+                up.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            if chunked:
+                up.send(b"0\r\n\r\n")
+            resp = up.getresponse()
+            if rule and rule["action"] == "drop-response":
+                resp.read()  # S3 has acted on it; the client never hears
+                raise Cut()
+            self._check_up()
+            h.send_response_only(resp.status, resp.reason)
+            length = resp.getheader("Content-Length")
+            no_body = h.command == "HEAD" or resp.status in (204, 304) or 100 <= resp.status < 200
+            for name, value in resp.getheaders():
+                if name.lower() not in HOP_BY_HOP:
+                    h.send_header(name, value)
+            if not no_body and length is None:
+                h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+            if no_body:
+                return
+            while True:
+                data = resp.read1(CHUNK) if length is None else resp.read(CHUNK)
+                if not data:
+                    break
+                self._check_up()
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if length is None else data)
+            if length is None:
+                h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+        finally:
+            if up.sock:
+                self._track(up.sock, False)
+            up.close()
+
+    def _send_error(self, h, rule):
+        body = error_xml(rule["code"], rule["message"])
+        h.send_response_only(rule["status"])
+        h.send_header("Content-Type", "application/xml")
+        h.send_header("x-amz-request-id", "faultproxy")
+        origin = h.headers.get("Origin")
+        if origin:  # a browser may read the error
+            h.send_header("Access-Control-Allow-Origin", origin)
+        if rule["whitespace"]:
+            # S3's late answer: 200 at once, blanks while it works, then the XML
+            h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+            h.wfile.write(b"%x\r\n%s\r\n" % (rule["whitespace"], b" " * rule["whitespace"]))
+            h.wfile.flush()
+            h.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        else:
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+        h.wfile.flush()
+
+
+class _ControlHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/state":
+            return self._answer(200, self.server.proxy.state())
+        self._answer(404, {"error": "GET /state"})
+
+    def do_POST(self):
+        proxy = self.server.proxy
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            doc = json.loads(self.rfile.read(length) or b"{}")
+            if self.path == "/mode":
+                proxy.set_mode(doc.get("mode"))
+            elif self.path == "/rules":
+                proxy.add_rule(**doc)
+            elif self.path == "/reset":
+                proxy.reset_rules()
+                proxy.set_mode("up")
+            else:
+                return self._answer(404, {"error": "POST /mode, /rules or /reset"})
+        except (ValueError, TypeError) as e:
+            return self._answer(400, {"error": str(e)})
+        self._answer(200, proxy.state())
+
+
+class FaultControl:
+    """FaultProxy's control API, over a control port."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+
+    def _call(self, path, doc=None):
+        data = None if doc is None else json.dumps(doc).encode()
+        req = urllib.request.Request(self.url + path, data=data, method="GET" if data is None else "POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    def set_mode(self, mode):
+        return self._call("/mode", {"mode": mode})
+
+    def add_rule(self, op, **rule):
+        return self._call("/rules", dict(rule, op=op))
+
+    def reset_rules(self):
+        return self._call("/reset", {})
+
+    def state(self):
+        return self._call("/state")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Fault-injecting reverse proxy for S3 on loopback.")
+    parser.add_argument("--upstream", required=True, help="S3 endpoint, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--control-port", type=int, default=0)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    proxy = FaultProxy(args.upstream, port=args.port).start()
+    control = http.server.ThreadingHTTPServer(("127.0.0.1", args.control_port), _ControlHandler)
+    control.daemon_threads = True
+    control.proxy = proxy
+    print("faultproxy listening on %s control http://127.0.0.1:%d"
+          % (proxy.url, control.server_address[1]), flush=True)
+    try:
+        control.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proxy.stop()
+
+
+if __name__ == "__main__":
+    main()
