@@ -12,6 +12,7 @@
 
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
 #define CONFIG_MAX_BUCKETS 64
+#define CONFIG_MAX_ORIGINS 32
 
 typedef const char *(*env_lookup_fn)(const char *name);
 
@@ -35,6 +36,10 @@ typedef struct {
     char *access_key_id;
     char *secret_access_key; /* wiped on config_free */
     char *session_token;     /* NULL unless temporary credentials */
+    /* Origins (scheme://host[:port]) of the pages that upload straight to the
+     * bucket: `s3mpu doctor` checks the bucket's CORS rules for each. */
+    char *origins[CONFIG_MAX_ORIGINS];
+    size_t n_origins;
 } config;
 
 /* Loads `path` (when NULL, CONFIG_DEFAULT_PATH if it exists) and the environment.
