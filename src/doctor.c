@@ -74,7 +74,7 @@ static bool check_credentials(s3_client *s3, const config *cfg, doctor_report *r
     }
     const char *code = err.code;
     if (unreachable(&err)) {
-        doctor_line(r, DOCTOR_FAIL, "S3 reachable",
+        doctor_line(r, DOCTOR_FAIL, "s3 endpoint",
                     "check `endpoint`/`region` in the configuration, DNS, firewall and proxy "
                     "settings between this host and S3",
                     "%s", err.message);
