@@ -7,6 +7,10 @@
 #include "json_io.h"
 #include "metrics.h"
 
+#ifndef PACKAGE_VERSION /* the fuzzers are built without autoconf's definitions */
+#define PACKAGE_VERSION "unknown"
+#endif
+
 /* Liveness: answers without S3, so a slow S3 never gets the service restarted. */
 void handle_health(app_ctx *app, const http_request *req, http_response *res)
 {
