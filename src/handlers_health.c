@@ -26,12 +26,16 @@ void handle_health(app_ctx *app, const http_request *req, http_response *res)
  * worker thread, then cost S3 one HeadBucket per period at most. */
 #define READY_CACHE_SECONDS 5
 
-/* The last check, shared by the workers. The lock is held during a check so that
- * only one runs at a time; who waits gets its result. /api/ready is no hot path. */
+/* The last check, shared by the workers, under a lock held only to read or store
+ * it (never during the S3 call). One check runs at a time: while it runs, other
+ * requests answer the previous result rather than wait (a hanging S3 must not
+ * tie up every worker thread), or wait for it when there is none yet. */
 static pthread_mutex_t ready_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ready_checked = PTHREAD_COND_INITIALIZER;
 static struct {
-    bool done;
-    struct timespec at; /* CLOCK_MONOTONIC */
+    bool done;          /* a result exists */
+    bool checking;      /* a worker is calling S3 */
+    struct timespec at; /* CLOCK_MONOTONIC of the result */
     bool ok;
     long s3_ms;
     s3_error err;
@@ -47,22 +51,33 @@ void handle_ready(app_ctx *app, const http_request *req, http_response *res)
     (void)req;
     const char *bucket = app->cfg->buckets[0];
     struct timespec now;
+    bool cached = true;
     pthread_mutex_lock(&ready_lock);
     clock_gettime(CLOCK_MONOTONIC, &now);
-    bool cached = ready_cache.done && seconds_since(&ready_cache.at, &now) < READY_CACHE_SECONDS;
-    if (!cached) {
+    bool fresh = ready_cache.done && seconds_since(&ready_cache.at, &now) < READY_CACHE_SECONDS;
+    if (!fresh && ready_cache.checking) {
+        while (!ready_cache.done && ready_cache.checking)
+            pthread_cond_wait(&ready_checked, &ready_lock);
+    } else if (!fresh) {
+        ready_cache.checking = true;
+        pthread_mutex_unlock(&ready_lock);
         s3_error err = { 0 };
         /* one try: a readiness probe is repeated by the prober anyway */
-        ready_cache.ok = s3_head_bucket(app->s3, bucket, 1, &err);
-        ready_cache.err = err;
+        bool ok = s3_head_bucket(app->s3, bucket, 1, &err);
         long status, ms;
         unsigned tries;
         s3_client_last_call(app->s3, &status, &ms, &tries);
+        pthread_mutex_lock(&ready_lock);
+        ready_cache.ok = ok;
+        ready_cache.err = err;
         ready_cache.s3_ms = ms;
         clock_gettime(CLOCK_MONOTONIC, &ready_cache.at);
         ready_cache.done = true;
-        now = ready_cache.at;
+        ready_cache.checking = false;
+        pthread_cond_broadcast(&ready_checked);
+        cached = false;
     }
+    clock_gettime(CLOCK_MONOTONIC, &now);
     bool ok = ready_cache.ok;
     long s3_ms = ready_cache.s3_ms;
     s3_error err = ready_cache.err;
