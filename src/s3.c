@@ -277,13 +277,13 @@ static long elapsed_us(const struct timespec *start)
 }
 
 /* A HEAD answer has no body to name the error: name it from the status. */
-static const char *head_error_code(long status)
+static const char *head_error_code(s3_operation op, long status)
 {
     switch (status) {
     case 301: return "PermanentRedirect"; /* the bucket is in another region */
     case 400: return "BadRequest";
     case 403: return "AccessDenied";
-    case 404: return "NoSuchBucket";
+    case 404: return op == S3_OP_HEAD_OBJECT ? "NoSuchKey" : "NoSuchBucket";
     default: return "S3Error";
     }
 }
@@ -301,6 +301,7 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         if (tries)
             backoff(c, tries);
         tries++;
+        error_body = false;
         if (!perform_once(c, call, ans)) {
             set_error(err, 500, "InternalError", "s3mpu could not build the S3 request");
             break;
@@ -329,7 +330,7 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
                 break;
             }
             const char *code = *s3_xml_get(&doc, "Code") ? s3_xml_get(&doc, "Code")
-                               : call->head            ? head_error_code(ans->status)
+                               : call->head            ? head_error_code(call->op, ans->status)
                                                        : "S3Error";
             char msg[512];
             const char *s3_msg = s3_xml_get(&doc, "Message");
