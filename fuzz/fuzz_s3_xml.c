@@ -1,6 +1,8 @@
-/* libFuzzer: S3's answers are read by expat with fixed-size fields. */
+/* libFuzzer: S3's answers are read by expat with fixed-size fields; bucket CORS and
+ * lifecycle answers into bounded lists. */
 #include <stdint.h>
 
+#include "../src/s3_bucket_xml.h"
 #include "../src/s3_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,6 +22,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (list.n_parts > 10000)
         __builtin_trap();
     s3_part_list_free(&list);
+
+    s3_cors_config cors = { 0 };
+    if (s3_xml_parse_cors(body, &cors))
+        (void)s3_cors_check(&cors, "https://a.example");
+    if (cors.n > S3_CORS_MAX_RULES)
+        __builtin_trap();
+    s3_cors_config_free(&cors);
+    s3_lifecycle_config lc = { 0 };
+    if (s3_xml_parse_lifecycle(body, &lc))
+        (void)s3_lifecycle_abort_rule(&lc, "incoming/");
+    s3_lifecycle_config_free(&lc);
 
     buf out;
     buf_init(&out, 1 << 22);

@@ -40,6 +40,8 @@ void config_free(config *cfg)
     wipe_str(&cfg->secret_access_key);
     wipe_str(&cfg->session_token);
     wipe_str(&cfg->token_secret);
+    for (size_t i = 0; i < cfg->n_origins; i++)
+        free(cfg->origins[i]);
     *cfg = (config){ 0 };
 }
 
@@ -168,12 +170,57 @@ static bool set_buckets(config *cfg, slice v, buf *err)
     return true;
 }
 
+/* A page origin as browsers send it: http(s)://host[:port], nothing after. */
+static bool origin_valid(const char *o)
+{
+    const char *host = strncmp(o, "https://", 8) == 0 ? o + 8
+                       : strncmp(o, "http://", 7) == 0 ? o + 7
+                                                      : NULL;
+    if (!host || !*host)
+        return false;
+    for (const char *p = host; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("/?#@", *p))
+            return false;
+    return true;
+}
+
+static bool set_origins(config *cfg, slice v, buf *err)
+{
+    for (size_t i = 0; i < cfg->n_origins; i++)
+        free(cfg->origins[i]);
+    cfg->n_origins = 0;
+    const char *p = v.ptr, *end = v.ptr + v.len;
+    while (p < end) {
+        while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
+            p++;
+        const char *start = p;
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        if (p == start)
+            break;
+        if (cfg->n_origins == CONFIG_MAX_ORIGINS) {
+            buf_printf(err, "origins: at most %d origins", CONFIG_MAX_ORIGINS);
+            return false;
+        }
+        char *origin = strndup(start, (size_t)(p - start));
+        if (!origin)
+            return false;
+        cfg->origins[cfg->n_origins++] = origin;
+        if (!origin_valid(origin)) {
+            buf_printf(err, "origins: '%s' is not scheme://host[:port] (no path, no trailing /)",
+                       origin);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The settings of s3mpu.conf, also read from S3MPU_<NAME upper-cased>. */
 typedef enum {
     S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
     S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
     S_KEY_TEMPLATE, S_TOKEN_SECRET, S_REQUIRE_TOKEN, S_TOKEN_TTL, S_MAX_UPLOAD_SIZE,
-    S_MAX_PART_SIZE, S_COUNT
+    S_MAX_PART_SIZE, S_ORIGINS, S_COUNT
 } setting_id;
 
 static const char *const SETTING_NAMES[S_COUNT] = {
@@ -181,6 +228,7 @@ static const char *const SETTING_NAMES[S_COUNT] = {
     "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
     "key_template", "token_secret", "require_token", "token_ttl", "max_upload_size",
     "max_part_size",
+    "origins",
 };
 
 /* Raw values as read, resolved once every source is in. */
@@ -280,6 +328,8 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
             return false;
         }
         return true;
+    case S_ORIGINS:
+        return set_origins(cfg, v, err);
     case S_COUNT:
         break;
     }

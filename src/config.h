@@ -13,6 +13,7 @@
 
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
 #define CONFIG_MAX_BUCKETS 64
+#define CONFIG_MAX_ORIGINS 32
 
 typedef const char *(*env_lookup_fn)(const char *name);
 
@@ -42,6 +43,10 @@ typedef struct {
     unsigned token_ttl;      /* seconds a token stays valid */
     uint64_t max_upload_size; /* bytes; 0: only S3's own limit */
     uint64_t max_part_size;   /* bytes, at most S3's 5 GiB */
+    /* Origins (scheme://host[:port]) of the pages that upload straight to the
+     * bucket: `s3mpu doctor` checks the bucket's CORS rules for each. */
+    char *origins[CONFIG_MAX_ORIGINS];
+    size_t n_origins;
 } config;
 
 #define S3_MAX_PART_SIZE (5ull << 30)

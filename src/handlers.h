@@ -5,6 +5,10 @@
 #include "app.h"
 
 void handle_health(app_ctx *app, const http_request *req, http_response *res);
+/* S3 reachable (HeadBucket of the default bucket, result shared for a few seconds). */
+void handle_ready(app_ctx *app, const http_request *req, http_response *res);
+/* Prometheus text format of the process's metrics (metrics.h). */
+void handle_metrics(app_ctx *app, const http_request *req, http_response *res);
 void handle_start_upload(app_ctx *app, const http_request *req, http_response *res);
 void handle_get_upload_url(app_ctx *app, const http_request *req, http_response *res);
 void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response *res);

@@ -22,6 +22,7 @@ typedef struct {
     buf body;            /* JSON */
     const char *allow;   /* Allow header for 405 */
     char error_code[64]; /* for the log; empty on success */
+    const char *content_type; /* NULL: application/json */
 } http_response;
 
 #define RESPONSE_BODY_MAX (4 * 1024 * 1024)

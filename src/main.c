@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "s3_key.h"
 #include "s3_url.h"
 #include "server.h"
@@ -18,11 +19,15 @@ static const char USAGE[] =
     "       s3mpu presign --bucket B --key K [--method GET|PUT]\n"
     "                     [--upload-id U --part-number N] [--expires SECONDS]\n"
     "                     [--date YYYYMMDDTHHMMSSZ] [-c FILE]\n"
+    "       s3mpu doctor [-c FILE]\n"
     "       s3mpu --help | --version\n"
     "\n"
     "serve    answer the upload API over FastCGI (start-upload, get-upload-url,\n"
     "         complete-upload, health); without --listen the listening socket is\n"
     "         fd 0, as spawn-fcgi and systemd socket activation hand it over.\n"
+    "doctor   check the configuration, credentials, buckets, their CORS rules (for\n"
+    "         the page origins in `origins`) and lifecycle rules, and the clock;\n"
+    "         prints a checklist, exits 1 when a check fails.\n"
     "presign  print one pre-signed URL (like `aws s3 presign`); with --date the\n"
     "         output is reproducible.\n"
     "\n"
@@ -184,6 +189,55 @@ static int cmd_presign(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+static int cmd_doctor(int argc, char **argv)
+{
+    const char *path = NULL;
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        default: return usage_error("unknown option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("doctor takes no arguments");
+    doctor_report report = { .out = stdout };
+    const char *file = path ? path : CONFIG_DEFAULT_PATH;
+    config cfg;
+    buf err;
+    buf_init(&err, 4096);
+    bool ok = config_load(&cfg, path, env_lookup, &err);
+    if (!ok) {
+        doctor_line(&report, DOCTOR_FAIL, "configuration",
+                    "correct the setting named above in the file or its S3MPU_* variable",
+                    "%s", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+    } else if (cfg.n_buckets == 0) {
+        doctor_line(&report, DOCTOR_FAIL, "configuration",
+                    "name at least one bucket (setting `buckets` or S3MPU_BUCKETS)",
+                    "no bucket configured");
+        ok = false;
+    } else {
+        doctor_line(&report, DOCTOR_OK, "configuration", NULL,
+                    "%s parses: %zu bucket(s), region %s, endpoint %s://%s%s", file,
+                    cfg.n_buckets, cfg.region, cfg.endpoint_scheme, cfg.endpoint_host,
+                    cfg.path_style ? " (path style)" : "");
+        if (cfg.n_origins == 0)
+            doctor_line(&report, DOCTOR_WARN, "configuration",
+                        "set `origins` (or S3MPU_ORIGINS) to the origins of your upload pages",
+                        "no page origins: the buckets' CORS rules cannot be checked for them");
+    }
+    buf_free(&err);
+    if (ok)
+        doctor_run(&cfg, &report);
+    config_free(&cfg);
+    printf("%u ok, %u warnings, %u failed\n", report.n_ok, report.n_warn, report.n_fail);
+    return report.n_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -201,6 +255,8 @@ int main(int argc, char **argv)
     int rc;
     if (argc > 1 && strcmp(argv[1], "presign") == 0)
         rc = cmd_presign(argc - 1, argv + 1);
+    else if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+        rc = cmd_doctor(argc - 1, argv + 1);
     else if (argc > 1 && strcmp(argv[1], "serve") == 0)
         rc = cmd_serve(argc - 1, argv + 1);
     else if (argc > 1 && argv[1][0] != '-')

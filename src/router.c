@@ -15,6 +15,8 @@ typedef struct {
 
 static const route ROUTES[] = {
     { "/api/health", "GET", "GET", handle_health },
+    { "/api/ready", "GET", "GET", handle_ready },
+    { "/api/metrics", "GET", "GET", handle_metrics },
     { "/api/start-upload", "GET", "GET", handle_start_upload },
     { "/api/get-upload-url", "GET", "GET", handle_get_upload_url },
     { "/api/get-upload-urls", "GET", "GET", handle_get_upload_urls },

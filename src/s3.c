@@ -9,6 +9,8 @@
 #include <curl/curl.h>
 #include <mbedtls/md.h>
 
+#include "metrics.h"
+#include "s3_bucket_xml.h"
 #include "s3_url.h"
 #include "uri.h"
 
@@ -23,6 +25,7 @@ struct s3_client {
     unsigned seed;
     long last_status, last_ms;
     unsigned last_tries;
+    char last_date[64]; /* S3's Date header of the last answer, for the clock check */
 };
 
 s3_client *s3_client_new(const config *cfg)
@@ -67,6 +70,12 @@ void s3_client_forget_last_call(s3_client *c)
 {
     c->last_status = c->last_ms = 0;
     c->last_tries = 0;
+    c->last_date[0] = '\0';
+}
+
+const char *s3_client_last_date(const s3_client *c)
+{
+    return c->last_date;
 }
 
 typedef struct {
@@ -77,6 +86,8 @@ typedef struct {
     size_t n_query;
     slice body;
     bool head; /* a HEAD: the answer has headers only */
+    s3_operation op;    /* for the metrics */
+    unsigned max_tries; /* 0: 1 + the configured max_retries */
 } s3_call;
 
 typedef struct {
@@ -84,6 +95,7 @@ typedef struct {
     long status;
     buf body;
     buf etag;
+    char date[64];
 } s3_answer;
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *data)
@@ -92,19 +104,28 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *data)
     return buf_append(b, ptr, size * n) ? size * n : 0;
 }
 
+/* A header's value without the blanks around it. */
+static slice header_value(char *ptr, size_t len, size_t name_len)
+{
+    slice v = { ptr + name_len, len - name_len };
+    while (v.len && (v.ptr[0] == ' ' || v.ptr[0] == '\t'))
+        v.ptr++, v.len--;
+    while (v.len && (v.ptr[v.len - 1] == '\r' || v.ptr[v.len - 1] == '\n' ||
+                     v.ptr[v.len - 1] == ' '))
+        v.len--;
+    return v;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t n, void *data)
 {
-    buf *etag = data;
+    s3_answer *ans = data;
     size_t len = size * n;
     if (len > 5 && strncasecmp(ptr, "etag:", 5) == 0) {
-        slice v = { ptr + 5, len - 5 };
-        while (v.len && (v.ptr[0] == ' ' || v.ptr[0] == '\t'))
-            v.ptr++, v.len--;
-        while (v.len && (v.ptr[v.len - 1] == '\r' || v.ptr[v.len - 1] == '\n' ||
-                         v.ptr[v.len - 1] == ' '))
-            v.len--;
-        buf_reset(etag);
-        buf_append_slice(etag, v);
+        buf_reset(&ans->etag);
+        buf_append_slice(&ans->etag, header_value(ptr, len, 5));
+    } else if (len > 5 && strncasecmp(ptr, "date:", 5) == 0) {
+        slice v = header_value(ptr, len, 5);
+        snprintf(ans->date, sizeof ans->date, "%.*s", (int)v.len, v.ptr);
     }
     return len;
 }
@@ -159,7 +180,7 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
     curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(k, CURLOPT_WRITEDATA, &ans->body);
     curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(k, CURLOPT_HEADERDATA, &ans->etag);
+    curl_easy_setopt(k, CURLOPT_HEADERDATA, ans);
     if (call->head) {
         curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
     } else if (strcmp(call->method, "POST") == 0) {
@@ -172,6 +193,7 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
     }
     buf_reset(&ans->body);
     buf_reset(&ans->etag);
+    ans->date[0] = '\0';
     ans->status = 0;
     ans->curl = curl_easy_perform(k);
     if (ans->curl == CURLE_OK)
@@ -248,18 +270,31 @@ static void backoff(s3_client *c, unsigned attempt)
         ;
 }
 
-static long elapsed_ms(const struct timespec *start)
+static long elapsed_us(const struct timespec *start)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+    return (now.tv_sec - start->tv_sec) * 1000000 + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+/* A HEAD answer has no body to name the error: name it from the status. */
+static const char *head_error_code(s3_operation op, long status)
+{
+    switch (status) {
+    case 301: return "PermanentRedirect"; /* the bucket is in another region */
+    case 400: return "BadRequest";
+    case 403: return "AccessDenied";
+    case 404: return op == S3_OP_HEAD_OBJECT ? "NoSuchKey" : "NoSuchBucket";
+    default: return "S3Error";
+    }
 }
 
 /* Runs the call with retries. True for a 2xx answer whose body is not an <Error>
  * (CompleteMultipartUpload can answer 200 and fail); otherwise err is filled. */
 static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error *err)
 {
-    unsigned tries = 0, max_tries = 1 + c->cfg->max_retries;
+    unsigned tries = 0, max_tries = call->max_tries ? call->max_tries : 1 + c->cfg->max_retries;
+    bool error_body = false;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     bool success = false;
@@ -267,6 +302,7 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         if (tries)
             backoff(c, tries);
         tries++;
+        error_body = false;
         if (!perform_once(c, call, ans)) {
             set_error(err, 500, "InternalError", "s3mpu could not build the S3 request");
             break;
@@ -286,15 +322,17 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         } else {
             s3_xml_doc doc;
             s3_xml_doc_init(&doc, ERROR_FIELDS);
-            bool error_body = s3_xml_parse(buf_slice(&ans->body), &doc) &&
-                              strcmp(doc.root, "Error") == 0;
+            error_body = s3_xml_parse(buf_slice(&ans->body), &doc) &&
+                         strcmp(doc.root, "Error") == 0;
             bool is_error = ans->status < 200 || ans->status > 299 || error_body;
             if (!is_error) {
                 s3_xml_doc_free(&doc);
                 success = true;
                 break;
             }
-            const char *code = *s3_xml_get(&doc, "Code") ? s3_xml_get(&doc, "Code") : "S3Error";
+            const char *code = *s3_xml_get(&doc, "Code") ? s3_xml_get(&doc, "Code")
+                               : call->head            ? head_error_code(call->op, ans->status)
+                                                       : "S3Error";
             char msg[512];
             const char *s3_msg = s3_xml_get(&doc, "Message");
             if (strcmp(code, "RequestTimeTooSkewed") == 0)
@@ -312,9 +350,13 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         if (!retry || tries >= max_tries)
             break;
     }
+    long us = elapsed_us(&start);
     c->last_status = ans->status;
-    c->last_ms = elapsed_ms(&start);
+    c->last_ms = us / 1000;
     c->last_tries = tries;
+    snprintf(c->last_date, sizeof c->last_date, "%s", ans->date);
+    metrics_s3_call(metrics_global(), call->op, ans->curl == CURLE_OK ? ans->status : 0,
+                    error_body, us, tries);
     if (!success && tries > 1 && err->status >= 500) {
         size_t n = strlen(err->message);
         if (!strstr(err->message, "tries)"))
@@ -340,7 +382,8 @@ bool s3_create_multipart_upload(s3_client *c, const char *bucket, slice key, buf
                                 s3_error *err)
 {
     sigv4_pair q[] = { { SLICE_LIT("uploads"), SLICE_LIT("") } };
-    s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1 };
+    s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1,
+                     .op = S3_OP_CREATE_MULTIPART_UPLOAD };
     s3_answer ans;
     answer_init(&ans);
     bool ok = call_s3(c, &call, &ans, err);
@@ -365,7 +408,8 @@ bool s3_create_multipart_upload(s3_client *c, const char *bucket, slice key, buf
  * try succeeded: the object then exists, and HeadObject tells its ETag. */
 static bool object_etag(s3_client *c, const char *bucket, slice key, buf *etag)
 {
-    s3_call call = { .method = "HEAD", .bucket = bucket, .key = key, .head = true };
+    s3_call call = { .method = "HEAD", .bucket = bucket, .key = key, .head = true,
+                     .op = S3_OP_HEAD_OBJECT };
     s3_answer ans;
     answer_init(&ans);
     s3_error ignored;
@@ -429,7 +473,7 @@ bool s3_complete_multipart_upload(s3_client *c, const char *bucket, slice key,
     }
     sigv4_pair q[] = { { SLICE_LIT("uploadId"), slice_of(upload_id) } };
     s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1,
-                     .body = buf_slice(&body) };
+                     .body = buf_slice(&body), .op = S3_OP_COMPLETE_MULTIPART_UPLOAD };
     s3_answer ans;
     answer_init(&ans);
     bool ok = call_s3(c, &call, &ans, err);
@@ -488,7 +532,8 @@ bool s3_abort_multipart_upload(s3_client *c, const char *bucket, slice key,
                                const char *upload_id, s3_error *err)
 {
     sigv4_pair q[] = { { SLICE_LIT("uploadId"), slice_of(upload_id) } };
-    s3_call call = { .method = "DELETE", .bucket = bucket, .key = key, .query = q, .n_query = 1 };
+    s3_call call = { .method = "DELETE", .bucket = bucket, .key = key, .query = q, .n_query = 1,
+                     .op = S3_OP_ABORT_MULTIPART_UPLOAD };
     s3_answer ans;
     answer_init(&ans);
     bool ok = call_s3(c, &call, &ans, err);
@@ -511,7 +556,7 @@ bool s3_list_parts(s3_client *c, const char *bucket, slice key, const char *uplo
             { SLICE_LIT("part-number-marker"), slice_of(marker_str) },
         };
         s3_call call = { .method = "GET", .bucket = bucket, .key = key, .query = q,
-                         .n_query = marker ? 3 : 2 };
+                         .n_query = marker ? 3 : 2, .op = S3_OP_LIST_PARTS };
         s3_answer ans;
         answer_init(&ans);
         bool ok = call_s3(c, &call, &ans, err);
@@ -535,4 +580,64 @@ bool s3_list_parts(s3_client *c, const char *bucket, slice key, const char *uplo
     c->last_ms = total_ms;
     c->last_tries = total_tries;
     return true;
+}
+
+bool s3_head_bucket(s3_client *c, const char *bucket, unsigned max_tries, s3_error *err)
+{
+    s3_call call = { .method = "HEAD", .bucket = bucket, .key = SLICE_LIT(""), .head = true,
+                     .op = S3_OP_HEAD_BUCKET,
+                     .max_tries = max_tries };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err);
+    answer_free(&ans);
+    return ok;
+}
+
+bool s3_list_buckets(s3_client *c, s3_error *err)
+{
+    s3_call call = { .method = "GET", .bucket = "", .key = SLICE_LIT(""), .op = S3_OP_LIST_BUCKETS };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err);
+    answer_free(&ans);
+    return ok;
+}
+
+/* GET /bucket?{sub}: a bucket setting as XML. */
+static bool get_bucket_setting(s3_client *c, const char *bucket, const char *sub, s3_operation op,
+                               buf *xml, s3_error *err)
+{
+    sigv4_pair q[] = { { slice_of(sub), SLICE_LIT("") } };
+    s3_call call = { .method = "GET", .bucket = bucket, .key = SLICE_LIT(""), .query = q,
+                     .n_query = 1, .op = op };
+    s3_answer ans;
+    answer_init(&ans);
+    bool ok = call_s3(c, &call, &ans, err) && buf_append_slice(xml, buf_slice(&ans.body));
+    answer_free(&ans);
+    return ok;
+}
+
+bool s3_get_bucket_cors(s3_client *c, const char *bucket, s3_cors_config *cors, s3_error *err)
+{
+    buf xml;
+    buf_init(&xml, ANSWER_MAX);
+    bool ok = get_bucket_setting(c, bucket, "cors", S3_OP_GET_BUCKET_CORS, &xml, err);
+    if (ok && !(ok = s3_xml_parse_cors(buf_slice(&xml), cors)))
+        set_error(err, 502, "S3BadAnswer", "S3's answer to GetBucketCors was not understood");
+    buf_free(&xml);
+    return ok;
+}
+
+bool s3_get_bucket_lifecycle(s3_client *c, const char *bucket, s3_lifecycle_config *lc,
+                             s3_error *err)
+{
+    buf xml;
+    buf_init(&xml, ANSWER_MAX);
+    bool ok = get_bucket_setting(c, bucket, "lifecycle", S3_OP_GET_BUCKET_LIFECYCLE, &xml, err);
+    if (ok && !(ok = s3_xml_parse_lifecycle(buf_slice(&xml), lc)))
+        set_error(err, 502, "S3BadAnswer",
+                  "S3's answer to GetBucketLifecycleConfiguration was not understood");
+    buf_free(&xml);
+    return ok;
 }

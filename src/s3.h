@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "s3_bucket_xml.h"
 #include "s3_xml.h"
 #include "sigv4.h"
 
@@ -28,6 +29,8 @@ sigv4_key_cache *s3_client_key_cache(s3_client *client);
  * is 0 when no call was made since s3_client_forget_last_call. */
 void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);
 void s3_client_forget_last_call(s3_client *client);
+/* S3's Date header in the last call's answer ("" when none): the clock check. */
+const char *s3_client_last_date(const s3_client *client);
 
 /* CreateMultipartUpload; appends the upload id. */
 bool s3_create_multipart_upload(s3_client *client, const char *bucket, slice key,
@@ -46,6 +49,28 @@ bool s3_abort_multipart_upload(s3_client *client, const char *bucket, slice key,
 /* ListParts, following S3's pages (1000 parts each) to the end. */
 bool s3_list_parts(s3_client *client, const char *bucket, slice key, const char *upload_id,
                    s3_part_list *list, s3_error *err);
+
+/* HeadBucket: the bucket exists and these credentials may use it. max_tries 0
+ * means the configured retries; a readiness probe passes 1 (it is retried by
+ * whoever probes). Without a body to tell, err->code is AccessDenied (403),
+ * NoSuchBucket (404) or PermanentRedirect (301, another region). */
+bool s3_head_bucket(s3_client *client, const char *bucket, unsigned max_tries, s3_error *err);
+
+/* ListBuckets (GET / on the endpoint): the simplest signed call that names no
+ * bucket. Its error code tells a wrong key (InvalidAccessKeyId) from a wrong
+ * secret (SignatureDoesNotMatch) from a valid key without that permission
+ * (AccessDenied). */
+bool s3_list_buckets(s3_client *client, s3_error *err);
+
+/* GetBucketCors, parsed (cors zero-initialised; free it either way). S3 answers
+ * NoSuchCORSConfiguration when the bucket has none. */
+bool s3_get_bucket_cors(s3_client *client, const char *bucket, s3_cors_config *cors,
+                        s3_error *err);
+
+/* GetBucketLifecycleConfiguration, parsed (lc zero-initialised; free it either
+ * way). S3 answers NoSuchLifecycleConfiguration when the bucket has none. */
+bool s3_get_bucket_lifecycle(s3_client *client, const char *bucket, s3_lifecycle_config *lc,
+                             s3_error *err);
 
 /* The API status for an S3 error code and HTTP status (exposed for tests). */
 int s3_error_status(const char *code, long s3_status);

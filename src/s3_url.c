@@ -22,7 +22,10 @@ static bool use_path_style(const config *cfg, const char *bucket)
 
 bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf *path)
 {
-    if (use_path_style(cfg, bucket)) {
+    if (!*bucket) { /* the service itself (ListBuckets) */
+        buf_append_str(host, cfg->endpoint_host);
+        buf_append_char(path, '/');
+    } else if (use_path_style(cfg, bucket)) {
         buf_append_str(host, cfg->endpoint_host);
         buf_append_char(path, '/');
         buf_append_str(path, bucket);

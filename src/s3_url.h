@@ -16,7 +16,8 @@ sigv4_credentials s3_credentials(const config *cfg);
 
 /* Host header value and unencoded path of bucket/key under cfg's endpoint and
  * addressing style (path style is forced for dotted buckets over https, whose
- * names would not match the endpoint's certificate). key may be empty (bucket). */
+ * names would not match the endpoint's certificate). key may be empty (bucket);
+ * bucket may be empty (the endpoint itself, for ListBuckets). */
 bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf *path);
 
 /* Optional sub-resource of a pre-signed URL. */

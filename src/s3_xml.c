@@ -76,7 +76,7 @@ static void XMLCALL on_text(void *data, const XML_Char *s, int len)
 }
 
 /* Runs expat over body (after the blanks S3 may send before a late answer). */
-static bool expat_parse(slice body, void *state, XML_Parser *parser_slot,
+bool s3_xml_expat(slice body, void *state, XML_Parser *parser_slot,
                         XML_StartElementHandler on_open, XML_EndElementHandler on_close,
                         XML_CharacterDataHandler on_chars)
 {
@@ -101,7 +101,7 @@ static bool expat_parse(slice body, void *state, XML_Parser *parser_slot,
 bool s3_xml_parse(slice body, s3_xml_doc *doc)
 {
     parse_state st = { .doc = doc, .field = -1 };
-    return expat_parse(body, &st, &st.parser, on_start, on_end, on_text) && doc->root[0];
+    return s3_xml_expat(body, &st, &st.parser, on_start, on_end, on_text) && doc->root[0];
 }
 
 typedef struct {
@@ -198,7 +198,7 @@ bool s3_xml_parse_list_parts(slice body, s3_part_list *list)
     list_state st = { .list = list };
     list->truncated = false;
     list->next_marker = 0;
-    return expat_parse(body, &st, NULL, list_start, list_end, list_text) && st.is_list &&
+    return s3_xml_expat(body, &st, NULL, list_start, list_end, list_text) && st.is_list &&
            !st.failed;
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <expat.h>
+
 #include "buf.h"
 #include "slice.h"
 
@@ -48,6 +50,14 @@ typedef struct {
 /* Parses a ListPartsResult page into list (adding to what it holds). */
 bool s3_xml_parse_list_parts(slice body, s3_part_list *list);
 void s3_part_list_free(s3_part_list *list);
+
+/* Runs expat over body (after the blanks S3 may send before a late answer) with
+ * the given handlers and state; parser_slot, when not NULL, receives the parser
+ * (for XML_StopParser). False when body is not well-formed. Shared by every
+ * parser of S3's answers (s3_xml.c, s3_bucket_xml.c). */
+bool s3_xml_expat(slice body, void *state, XML_Parser *parser_slot,
+                  XML_StartElementHandler on_open, XML_EndElementHandler on_close,
+                  XML_CharacterDataHandler on_chars);
 
 /* Appends s with & < > " ' escaped. */
 bool xml_escape(buf *out, slice s);

@@ -16,6 +16,7 @@
 #include "app.h"
 #include "json_io.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 
 static int listen_fd = -1;
@@ -118,9 +119,10 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
         req.body = buf_slice(&body);
         route_request(app, &req, &res);
     }
-    FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: application/json\r\n"
+    FCGX_FPrintF(r->out, "Status: %d %s\r\nContent-Type: %s\r\n"
                          "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-                 res.status, reason_phrase(res.status));
+                 res.status, reason_phrase(res.status),
+                 res.content_type ? res.content_type : "application/json");
     if (res.allow)
         FCGX_FPrintF(r->out, "Allow: %s\r\n", res.allow);
     FCGX_PutS("\r\n", r->out);
@@ -133,6 +135,7 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
     if (s3_tries)
         snprintf(s3_fields, sizeof s3_fields, " s3_status=%ld s3_ms=%ld s3_tries=%u", s3_status, s3_ms,
                  s3_tries);
+    metrics_request(metrics_global(), route_name(req.path), res.status);
     /* no query string: it names files and upload ids, and URLs are secrets */
     log_msg(res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",
             "request id=%.*s %.*s %s status=%d ms=%ld%s%s%s",
@@ -203,6 +206,7 @@ int server_run(const config *cfg)
     listen_fd = open_listener(cfg);
     if (listen_fd < 0)
         return 1;
+    metrics_init(metrics_global(), (long)time(NULL));
     struct sigaction sa = { .sa_handler = on_stop_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);

@@ -747,6 +747,43 @@ static void test_upload_limits_and_tokens(void)
     env_set("CREDENTIALS_DIRECTORY", NULL);
 }
 
+/* origins: the page origins doctor checks the buckets' CORS rules for */
+static void test_origins(void)
+{
+    env_basic();
+    CHECK(load_text("buckets = b-1\n"));
+    CHECK(cfg.n_origins == 0);
+    CHECK(load_text("origins = https://a.example, http://127.0.0.1:8080\thttps://b.example:8443\n"));
+    CHECK(cfg.n_origins == 3);
+    if (cfg.n_origins == 3) {
+        CHECK_STR(cfg.origins[0], "https://a.example");
+        CHECK_STR(cfg.origins[1], "http://127.0.0.1:8080");
+        CHECK_STR(cfg.origins[2], "https://b.example:8443");
+    }
+    env_set("S3MPU_ORIGINS", "https://env.example");
+    CHECK(load_text("origins = https://file.example\n"));
+    CHECK(cfg.n_origins == 1 && strcmp(cfg.origins[0], "https://env.example") == 0);
+    env_set("S3MPU_ORIGINS", NULL);
+    static const char *const bad[] = { "a.example", "https://a.example/", "https://a.example/p",
+                                       "ftp://a.example", "https://", "https://a@b.example",
+                                       "https://a.example?x" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "origins = https://ok.example %s\n", bad[i]);
+        CHECK(!load_text(text));
+        CHECK(err_has("origins: '") && err_has("line 1"));
+    }
+    buf text;
+    buf_init(&text, 8192);
+    buf_append_str(&text, "origins =");
+    for (int i = 0; i <= CONFIG_MAX_ORIGINS; i++)
+        buf_printf(&text, " https://o%d.example", i);
+    buf_append_str(&text, "\n");
+    CHECK(!load_text(buf_cstr(&text)));
+    CHECK(err_has("at most"));
+    buf_free(&text);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/s3mpu-test-config-XXXXXX");
@@ -767,6 +804,7 @@ int main(void)
     test_credentials();
     test_buckets();
     test_upload_limits_and_tokens();
+    test_origins();
     config_free(&cfg);
     buf_free(&err);
     char cmd[128];

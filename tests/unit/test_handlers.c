@@ -414,6 +414,29 @@ static void test_complete_body(void)
     EXPECT(COMPLETE(long_ok), 502, "S3Unreachable");
 }
 
+/* /api/ready with S3 refusing connections: 503 in the error shape, then the
+ * cached result; /api/metrics is text, not JSON, and counts that S3 call. */
+static void test_ready_and_metrics(void)
+{
+    EXPECT(GET("/api/ready", ""), 503, "S3Unreachable");
+    json_object *cached;
+    CHECK(json_object_object_get_ex(answer, "cached", &cached) && !json_object_get_boolean(cached));
+    EXPECT(GET("/api/ready", ""), 503, "S3Unreachable");
+    CHECK(json_object_object_get_ex(answer, "cached", &cached) && json_object_get_boolean(cached));
+    EXPECT(CALL("POST", "/api/ready", "", "", ""), 405, "MethodNotAllowed");
+    CHECK_STR(route_name(SLICE_LIT("/api/ready")), "/api/ready");
+    CHECK_STR(route_name(SLICE_LIT("/api/metrics")), "/api/metrics");
+
+    response_free(&res);
+    response_init(&res);
+    http_request req = { .method = SLICE_LIT("GET"), .path = SLICE_LIT("/api/metrics") };
+    route_request(&app, &req, &res);
+    CHECK(res.status == 200);
+    CHECK_STR(res.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(strstr(buf_cstr(&res.body),
+                 "s3mpu_s3_requests_total{operation=\"HeadBucket\",outcome=\"unreachable\"} 1\n") != NULL);
+}
+
 int main(void)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -436,6 +459,7 @@ int main(void)
     response_init(&res);
 
     test_routing();
+    test_ready_and_metrics();
     test_get_upload_url_errors();
     test_get_upload_url();
     test_start_upload();
