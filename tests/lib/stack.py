@@ -127,7 +127,7 @@ def _die_with_parent():
 class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
-                 supervise=False, restart_sec=1.0):
+                 supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -135,7 +135,11 @@ class Stack:
         s3mpu, s3mpu2, ... api_conf / server_conf: more nginx lines at the top of
         `location /api/` / of the server block (auth, headers). fault_proxy: S3 for
         s3mpu (and the page) through a fault proxy. supervise: s3mpu (the first
-        instance) restarted restart_sec after it dies."""
+        instance) restarted restart_sec after it dies. limit_req=False: for
+        benchmarks only, the site is rendered without its `limit_req` lines (50 r/s
+        per address would turn a load test into 429s); the file in nginx/ is
+        untouched. threads: s3mpu's worker threads. nginx_workers: nginx's
+        worker_processes."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.www = os.path.abspath(www or os.path.join(REPO, "www"))
@@ -144,6 +148,9 @@ class Stack:
                                    os.path.join(REPO, "src", "s3mpu"))
         self.extra_conf = extra_conf
         self.env = dict(env or {})
+        self.limit_req = limit_req
+        self.threads = threads
+        self.nginx_workers = nginx_workers
         self.dir = tempfile.mkdtemp(prefix="s3mpu-stack-")
         os.chmod(self.dir, 0o755)  # nginx's workers (nobody) reach the socket through it
         self.instances = instances
@@ -264,7 +271,8 @@ class Stack:
         conf = os.path.join(self.dir, "s3mpu.conf")
         with open(conf, "w") as f:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
-                    "url_expires = 3600\nthreads = 4\n%s" % (BUCKET, REGION, self.s3_url, self.extra_conf))
+                    "url_expires = 3600\nthreads = %d\n%s" % (BUCKET, REGION, self.s3_url, self.threads,
+                                                           self.extra_conf))
         if os.path.exists(sock):
             os.unlink(sock)
         env = dict(os.environ, **CREDENTIALS)
@@ -300,19 +308,24 @@ class Stack:
         for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
                             ("SOCKET", self.socket), ("ORIGIN", self.base_url)):
             site = site.replace("@%s@" % name, value)
+        if not self.limit_req:
+            # benchmarks only: drop the rate limit (limit_req, limit_req_status)
+            site = "".join(line for line in site.splitlines(True)
+                           if not line.lstrip().startswith(("limit_req ", "limit_req_status ")))
         with open(os.path.join(prefix, "site.conf"), "w") as f:
             f.write(site)
         temp = "".join("    %s_temp_path %s/%s;\n" % (t, prefix, t)
                        for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as f:
-            f.write("daemon off;\nmaster_process on;\nworker_processes 1;\n"
+            f.write("daemon off;\nmaster_process on;\nworker_processes %(w)d;\n"
                     "pid %(p)s/nginx.pid;\nerror_log %(p)s/logs/error.log warn;\n"
                     "events { worker_connections 512; }\n"
                     "http {\n    include /etc/nginx/mime.types;\n"
                     "    default_type application/octet-stream;\n"
                     "    access_log %(p)s/logs/access.log;\n%(temp)s"
-                    "    include %(p)s/site.conf;\n}\n" % {"p": prefix, "temp": temp})
+                    "    include %(p)s/site.conf;\n}\n" % {"p": prefix, "temp": temp,
+                                                          "w": self.nginx_workers})
         proc = self._spawn("nginx", ["nginx", "-p", prefix + "/", "-c", conf])
         pidfile = os.path.join(prefix, "nginx.pid")
 
