@@ -21,7 +21,6 @@
 
 static int listen_fd = -1;
 static volatile sig_atomic_t stopping;
-static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_stop_signal(int sig)
 {
@@ -164,9 +163,9 @@ static void *worker_main(void *arg)
         return NULL;
     }
     while (!stopping) {
-        pthread_mutex_lock(&accept_lock);
+        /* no lock around the accept: Linux's accept() is thread-safe, and a lock
+         * would also serialise libfcgi's reading of each request's parameters */
         int rc = stopping ? -1 : FCGX_Accept_r(&r);
-        pthread_mutex_unlock(&accept_lock);
         if (rc < 0)
             break;
         serve_one(&app, &r);
