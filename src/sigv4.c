@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 
 #include "uri.h"
@@ -25,24 +24,78 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static const mbedtls_md_info_t *sha256_info(void)
-{
-    return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-}
-
 bool sigv4_sha256_hex(slice data, char out[65])
 {
     unsigned char digest[32];
-    if (mbedtls_md(sha256_info(), (const unsigned char *)data.ptr, data.len, digest) != 0)
+    if (mbedtls_sha256_ret((const unsigned char *)data.ptr, data.len, digest, 0) != 0)
         return false;
     to_hex(digest, 32, out);
     return true;
 }
 
+/* An HMAC-SHA256 key as the SHA-256 states after its pad blocks: straight on
+ * mbedtls_sha256 since the mbedtls_md layer allocates its contexts per call. */
+typedef struct {
+    mbedtls_sha256_context inner, outer;
+} hmac_key;
+
+static void hmac_key_wipe(hmac_key *k)
+{
+    mbedtls_platform_zeroize(k, sizeof *k);
+}
+
+static bool hmac_key_set(hmac_key *k, const unsigned char *key, size_t key_len)
+{
+    unsigned char block[64] = { 0 }, pad[64];
+    bool ok = true;
+    if (key_len > sizeof block)
+        ok = mbedtls_sha256_ret(key, key_len, block, 0) == 0; /* RFC 2104: long keys hashed */
+    else if (key_len)
+        memcpy(block, key, key_len);
+    mbedtls_sha256_init(&k->inner);
+    mbedtls_sha256_init(&k->outer);
+    for (size_t i = 0; i < sizeof pad; i++)
+        pad[i] = block[i] ^ 0x36;
+    ok = ok && mbedtls_sha256_starts_ret(&k->inner, 0) == 0 &&
+         mbedtls_sha256_update_ret(&k->inner, pad, sizeof pad) == 0;
+    for (size_t i = 0; i < sizeof pad; i++)
+        pad[i] = block[i] ^ 0x5c;
+    ok = ok && mbedtls_sha256_starts_ret(&k->outer, 0) == 0 &&
+         mbedtls_sha256_update_ret(&k->outer, pad, sizeof pad) == 0;
+    mbedtls_platform_zeroize(block, sizeof block);
+    mbedtls_platform_zeroize(pad, sizeof pad);
+    return ok;
+}
+
+/* The outer hash over the inner one. */
+static bool hmac_outer(const hmac_key *k, const unsigned char inner[32], unsigned char out[32])
+{
+    mbedtls_sha256_context ctx;
+    mbedtls_sha256_clone(&ctx, &k->outer);
+    bool ok = mbedtls_sha256_update_ret(&ctx, inner, 32) == 0 &&
+              mbedtls_sha256_finish_ret(&ctx, out) == 0;
+    mbedtls_platform_zeroize(&ctx, sizeof ctx);
+    return ok;
+}
+
+static bool hmac_with(const hmac_key *k, slice msg, unsigned char out[32])
+{
+    mbedtls_sha256_context ctx;
+    unsigned char inner[32];
+    mbedtls_sha256_clone(&ctx, &k->inner);
+    bool ok = mbedtls_sha256_update_ret(&ctx, (const unsigned char *)msg.ptr, msg.len) == 0 &&
+              mbedtls_sha256_finish_ret(&ctx, inner) == 0 && hmac_outer(k, inner, out);
+    mbedtls_platform_zeroize(&ctx, sizeof ctx);
+    mbedtls_platform_zeroize(inner, sizeof inner);
+    return ok;
+}
+
 static bool hmac(const unsigned char *key, size_t key_len, slice msg, unsigned char out[32])
 {
-    return mbedtls_md_hmac(sha256_info(), key, key_len, (const unsigned char *)msg.ptr,
-                           msg.len, out) == 0;
+    hmac_key k;
+    bool ok = hmac_key_set(&k, key, key_len) && hmac_with(&k, msg, out);
+    hmac_key_wipe(&k);
+    return ok;
 }
 
 bool sigv4_format_time(time_t when, char out[SIGV4_AMZ_DATE_LEN + 1])
@@ -88,8 +141,9 @@ void sigv4_key_cache_clear(sigv4_key_cache *cache)
     mbedtls_platform_zeroize(cache, sizeof *cache);
 }
 
+/* The day's signing key, ready for HMAC: from the cache when it holds it. */
 static bool signing_key(const sigv4_credentials *cred, slice date, slice region, slice service,
-                        sigv4_key_cache *cache, unsigned char out[32])
+                        sigv4_key_cache *cache, hmac_key *out)
 {
     if (date.len != 8 || region.len == 0 || service.len == 0 || cred->access_key_id.len == 0 ||
         cred->secret_access_key.len == 0)
@@ -99,7 +153,8 @@ static bool signing_key(const sigv4_credentials *cred, slice date, slice region,
     if (cacheable && cache->valid && slice_eq_str(date, cache->date) &&
         slice_eq_str(region, cache->region) &&
         slice_eq_str(cred->access_key_id, cache->access_key_id)) {
-        memcpy(out, cache->key, 32);
+        mbedtls_sha256_clone(&out->inner, &cache->hmac_inner);
+        mbedtls_sha256_clone(&out->outer, &cache->hmac_outer);
         return true;
     }
     unsigned char secret[4 + 256];
@@ -110,20 +165,19 @@ static bool signing_key(const sigv4_credentials *cred, slice date, slice region,
     unsigned char k[32];
     bool ok = hmac(secret, 4 + cred->secret_access_key.len, date, k) &&
               hmac(k, 32, region, k) && hmac(k, 32, service, k) &&
-              hmac(k, 32, SLICE_LIT("aws4_request"), k);
+              hmac(k, 32, SLICE_LIT("aws4_request"), k) && hmac_key_set(out, k, 32);
     mbedtls_platform_zeroize(secret, sizeof secret);
-    if (ok) {
-        memcpy(out, k, 32);
-        if (cacheable) {
-            memcpy(cache->date, date.ptr, date.len);
-            cache->date[date.len] = '\0';
-            memcpy(cache->region, region.ptr, region.len);
-            cache->region[region.len] = '\0';
-            memcpy(cache->access_key_id, cred->access_key_id.ptr, cred->access_key_id.len);
-            cache->access_key_id[cred->access_key_id.len] = '\0';
-            memcpy(cache->key, k, 32);
-            cache->valid = true;
-        }
+    if (ok && cacheable) {
+        memcpy(cache->date, date.ptr, date.len);
+        cache->date[date.len] = '\0';
+        memcpy(cache->region, region.ptr, region.len);
+        cache->region[region.len] = '\0';
+        memcpy(cache->access_key_id, cred->access_key_id.ptr, cred->access_key_id.len);
+        cache->access_key_id[cred->access_key_id.len] = '\0';
+        memcpy(cache->key, k, 32);
+        mbedtls_sha256_clone(&cache->hmac_inner, &out->inner);
+        mbedtls_sha256_clone(&cache->hmac_outer, &out->outer);
+        cache->valid = true;
     }
     mbedtls_platform_zeroize(k, sizeof k);
     return ok;
@@ -287,11 +341,12 @@ static bool sign(const sigv4_request *req, const sigv4_credentials *cred, const 
     buf_append_slice(&sts, scope);
     buf_append_char(&sts, '\n');
     buf_append_str(&sts, canonical_hash);
-    unsigned char key[32], mac[32];
+    hmac_key key;
+    unsigned char mac[32];
     bool ok = !buf_failed(&sts) &&
-              signing_key(cred, (slice){ amz_date, 8 }, req->region, req->service, cache, key) &&
-              hmac(key, 32, buf_slice(&sts), mac);
-    mbedtls_platform_zeroize(key, sizeof key);
+              signing_key(cred, (slice){ amz_date, 8 }, req->region, req->service, cache, &key) &&
+              hmac_with(&key, buf_slice(&sts), mac);
+    hmac_key_wipe(&key);
     buf_free(&sts);
     if (ok)
         to_hex(mac, 32, signature);
@@ -302,11 +357,12 @@ bool sigv4_sign_string(const sigv4_credentials *cred, time_t when, slice region,
                        sigv4_key_cache *cache, slice string, char signature[65])
 {
     char amz_date[SIGV4_AMZ_DATE_LEN + 1];
-    unsigned char key[32], mac[32];
+    hmac_key key;
+    unsigned char mac[32];
     bool ok = sigv4_format_time(when, amz_date) &&
-              signing_key(cred, (slice){ amz_date, 8 }, region, service, cache, key) &&
-              hmac(key, 32, string, mac);
-    mbedtls_platform_zeroize(key, sizeof key);
+              signing_key(cred, (slice){ amz_date, 8 }, region, service, cache, &key) &&
+              hmac_with(&key, string, mac);
+    hmac_key_wipe(&key);
     if (ok)
         to_hex(mac, 32, signature);
     return ok;

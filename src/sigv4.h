@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <mbedtls/sha256.h>
+
 #include "buf.h"
 #include "slice.h"
 
@@ -31,6 +33,9 @@ typedef struct {
     char region[64];
     char access_key_id[129];
     unsigned char key[32];
+    /* HMAC-SHA256 under `key`: the SHA-256 states after its inner and outer pad
+     * blocks, so that a signature compresses only its message (two blocks fewer). */
+    mbedtls_sha256_context hmac_inner, hmac_outer;
 } sigv4_key_cache;
 
 typedef struct {
