@@ -19,25 +19,72 @@ static const unsigned char UNRESERVED[256] = {
     ['-'] = 1, ['_'] = 1, ['.'] = 1, ['~'] = 1,
 };
 
-bool uri_encode(buf *out, slice in, bool keep_slash)
+void uri_encode_each(slice in, bool keep_slash, uri_emit emit, void *ctx)
 {
     const unsigned char *p = (const unsigned char *)in.ptr;
     size_t i = 0;
     while (i < in.len) {
-        /* copy runs of safe bytes in one append */
+        /* hand on runs of safe bytes in one piece */
         size_t run = i;
         while (run < in.len && (UNRESERVED[p[run]] || (keep_slash && p[run] == '/')))
             run++;
         if (run > i) {
-            buf_append(out, p + i, run - i);
+            emit(ctx, in.ptr + i, run - i);
             i = run;
             continue;
         }
         char esc[3] = { '%', HEX[p[i] >> 4], HEX[p[i] & 15] };
-        buf_append(out, esc, 3);
+        emit(ctx, esc, 3);
         i++;
     }
+}
+
+static void emit_to_buf(void *ctx, const char *p, size_t n)
+{
+    buf_append(ctx, p, n);
+}
+
+bool uri_encode(buf *out, slice in, bool keep_slash)
+{
+    uri_encode_each(in, keep_slash, emit_to_buf, out);
     return !buf_failed(out);
+}
+
+/* The encoding of `s` read one byte at a time. */
+typedef struct {
+    const unsigned char *p, *end;
+    char esc[2];
+    int n_esc; /* escape digits still to give */
+} encoded_reader;
+
+static int next_encoded(encoded_reader *r)
+{
+    if (r->n_esc)
+        return (unsigned char)r->esc[2 - r->n_esc--];
+    if (r->p == r->end)
+        return -1;
+    unsigned char c = *r->p++;
+    if (UNRESERVED[c])
+        return c;
+    r->esc[0] = HEX[c >> 4];
+    r->esc[1] = HEX[c & 15];
+    r->n_esc = 2;
+    return '%';
+}
+
+int uri_encoded_compare(slice a, slice b)
+{
+    encoded_reader ra = { (const unsigned char *)a.ptr, (const unsigned char *)a.ptr + a.len,
+                          { 0, 0 }, 0 };
+    encoded_reader rb = { (const unsigned char *)b.ptr, (const unsigned char *)b.ptr + b.len,
+                          { 0, 0 }, 0 };
+    for (;;) {
+        int ca = next_encoded(&ra), cb = next_encoded(&rb);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        if (ca < 0)
+            return 0;
+    }
 }
 
 static int hex_value(char c)
