@@ -22,11 +22,12 @@ static const unsigned char UNRESERVED[256] = {
 void uri_encode_each(slice in, bool keep_slash, uri_emit emit, void *ctx)
 {
     const unsigned char *p = (const unsigned char *)in.ptr;
+    const int slash = keep_slash ? '/' : 256; /* 256: no byte */
     size_t i = 0;
     while (i < in.len) {
         /* hand on runs of safe bytes in one piece */
         size_t run = i;
-        while (run < in.len && (UNRESERVED[p[run]] || (keep_slash && p[run] == '/')))
+        while (run < in.len && (UNRESERVED[p[run]] || p[run] == slash))
             run++;
         if (run > i) {
             emit(ctx, in.ptr + i, run - i);
@@ -74,9 +75,13 @@ static int next_encoded(encoded_reader *r)
 
 int uri_encoded_compare(slice a, slice b)
 {
-    encoded_reader ra = { (const unsigned char *)a.ptr, (const unsigned char *)a.ptr + a.len,
+    /* equal unreserved bytes encode alike: skip them before reading encodings */
+    size_t i = 0;
+    while (i < a.len && i < b.len && a.ptr[i] == b.ptr[i] && UNRESERVED[(unsigned char)a.ptr[i]])
+        i++;
+    encoded_reader ra = { (const unsigned char *)a.ptr + i, (const unsigned char *)a.ptr + a.len,
                           { 0, 0 }, 0 };
-    encoded_reader rb = { (const unsigned char *)b.ptr, (const unsigned char *)b.ptr + b.len,
+    encoded_reader rb = { (const unsigned char *)b.ptr + i, (const unsigned char *)b.ptr + b.len,
                           { 0, 0 }, 0 };
     for (;;) {
         int ca = next_encoded(&ra), cb = next_encoded(&rb);
