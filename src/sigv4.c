@@ -350,7 +350,8 @@ static void put_signed_names(sink *k, const sigv4_pair *h, size_t n)
     }
 }
 
-/* The canonical request into k; its query also into query_copy when given. */
+/* The canonical request into k; its query also into query_copy when given
+ * (k then copies nowhere else). */
 static bool canonical_request(const sigv4_request *req, const sigv4_pair *extra_query,
                               size_t n_extra, sink *k, buf *query_copy)
 {
@@ -362,9 +363,17 @@ static bool canonical_request(const sigv4_request *req, const sigv4_pair *extra_
     put_char(k, '\n');
     put_encoded(k, req->path, true);
     put_char(k, '\n');
-    sink q = { query_copy ? query_copy : k->copy, k->hash };
-    if (!canonical_query(req->query, req->n_query, extra_query, n_extra, &q))
+    if (query_copy) {
+        /* written once into the URL, then hashed from there in one piece */
+        size_t at = query_copy->len;
+        sink q = { query_copy, NULL };
+        if (!canonical_query(req->query, req->n_query, extra_query, n_extra, &q) ||
+            buf_failed(query_copy))
+            return false;
+        put(k, buf_cstr(query_copy) + at, query_copy->len - at);
+    } else if (!canonical_query(req->query, req->n_query, extra_query, n_extra, k)) {
         return false;
+    }
     put_char(k, '\n');
     for (size_t i = 0; i < nh; i++) {
         put_slice(k, h[i].name);
