@@ -50,6 +50,8 @@ static void whole_block(sha256_stream *s, const unsigned char *block)
 void sha256_stream_update(sha256_stream *s, const void *data, size_t len)
 {
     const unsigned char *p = data;
+    if (!len)
+        return; /* data may be NULL */
     if (len < sizeof s->pending - s->pending_len) { /* most pieces are a few bytes */
         memcpy(s->pending + s->pending_len, p, len);
         s->pending_len += len;

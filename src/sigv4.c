@@ -293,6 +293,8 @@ static bool canonical_query(const sigv4_pair *q1, size_t n1, const sigv4_pair *q
 /* Header value with leading and trailing spaces trimmed and inner runs folded. */
 static void put_trimmed(sink *k, slice v)
 {
+    if (!v.len)
+        return; /* v.ptr may be NULL */
     size_t a = 0, b = v.len;
     while (a < b && (v.ptr[a] == ' ' || v.ptr[a] == '\t'))
         a++;
@@ -441,22 +443,26 @@ bool sigv4_sign_string(const sigv4_credentials *cred, time_t when, slice region,
     return ok;
 }
 
+/* Copies s to p (s may be empty with a NULL pointer); returns the end. */
+static char *copy_slice(char *p, slice s)
+{
+    if (s.len)
+        memcpy(p, s.ptr, s.len);
+    return p + s.len;
+}
+
 /* date/region/service/aws4_request into scope[SCOPE_MAX]; its length, 0 if too long. */
 static size_t scope_of(const sigv4_request *req, const char *amz_date, char *scope)
 {
     size_t n = 8 + 1 + req->region.len + 1 + req->service.len + sizeof "/aws4_request" - 1;
     if (req->region.len >= SCOPE_MAX || req->service.len >= SCOPE_MAX || n >= SCOPE_MAX)
         return 0;
-    char *p = scope;
-    memcpy(p, amz_date, 8);
-    p += 8;
+    char *p = copy_slice(scope, (slice){ amz_date, 8 });
     *p++ = '/';
-    memcpy(p, req->region.ptr, req->region.len);
-    p += req->region.len;
+    p = copy_slice(p, req->region);
     *p++ = '/';
-    memcpy(p, req->service.ptr, req->service.len);
-    p += req->service.len;
-    memcpy(p, "/aws4_request", sizeof "/aws4_request" - 1);
+    p = copy_slice(p, req->service);
+    copy_slice(p, SLICE_LIT("/aws4_request"));
     return n;
 }
 
@@ -486,9 +492,9 @@ bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred, unsi
     size_t akid_len = cred->access_key_id.len;
     if (!scope_len || akid_len >= SCOPE_MAX - 1 - scope_len)
         return false;
-    memcpy(credential, cred->access_key_id.ptr, akid_len);
-    credential[akid_len] = '/';
-    memcpy(credential + akid_len + 1, scope, scope_len);
+    char *p = copy_slice(credential, cred->access_key_id);
+    *p++ = '/';
+    copy_slice(p, (slice){ scope, scope_len });
     sigv4_pair x[6] = {
         { SLICE_LIT("X-Amz-Algorithm"), SLICE_LIT(ALGORITHM) },
         { SLICE_LIT("X-Amz-Credential"), { credential, akid_len + 1 + scope_len } },
