@@ -73,16 +73,24 @@ static int next_encoded(encoded_reader *r)
     return '%';
 }
 
+/* A reader from byte i of s (an empty s may have a NULL pointer). */
+static encoded_reader reader_at(slice s, size_t i)
+{
+    encoded_reader r = { NULL, NULL, { 0, 0 }, 0 };
+    if (s.len) {
+        r.p = (const unsigned char *)s.ptr + i;
+        r.end = (const unsigned char *)s.ptr + s.len;
+    }
+    return r;
+}
+
 int uri_encoded_compare(slice a, slice b)
 {
     /* equal unreserved bytes encode alike: skip them before reading encodings */
     size_t i = 0;
     while (i < a.len && i < b.len && a.ptr[i] == b.ptr[i] && UNRESERVED[(unsigned char)a.ptr[i]])
         i++;
-    encoded_reader ra = { (const unsigned char *)a.ptr + i, (const unsigned char *)a.ptr + a.len,
-                          { 0, 0 }, 0 };
-    encoded_reader rb = { (const unsigned char *)b.ptr + i, (const unsigned char *)b.ptr + b.len,
-                          { 0, 0 }, 0 };
+    encoded_reader ra = reader_at(a, i), rb = reader_at(b, i);
     for (;;) {
         int ca = next_encoded(&ra), cb = next_encoded(&rb);
         if (ca != cb)
