@@ -1,8 +1,6 @@
 #include "sigv4.h"
 
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
