@@ -268,9 +268,11 @@ static bool canonical_query(const sigv4_pair *q1, size_t n1, const sigv4_pair *q
     if (n > MAX_QUERY)
         return false;
     const sigv4_pair *order[MAX_QUERY];
-    /* insertion sort: a handful of parameters, compared by their encodings */
+    /* insertion sort: a handful of parameters, compared by their encodings; q2
+     * first, as the pre-signing parameters come sorted and then cost one
+     * comparison each */
     for (size_t i = 0; i < n; i++) {
-        const sigv4_pair *cur = i < n1 ? &q1[i] : &q2[i - n1];
+        const sigv4_pair *cur = i < n2 ? &q2[i] : &q1[i - n2];
         size_t j = i;
         while (j > 0 && compare_params(order[j - 1], cur) > 0) {
             order[j] = order[j - 1];
@@ -498,10 +500,15 @@ bool sigv4_presign(const sigv4_request *req, const sigv4_credentials *cred, unsi
         { SLICE_LIT("X-Amz-Credential"), { credential, akid_len + 1 + scope_len } },
         { SLICE_LIT("X-Amz-Date"), { amz_date, SIGV4_AMZ_DATE_LEN } },
         { SLICE_LIT("X-Amz-Expires"), { expires_str, expires_len } },
-        { SLICE_LIT("X-Amz-SignedHeaders"), SLICE_LIT("host") },
         { SLICE_LIT("X-Amz-Security-Token"), cred->session_token },
+        { SLICE_LIT("X-Amz-SignedHeaders"), SLICE_LIT("host") },
     };
-    size_t nx = cred->session_token.len ? 6 : 5;
+    /* in canonical order, which canonical_query's sort then only confirms */
+    size_t nx = 6;
+    if (!cred->session_token.len) {
+        x[4] = x[5]; /* no token: SignedHeaders takes its place */
+        nx = 5;
+    }
     /* the canonical query is the URL's query: written to out while it is hashed */
     size_t start = out->len;
     unsigned char digest[32];
