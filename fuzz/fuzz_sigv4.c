@@ -33,10 +33,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_init(&out, 1 << 20);
     (void)sigv4_canonical_request(&req, NULL, 0, &out);
     buf_reset(&out);
-    (void)sigv4_presign(&req, &cred, 3600, &cache, &out);
+    /* the cache's key and hash memos must not change a signature: sign with a
+     * cold cache, one kept across inputs (its memos hold the last input's
+     * blocks) and none, and compare */
+    static sigv4_key_cache kept;
+    kept.valid = false; /* its key is for the last input's secret: the key cache
+                         * trusts one secret per access key id */
+    buf warm, none;
+    buf_init(&warm, 1 << 20);
+    buf_init(&none, 1 << 20);
+    bool ok = sigv4_presign(&req, &cred, 3600, &cache, &out);
+    for (int twice = 0; twice < 2; twice++) {
+        buf_reset(&warm);
+        if (sigv4_presign(&req, &cred, 3600, &kept, &warm) != ok ||
+            (ok && !slice_eq(buf_slice(&out), buf_slice(&warm))))
+            __builtin_trap();
+    }
+    if (sigv4_presign(&req, &cred, 3600, NULL, &none) != ok ||
+        (ok && !slice_eq(buf_slice(&out), buf_slice(&none))))
+        __builtin_trap();
     buf_reset(&out);
-    (void)sigv4_authorization(&req, &cred, &cache, &out);
+    buf_reset(&warm);
+    ok = sigv4_authorization(&req, &cred, &cache, &out);
+    if (sigv4_authorization(&req, &cred, &kept, &warm) != ok ||
+        (ok && !slice_eq(buf_slice(&out), buf_slice(&warm))))
+        __builtin_trap();
     buf_free(&out);
+    buf_free(&warm);
+    buf_free(&none);
     sigv4_key_cache_clear(&cache);
     return 0;
 }

@@ -1,8 +1,8 @@
 #include "s3_url.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "uri.h"
 
 sigv4_credentials s3_credentials(const config *cfg)
@@ -48,20 +48,18 @@ bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *metho
     buf host, path;
     buf_init(&host, 512);
     buf_init(&path, 4096);
-    char part_str[12];
+    char part_str[DECIMAL_MAX];
     sigv4_pair query[2];
     size_t n_query = 0;
     if (part && part->upload_id) {
-        snprintf(part_str, sizeof part_str, "%u", part->part_number);
-        query[n_query++] = (sigv4_pair){ SLICE_LIT("partNumber"), slice_of(part_str) };
+        size_t part_len = decimal(part->part_number, part_str);
+        query[n_query++] = (sigv4_pair){ SLICE_LIT("partNumber"), { part_str, part_len } };
         query[n_query++] = (sigv4_pair){ SLICE_LIT("uploadId"), slice_of(part->upload_id) };
     }
-    char length_str[24];
+    char length_str[DECIMAL_MAX];
     sigv4_pair length = { SLICE_LIT("content-length"), SLICE_LIT("") };
-    if (part && part->pin_length) {
-        snprintf(length_str, sizeof length_str, "%llu", (unsigned long long)part->content_length);
-        length.value = slice_of(length_str);
-    }
+    if (part && part->pin_length)
+        length.value = (slice){ length_str, decimal(part->content_length, length_str) };
     bool ok = s3_locate(cfg, bucket, key, &host, &path);
     if (ok) {
         sigv4_request req = {

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <mbedtls/sha256.h>
+
 #include "buf.h"
+#include "sha256_stream.h"
 #include "slice.h"
 
 #define SIGV4_MAX_EXPIRES 604800u
@@ -31,6 +34,13 @@ typedef struct {
     char region[64];
     char access_key_id[129];
     unsigned char key[32];
+    /* HMAC-SHA256 under `key`: the SHA-256 states after its inner and outer pad
+     * blocks, so that a signature compresses only its message (two blocks fewer). */
+    mbedtls_sha256_context hmac_inner, hmac_outer;
+    /* The leading blocks of the last canonical request and string to sign (the
+     * latter from hmac_inner): the URLs of one upload's parts signed in one
+     * second share them. */
+    sha256_memo canonical_memo, sts_memo;
 } sigv4_key_cache;
 
 typedef struct {
@@ -77,7 +87,7 @@ bool sigv4_parse_time(const char *s, time_t *when);
 /* Lower-case hex SHA-256 of `data`. */
 bool sigv4_sha256_hex(slice data, char out[65]);
 
-/* Wipes the cached key. */
+/* Wipes the cached key and hash states. */
 void sigv4_key_cache_clear(sigv4_key_cache *cache);
 
 #endif

@@ -19,25 +19,85 @@ static const unsigned char UNRESERVED[256] = {
     ['-'] = 1, ['_'] = 1, ['.'] = 1, ['~'] = 1,
 };
 
-bool uri_encode(buf *out, slice in, bool keep_slash)
+void uri_encode_each(slice in, bool keep_slash, uri_emit emit, void *ctx)
 {
     const unsigned char *p = (const unsigned char *)in.ptr;
+    const int slash = keep_slash ? '/' : 256; /* 256: no byte */
     size_t i = 0;
     while (i < in.len) {
-        /* copy runs of safe bytes in one append */
+        /* hand on runs of safe bytes in one piece */
         size_t run = i;
-        while (run < in.len && (UNRESERVED[p[run]] || (keep_slash && p[run] == '/')))
+        while (run < in.len && (UNRESERVED[p[run]] || p[run] == slash))
             run++;
         if (run > i) {
-            buf_append(out, p + i, run - i);
+            emit(ctx, in.ptr + i, run - i);
             i = run;
             continue;
         }
         char esc[3] = { '%', HEX[p[i] >> 4], HEX[p[i] & 15] };
-        buf_append(out, esc, 3);
+        emit(ctx, esc, 3);
         i++;
     }
+}
+
+static void emit_to_buf(void *ctx, const char *p, size_t n)
+{
+    buf_append(ctx, p, n);
+}
+
+bool uri_encode(buf *out, slice in, bool keep_slash)
+{
+    uri_encode_each(in, keep_slash, emit_to_buf, out);
     return !buf_failed(out);
+}
+
+/* The encoding of `s` read one byte at a time. */
+typedef struct {
+    const unsigned char *p, *end;
+    char esc[2];
+    int n_esc; /* escape digits still to give */
+} encoded_reader;
+
+static int next_encoded(encoded_reader *r)
+{
+    if (r->n_esc)
+        return (unsigned char)r->esc[2 - r->n_esc--];
+    if (r->p == r->end)
+        return -1;
+    unsigned char c = *r->p++;
+    if (UNRESERVED[c])
+        return c;
+    r->esc[0] = HEX[c >> 4];
+    r->esc[1] = HEX[c & 15];
+    r->n_esc = 2;
+    return '%';
+}
+
+/* A reader from byte i of s (an empty s may have a NULL pointer). */
+static encoded_reader reader_at(slice s, size_t i)
+{
+    encoded_reader r = { NULL, NULL, { 0, 0 }, 0 };
+    if (s.len) {
+        r.p = (const unsigned char *)s.ptr + i;
+        r.end = (const unsigned char *)s.ptr + s.len;
+    }
+    return r;
+}
+
+int uri_encoded_compare(slice a, slice b)
+{
+    /* equal unreserved bytes encode alike: skip them before reading encodings */
+    size_t i = 0;
+    while (i < a.len && i < b.len && a.ptr[i] == b.ptr[i] && UNRESERVED[(unsigned char)a.ptr[i]])
+        i++;
+    encoded_reader ra = reader_at(a, i), rb = reader_at(b, i);
+    for (;;) {
+        int ca = next_encoded(&ra), cb = next_encoded(&rb);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        if (ca < 0)
+            return 0;
+    }
 }
 
 static int hex_value(char c)

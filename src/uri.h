@@ -11,6 +11,15 @@
  * (and '/' kept as is when keep_slash, for S3 paths). */
 bool uri_encode(buf *out, slice in, bool keep_slash);
 
+/* The same encoding handed to emit(ctx, piece, length) piece by piece, for
+ * writers that are not a buf (a hash). */
+typedef void (*uri_emit)(void *ctx, const char *piece, size_t len);
+void uri_encode_each(slice in, bool keep_slash, uri_emit emit, void *ctx);
+
+/* Orders a and b as memcmp orders their encodings (keep_slash false), without
+ * building them: what sorting a canonical query needs. */
+int uri_encoded_compare(slice a, slice b);
+
 /* Appends the percent-decoding of `in`; '+' becomes a space (form encoding).
  * Returns false on a malformed escape or when `out` fails. */
 bool uri_decode(buf *out, slice in);

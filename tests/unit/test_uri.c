@@ -162,12 +162,41 @@ static void test_query_get(void)
     CHECK(query_get((slice){ "a=12&b=3", 4 }, "b", &out) == QUERY_ABSENT);
 }
 
+/* uri_encoded_compare orders as memcmp orders the encodings, shorter first. */
+static void test_encoded_compare(void)
+{
+    const char *samples[] = { "", "a", "a-", "a!", "a~", "a%", "aA", "a\xc3\x84", "ab", "a b",
+                              "X-Amz-Date", "X-Amz-Credential", "partNumber", "uploadId",
+                              "a/b", "a.b", "a_b", "\x7f", "\xff", "0", "~" };
+    size_t n = sizeof samples / sizeof *samples;
+    int wrong = 0;
+    buf ea, eb;
+    buf_init(&ea, 1024);
+    buf_init(&eb, 1024);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            buf_reset(&ea);
+            buf_reset(&eb);
+            uri_encode(&ea, slice_of(samples[i]), false);
+            uri_encode(&eb, slice_of(samples[j]), false);
+            int want = strcmp(buf_cstr(&ea), buf_cstr(&eb));
+            int got = uri_encoded_compare(slice_of(samples[i]), slice_of(samples[j]));
+            if ((want > 0) != (got > 0) || (want < 0) != (got < 0))
+                wrong++;
+        }
+    }
+    CHECK(wrong == 0);
+    buf_free(&ea);
+    buf_free(&eb);
+}
+
 int main(void)
 {
     buf_init(&out, 1 << 16);
     test_encode();
     test_decode();
     test_query_get();
+    test_encoded_compare();
     buf_free(&out);
     return check_done("test_uri");
 }
