@@ -140,11 +140,14 @@ static bool parse_size(slice v, uint64_t *out)
     return true;
 }
 
-static bool set_buckets(config *cfg, slice v, buf *err)
+/* Replaces a list setting with the words of v (separated by commas, spaces or tabs),
+ * each checked by valid(); `what` names the setting and `shape` what a word must be. */
+static bool set_list(char **items, size_t *n, size_t max, slice v, const char *what,
+                     bool (*valid)(const char *), const char *shape, buf *err)
 {
-    for (size_t i = 0; i < cfg->n_buckets; i++)
-        free(cfg->buckets[i]);
-    cfg->n_buckets = 0;
+    for (size_t i = 0; i < *n; i++)
+        free(items[i]);
+    *n = 0;
     const char *p = v.ptr, *end = v.ptr + v.len;
     while (p < end) {
         while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
@@ -154,16 +157,16 @@ static bool set_buckets(config *cfg, slice v, buf *err)
             p++;
         if (p == start)
             break;
-        if (cfg->n_buckets == CONFIG_MAX_BUCKETS) {
-            buf_printf(err, "buckets: at most %d buckets", CONFIG_MAX_BUCKETS);
+        if (*n == max) {
+            buf_printf(err, "%s: at most %zu", what, max);
             return false;
         }
-        char *name = strndup(start, (size_t)(p - start));
-        if (!name)
+        char *word = strndup(start, (size_t)(p - start));
+        if (!word)
             return false;
-        cfg->buckets[cfg->n_buckets++] = name;
-        if (!bucket_name_valid(name)) {
-            buf_printf(err, "buckets: '%s' is not a valid S3 bucket name", name);
+        items[(*n)++] = word;
+        if (!valid(word)) {
+            buf_printf(err, "%s: '%s' is not %s", what, word, shape);
             return false;
         }
     }
@@ -184,36 +187,6 @@ static bool origin_valid(const char *o)
     return true;
 }
 
-static bool set_origins(config *cfg, slice v, buf *err)
-{
-    for (size_t i = 0; i < cfg->n_origins; i++)
-        free(cfg->origins[i]);
-    cfg->n_origins = 0;
-    const char *p = v.ptr, *end = v.ptr + v.len;
-    while (p < end) {
-        while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
-            p++;
-        const char *start = p;
-        while (p < end && *p != ',' && *p != ' ' && *p != '\t')
-            p++;
-        if (p == start)
-            break;
-        if (cfg->n_origins == CONFIG_MAX_ORIGINS) {
-            buf_printf(err, "origins: at most %d origins", CONFIG_MAX_ORIGINS);
-            return false;
-        }
-        char *origin = strndup(start, (size_t)(p - start));
-        if (!origin)
-            return false;
-        cfg->origins[cfg->n_origins++] = origin;
-        if (!origin_valid(origin)) {
-            buf_printf(err, "origins: '%s' is not scheme://host[:port] (no path, no trailing /)",
-                       origin);
-            return false;
-        }
-    }
-    return true;
-}
 
 /* The settings of s3mpu.conf, also read from S3MPU_<NAME upper-cased>. */
 typedef enum {
@@ -246,7 +219,8 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
     long n;
     switch (id) {
     case S_BUCKETS:
-        return set_buckets(cfg, v, err);
+        return set_list(cfg->buckets, &cfg->n_buckets, CONFIG_MAX_BUCKETS, v, name,
+                        bucket_name_valid, "a valid S3 bucket name", err);
     case S_REGION:
         return set_str(&cfg->region, v);
     case S_ENDPOINT:
@@ -329,7 +303,8 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
         }
         return true;
     case S_ORIGINS:
-        return set_origins(cfg, v, err);
+        return set_list(cfg->origins, &cfg->n_origins, CONFIG_MAX_ORIGINS, v, name, origin_valid,
+                        "scheme://host[:port] (no path, no trailing /)", err);
     case S_COUNT:
         break;
     }

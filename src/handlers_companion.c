@@ -27,11 +27,6 @@
 #include "s3_url.h"
 #include "upload_token.h"
 
-static void respond_s3_error(http_response *res, const s3_error *err)
-{
-    respond_error(res, err->status, err->code, "%s", err->message);
-}
-
 /* Sets obj[name] = v, taking v (a NULL v: out of memory); false when out of memory. */
 static bool add_value(json_object *obj, const char *name, json_object *v)
 {
@@ -282,12 +277,9 @@ static void complete_upload(app_ctx *app, const http_request *req, const char *k
     s3_xml_doc result;
     s3_xml_doc_init(&result, COMPLETE_FIELDS);
     s3_error err;
-    s3_part_list listed = { 0 };
     if (read_parts_json(body, &parts, &n, res)) {
-        if (app->cfg->max_upload_size &&
-            !s3_list_parts(app->s3, app->cfg->buckets[0], slice_of(key), upload_id, &listed, &err)) {
-            respond_s3_error(res, &err);
-        } else if (!check_completed_size(app->cfg, parts, n, &listed, res)) {
+        if (!completed_size_allowed(app, app->cfg->buckets[0], slice_of(key), upload_id, parts, n,
+                                    res)) {
             /* responded */
         } else if (!s3_complete_multipart_upload(app->s3, app->cfg->buckets[0], slice_of(key), upload_id,
                                           parts, n, &result, &err)) {
@@ -302,7 +294,6 @@ static void complete_upload(app_ctx *app, const http_request *req, const char *k
         }
     }
     s3_xml_doc_free(&result);
-    s3_part_list_free(&listed);
     free(parts);
     json_object_put(body);
 }

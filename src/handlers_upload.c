@@ -12,11 +12,6 @@
 #include "s3_url.h"
 #include "upload_token.h"
 
-static void respond_s3_error(http_response *res, const s3_error *err)
-{
-    respond_error(res, err->status, err->code, "%s", err->message);
-}
-
 /* {"data": {...}} around obj: the shape of start-upload's answer, kept for the others. */
 static void respond_data(http_response *res, json_object *obj)
 {
@@ -66,6 +61,24 @@ void handle_start_upload(app_ctx *app, const http_request *req, http_response *r
     upload_ref_free(&ref);
 }
 
+/* Resets url to part n's pre-signed URL, its Content-Length pinned when the client
+ * stated sizes. False after responding (a part past the end, or signing failed). */
+static bool sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
+                      time_t now, buf *url, http_response *res)
+{
+    s3_presign_part part = { .upload_id = buf_cstr(&ref->upload_id), .part_number = n,
+                             .pin_length = sizes->stated };
+    if (sizes->stated && !part_length(sizes, n, &part.content_length, res))
+        return false;
+    buf_reset(url);
+    if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref->bucket,
+                        buf_slice(&ref->key), &part, app->cfg->url_expires, now, url)) {
+        respond_error(res, 500, "SigningFailed", "the URL could not be signed");
+        return false;
+    }
+    return true;
+}
+
 void handle_get_upload_url(app_ctx *app, const http_request *req, http_response *res)
 {
     upload_ref ref;
@@ -89,15 +102,8 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
                       PART_NUMBER_MAX);
         goto out;
     }
-    s3_presign_part part = { .upload_id = buf_cstr(&ref.upload_id), .part_number = part_number,
-                             .pin_length = sizes.stated };
-    if (sizes.stated && !part_length(&sizes, part_number, &part.content_length, res))
+    if (!sign_part(app, &ref, &sizes, part_number, time(NULL), &url, res))
         goto out;
-    if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
-                        buf_slice(&ref.key), &part, app->cfg->url_expires, time(NULL), &url)) {
-        respond_error(res, 500, "SigningFailed", "the URL could not be signed");
-        goto out;
-    }
     respond_json(res, 200, json_object_new_string_len(buf_cstr(&url), (int)url.len));
 out:
     buf_free(&part_text);
@@ -133,10 +139,6 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
         respond_error(res, 400, "InvalidPartNumber", "%s (at most %u a call)", why, BATCH_MAX);
         goto out;
     }
-    uint64_t last = 0;
-    for (size_t i = 0; sizes.stated && i < n; i++)
-        if (!part_length(&sizes, numbers[i], &last, res))
-            goto out;
     json_object *urls = json_object_new_object(), *data = json_object_new_object();
     if (!urls || !data) {
         json_object_put(urls);
@@ -148,16 +150,9 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
     for (size_t i = 0; i < n; i++) {
         char name[12];
         snprintf(name, sizeof name, "%u", numbers[i]);
-        s3_presign_part part = { .upload_id = buf_cstr(&ref.upload_id), .part_number = numbers[i],
-                                 .pin_length = sizes.stated };
-        if (sizes.stated)
-            part_length(&sizes, numbers[i], &part.content_length, res); /* checked above */
-        buf_reset(&url);
-        if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref.bucket,
-                            buf_slice(&ref.key), &part, app->cfg->url_expires, now, &url)) {
+        if (!sign_part(app, &ref, &sizes, numbers[i], now, &url, res)) {
             json_object_put(urls);
             json_object_put(data);
-            respond_error(res, 500, "SigningFailed", "the URLs could not be signed");
             goto out;
         }
         json_object_object_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len));
@@ -235,15 +230,11 @@ void handle_complete_upload(app_ctx *app, const http_request *req, http_response
     s3_xml_doc result;
     s3_xml_doc_init(&result, COMPLETE_FIELDS);
     s3_error err;
-    s3_part_list listed = { 0 };
     if (read_upload_ref(app, req, field_from_json, body, true, &ref, res) &&
         read_parts_json(body, &parts, &n, res)) {
         /* with a size limit, what S3 holds is counted before it becomes an object */
-        if (app->cfg->max_upload_size &&
-            !s3_list_parts(app->s3, ref.bucket, buf_slice(&ref.key), buf_cstr(&ref.upload_id),
-                           &listed, &err)) {
-            respond_s3_error(res, &err);
-        } else if (!check_completed_size(app->cfg, parts, n, &listed, res)) {
+        if (!completed_size_allowed(app, ref.bucket, buf_slice(&ref.key), buf_cstr(&ref.upload_id),
+                                    parts, n, res)) {
             /* responded */
         } else if (!s3_complete_multipart_upload(app->s3, ref.bucket, buf_slice(&ref.key),
                                           buf_cstr(&ref.upload_id), parts, n, &result, &err)) {
@@ -264,7 +255,6 @@ void handle_complete_upload(app_ctx *app, const http_request *req, http_response
         }
     }
     s3_xml_doc_free(&result);
-    s3_part_list_free(&listed);
     free(parts);
     upload_ref_free(&ref);
     json_object_put(body);

@@ -128,3 +128,8 @@ json_object *json_from_part_list(const s3_part_list *list)
     }
     return parts;
 }
+
+void respond_s3_error(http_response *res, const s3_error *err)
+{
+    respond_error(res, err->status, err->code, "%s", err->message);
+}

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "s3.h"
 #include "s3_xml.h"
 
 #define JSON_MAX_DEPTH 8
@@ -17,6 +18,9 @@ void respond_json(http_response *res, int status, json_object *obj);
 /* An error response; the message is formatted. */
 void respond_error(http_response *res, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* S3's error (or s3mpu's about S3) as the API's error response. */
+void respond_s3_error(http_response *res, const s3_error *err);
 
 /* Parses a request body that must be one JSON object and nothing else. On
  * failure responds with 415 (not JSON by Content-Type) or 400 and returns NULL. */

@@ -449,3 +449,19 @@ fail:
     return false;
 }
 
+
+bool completed_size_allowed(app_ctx *app, const char *bucket, slice key, const char *upload_id,
+                            const s3_part *parts, size_t n, http_response *res)
+{
+    if (!app->cfg->max_upload_size)
+        return true;
+    s3_part_list listed = { 0 };
+    s3_error err;
+    bool ok = s3_list_parts(app->s3, bucket, key, upload_id, &listed, &err);
+    if (!ok)
+        respond_s3_error(res, &err);
+    else
+        ok = check_completed_size(app->cfg, parts, n, &listed, res);
+    s3_part_list_free(&listed);
+    return ok;
+}

@@ -79,6 +79,12 @@ bool part_length(const upload_sizes *sizes, unsigned n, uint64_t *length, http_r
 bool check_completed_size(const config *cfg, const s3_part *parts, size_t n,
                           const s3_part_list *listed, http_response *res);
 
+/* With a max_upload_size, lists what S3 holds for the upload and checks the parts
+ * a complete names against it (above); without one, true at no cost. False after
+ * responding. */
+bool completed_size_allowed(app_ctx *app, const char *bucket, slice key, const char *upload_id,
+                            const s3_part *parts, size_t n, http_response *res);
+
 /* Parses a part number given as text: decimal digits only, 1..PART_NUMBER_MAX. */
 bool part_number_parse(slice text, unsigned *out);
 

@@ -100,13 +100,14 @@ def start(name, size, user="alice"):
 class TwoInstances(unittest.TestCase):
     def test_started_on_one_signed_and_completed_on_the_other(self):
         data = os.urandom(5 * MIB + 100)
-        started, first = start("shared.bin", len(data))
-        self.assertEqual(started["key"], "uploads/alice/shared.bin")
+        name = "my files/shared +100% \u00e9t\u00e9.bin"  # space, '+', '%', UTF-8: in key and token
+        started, first = start(name, len(data))
+        self.assertEqual(started["key"], "uploads/alice/" + name)
         token = started["token"]
         self.assertTrue(token.startswith("v1."), started)
         self.assertNotIn("alice", token)
         # round robin: ask until the other instance answers
-        params = {"fileName": "shared.bin", "uploadId": started["uploadId"],
+        params = {"fileName": name, "uploadId": started["uploadId"],
                   "partNumbers": "1-2", "fileSize": len(data), "partSize": 5 * MIB}
         for _ in range(4):
             status, doc, upstream = call("GET", "/api/get-upload-urls", params, token=token)
@@ -122,7 +123,7 @@ class TwoInstances(unittest.TestCase):
             status, etag, payload = put(urls[str(n)], chunk)
             self.assertEqual(status, 200, payload[:300])
             parts.append({"ETag": etag, "PartNumber": n})
-        body = {"fileName": "shared.bin", "uploadId": started["uploadId"], "parts": parts,
+        body = {"fileName": name, "uploadId": started["uploadId"], "parts": parts,
                 "token": token}  # in the body, as a client without headers would
         for _ in range(4):  # turn the rotation so that the next call goes to the other
             if call("GET", "/api/health")[2] == first:
@@ -130,8 +131,8 @@ class TwoInstances(unittest.TestCase):
         status, doc, upstream = call("POST", "/api/complete-upload", body=body)
         self.assertEqual(status, 200, doc)
         self.assertNotEqual(upstream, first, "completed on the instance that started it")
-        self.assertEqual(doc["Key"], "uploads/alice/shared.bin")
-        got = STACK.s3.get_object(Bucket="uploads", Key="uploads/alice/shared.bin")["Body"].read()
+        self.assertEqual(doc["Key"], "uploads/alice/" + name)
+        got = STACK.s3.get_object(Bucket="uploads", Key="uploads/alice/" + name)["Body"].read()
         self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(data).digest())
 
 
