@@ -71,7 +71,7 @@ async function assertStored(rows, files) {
   for (const f of files) {
     const row = rows.find((r) => r.name === f.name);
     assert.equal(row?.state, 'done', `${f.name}: ${row?.text}`);
-    const stored = await readObject(stack.motoUrl, row.key);
+    const stored = await readObject(stack.gateUrl, row.key);
     assert.equal(stored.length, f.size, `${f.name} size`);
     assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
   }

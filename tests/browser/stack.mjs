@@ -1,5 +1,7 @@
-// Starts the real stack (tests/lib/stack.py: moto_server, s3mpu under spawn-fcgi,
-// nginx) for browser tests, and launches Debian's Chromium headless.
+// Starts the real stack (tests/lib/stack.py: moto_server behind the S3 gate, s3mpu
+// under spawn-fcgi, nginx) for browser tests, and launches Debian's Chromium headless.
+// The tests' own S3 calls are signed (tests/lib/s3client.py): the gate refuses
+// anything else, as S3 does.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,23 +47,31 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
     const timer = setTimeout(() => reject(new Error(`stack did not start:\n${out}`)), 60000);
     const onData = (d) => {
       out += d;
-      const moto = out.match(/S3\s+(http:\/\/127\.0\.0\.1:\d+)/);
-      if (moto && out.includes('Ctrl-C')) {
+      const s3 = out.match(/S3\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      if (s3 && out.includes('Ctrl-C')) {
         clearTimeout(timer);
-        resolve(moto[1]);
+        resolve(s3[1]);
       }
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
     proc.on('exit', (code) => reject(new Error(`stack exited with ${code}:\n${out}`)));
   });
-  const motoUrl = await ready;
+  const gateUrl = await ready;
   const proxy = out.match(/proxy\s+(http:\/\/127\.0\.0\.1:\d+) \(fault proxy to S3; control (http:\/\/127\.0\.0\.1:\d+)\)/);
+  const gateControl = out.match(/gate\s+control (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
   const pidfile = out.match(/pid\s+(\S+) \(s3mpu's pid/)?.[1];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    motoUrl,
-    s3Url: proxy ? proxy[1] : motoUrl, // where s3mpu sends S3 calls and the page its parts
+    gateUrl, // S3 for the tests' own calls: moto behind the S3 gate
+    s3Url: proxy ? proxy[1] : gateUrl, // where s3mpu sends S3 calls and the page its parts
+    /** The gate's state: {credentials, accepted, refused: {code: n}, refusals: [...]}. */
+    async gate() {
+      if (!gateControl) throw new Error('the stack has no S3 gate');
+      const res = await fetch(`${gateControl}/state`);
+      if (!res.ok) throw new Error(`gate state: HTTP ${res.status}`);
+      return res.json();
+    },
     /** Drives the fault proxy: faults('mode', {mode: 'down'}), faults('rules', {...}), faults('state'). */
     async faults(what, body) {
       if (!proxy) throw new Error('the stack has no fault proxy');
@@ -93,36 +103,32 @@ export function launchChromium() {
   });
 }
 
-/** An object's bytes straight from the emulator (moto does not check auth). */
-export async function readObject(motoUrl, key) {
-  const url = `${motoUrl}/uploads/${key.split('/').map(encodeURIComponent).join('/')}`;
-  const res = await fetch(url);
-  if (res.status === 403) return readObjectSigned(motoUrl, key); // e.g. form uploads are private
-  if (!res.ok) throw new Error(`GET ${key}: HTTP ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
+/** Runs tests/lib/s3client.py against endpoint (signed with the stack's key). */
+export function s3Call(endpoint, ...args) {
+  const r = spawnSync('python3', [path.join(REPO, 'tests/lib/s3client.py'), endpoint, ...args],
+    { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`s3client ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** An object's bytes, read through the S3 gate. */
+export async function readObject(gateUrl, key) {
+  return s3Call(gateUrl, 'get-object', key);
 }
 
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-/** Replaces the bucket's CORS rules (through the emulator, unsigned). */
-export async function setBucketCors(motoUrl, origin, { exposeEtag = true } = {}) {
-  const xml = '<CORSConfiguration><CORSRule>' +
-    `<AllowedOrigin>${origin}</AllowedOrigin>` +
-    ['GET', 'PUT', 'POST', 'HEAD'].map((m) => `<AllowedMethod>${m}</AllowedMethod>`).join('') +
-    '<AllowedHeader>*</AllowedHeader>' +
-    (exposeEtag ? '<ExposeHeader>ETag</ExposeHeader>' : '') +
-    '<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>';
-  const res = await fetch(`${motoUrl}/uploads?cors`, { method: 'PUT', body: xml });
-  if (!res.ok) throw new Error(`put-bucket-cors: HTTP ${res.status} ${await res.text()}`);
+/** Replaces the bucket's CORS rules. */
+export async function setBucketCors(gateUrl, origin, { exposeEtag = true } = {}) {
+  s3Call(gateUrl, 'put-cors', origin, ...(exposeEtag ? [] : ['--hide-etag']));
 }
 
-/** The same through boto3, signed (moto refuses anonymous reads of private objects). */
-function readObjectSigned(motoUrl, key) {
-  const script = 'import boto3, sys\n' +
-    's3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", ' +
-    'aws_access_key_id="testing", aws_secret_access_key="testing")\n' +
-    'sys.stdout.buffer.write(s3.get_object(Bucket="uploads", Key=sys.argv[2])["Body"].read())\n';
-  const r = spawnSync('python3', ['-c', script, motoUrl, key], { maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`GET ${key} (signed): ${r.stderr}`);
-  return r.stdout;
+/** The ids of the unfinished multipart uploads of a key. */
+export function openUploads(gateUrl, key) {
+  return JSON.parse(s3Call(gateUrl, 'list-uploads')).filter((u) => u.Key === key).map((u) => u.UploadId);
+}
+
+/** The part numbers S3 holds for an upload. */
+export function partsInS3(gateUrl, key, uploadId) {
+  return JSON.parse(s3Call(gateUrl, 'list-parts', key, uploadId)).map((p) => p.PartNumber);
 }

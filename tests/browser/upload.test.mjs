@@ -6,7 +6,9 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors } from './stack.mjs';
+import {
+  REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, openUploads, partsInS3,
+} from './stack.mjs';
 
 const MiB = 1024 * 1024;
 let stack, browser;
@@ -75,7 +77,7 @@ test('uploads several files at once, byte for byte', { timeout: 180000 }, async 
     assert.equal(row.state, 'done', `${f.name}: ${row.text}`);
     assert.equal(row.key, f.name);
     assert.equal(row.progress, 1);
-    const stored = await readObject(stack.motoUrl, row.key);
+    const stored = await readObject(stack.gateUrl, row.key);
     assert.equal(stored.length, f.size, `${f.name} size`);
     assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
   }
@@ -110,7 +112,7 @@ test('a part whose first PUT fails is retried with a fresh URL', { timeout: 1200
     if (u.pathname === '/api/get-upload-urls' &&
         u.searchParams.get('partNumbers').split(',').includes('2')) signings.push(u);
   });
-  await page.route((url) => url.href.startsWith(stack.motoUrl) && url.searchParams.get('partNumber') === '2',
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.searchParams.get('partNumber') === '2',
     async (route) => {
       tries.push(route.request().url());
       if (tries.length === 1) await route.abort('connectionreset');
@@ -121,7 +123,7 @@ test('a part whose first PUT fails is retried with a fresh URL', { timeout: 1200
   assert.equal(row.state, 'done', row.text);
   assert.equal(tries.length, 2, 'part 2 was sent twice');
   assert.equal(signings.length, 2, 'the retry asked for a freshly signed URL');
-  const stored = await readObject(stack.motoUrl, row.key);
+  const stored = await readObject(stack.gateUrl, row.key);
   assert.equal(sha256(stored), file.sha);
   await page.close();
 });
@@ -132,7 +134,7 @@ test('a part that keeps failing fails its file, with the reason; other files car
     const fine = makeFile('fine.bin', randomBytes(6 * MiB));
     const page = await openPage();
     let tries = 0;
-    await page.route((url) => url.href.startsWith(stack.motoUrl) && url.pathname.endsWith('/doomed.bin') &&
+    await page.route((url) => url.href.startsWith(stack.s3Url) && url.pathname.endsWith('/doomed.bin') &&
       url.searchParams.has('partNumber'), async (route) => {
       tries++;
       await route.fulfill({ status: 503, body: 'SlowDown',
@@ -146,12 +148,12 @@ test('a part that keeps failing fails its file, with the reason; other files car
     assert.match(bad.text, /503/);
     assert.equal(tries, 5, 'one try and four retries');
     assert.equal(good.state, 'done', good.text);
-    assert.equal(sha256(await readObject(stack.motoUrl, good.key)), fine.sha);
+    assert.equal(sha256(await readObject(stack.gateUrl, good.key)), fine.sha);
     await page.close();
   });
 
 test('a bucket whose CORS hides ETag gets an explanation', { timeout: 120000 }, async () => {
-  await setBucketCors(stack.motoUrl, stack.baseUrl, { exposeEtag: false });
+  await setBucketCors(stack.gateUrl, stack.baseUrl, { exposeEtag: false });
   try {
     const file = makeFile('no-etag.bin', Buffer.from('abc'));
     const page = await openPage();
@@ -163,7 +165,7 @@ test('a bucket whose CORS hides ETag gets an explanation', { timeout: 120000 }, 
     assert.match(row.text, /CORS/);
     await page.close();
   } finally {
-    await setBucketCors(stack.motoUrl, stack.baseUrl, { exposeEtag: true });
+    await setBucketCors(stack.gateUrl, stack.baseUrl, { exposeEtag: true });
   }
 });
 
@@ -187,35 +189,25 @@ test('the page is operable with the keyboard and labelled', { timeout: 60000 }, 
   await page.close();
 });
 
-/** Lists the emulator's unfinished multipart uploads of a key. */
-async function openUploads(key) {
-  const res = await fetch(`${stack.motoUrl}/uploads?uploads`);
-  const xml = await res.text();
-  return [...xml.matchAll(/<Upload>(.*?)<\/Upload>/gs)]
-    .map((m) => ({ key: m[1].match(/<Key>(.*?)<\/Key>/s)?.[1], id: m[1].match(/<UploadId>(.*?)<\/UploadId>/s)?.[1] }))
-    .filter((u) => u.key === key).map((u) => u.id);
-}
-
 test('a reloaded page resumes: only the missing parts are sent again', { timeout: 180000 }, async () => {
   const file = makeFile('resumed.bin', randomBytes(21 * MiB)); // 5 parts of 5 MiB, the last 1 MiB
   const page = await openPage();
   await page.click('summary');
   await page.fill('#part-size', '5');
   // parts 3 and later hang, as on a connection that dropped mid-upload
-  const hang = (url) => url.href.startsWith(stack.motoUrl) && Number(url.searchParams.get('partNumber')) >= 3;
+  const hang = (url) => url.href.startsWith(stack.s3Url) && Number(url.searchParams.get('partNumber')) >= 3;
   await page.route(hang, () => {});
   const done12 = Promise.all([1, 2].map((n) => page.waitForResponse((r) =>
     r.request().method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === String(n) &&
     r.status() === 200)));
   await page.setInputFiles('input[type=file]', [file.path]);
   await done12;
-  const [uploadId] = await openUploads('resumed.bin');
+  const [uploadId] = openUploads(stack.gateUrl, 'resumed.bin');
   assert.ok(uploadId, 'the upload is open in S3');
 
   await page.reload(); // drops the hanging PUTs, as closing the tab would
   await page.unroute(hang);
-  const listed = await (await fetch(`${stack.motoUrl}/uploads/resumed.bin?uploadId=${encodeURIComponent(uploadId)}`)).text();
-  const inS3 = [...listed.matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+  const inS3 = partsInS3(stack.gateUrl, 'resumed.bin', uploadId);
   assert.deepEqual(inS3.sort(), [1, 2], 'S3 holds parts 1 and 2 when the page comes back');
   const puts = [];
   page.on('request', (r) => {
@@ -227,8 +219,8 @@ test('a reloaded page resumes: only the missing parts are sent again', { timeout
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'done', row.text);
   assert.deepEqual(puts.sort(), [3, 4, 5], 'exactly the missing parts were sent');
-  assert.equal(sha256(await readObject(stack.motoUrl, row.key)), file.sha);
-  assert.deepEqual(await openUploads('resumed.bin'), []);
+  assert.equal(sha256(await readObject(stack.gateUrl, row.key)), file.sha);
+  assert.deepEqual(openUploads(stack.gateUrl, 'resumed.bin'), []);
   console.log(`resumed upload re-sent parts ${puts.join(', ')} of 5`);
   await page.close();
 });
@@ -236,16 +228,16 @@ test('a reloaded page resumes: only the missing parts are sent again', { timeout
 test('cancel aborts the upload in S3', { timeout: 120000 }, async () => {
   const file = makeFile('cancelled.bin', randomBytes(12 * MiB));
   const page = await openPage();
-  await page.route((url) => url.href.startsWith(stack.motoUrl) && url.searchParams.has('partNumber'), () => {});
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.searchParams.has('partNumber'), () => {});
   const started = page.waitForRequest((r) => r.method() === 'PUT');
   await page.setInputFiles('input[type=file]', [file.path]);
   await started;
-  assert.equal((await openUploads('cancelled.bin')).length, 1);
+  assert.equal(openUploads(stack.gateUrl, 'cancelled.bin').length, 1);
   await page.getByRole('button', { name: 'Cancel upload of cancelled.bin' }).click();
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'error');
   assert.match(await page.textContent('#uploads li .status'), /Cancelled/);
-  for (let i = 0; i < 50 && (await openUploads('cancelled.bin')).length; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(await openUploads('cancelled.bin'), [], 'no multipart upload left in S3');
+  for (let i = 0; i < 50 && openUploads(stack.gateUrl, 'cancelled.bin').length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(openUploads(stack.gateUrl, 'cancelled.bin'), [], 'no multipart upload left in S3');
   await page.close();
 });

@@ -60,7 +60,7 @@ async function checkStored(result, files) {
   for (const f of files) {
     const ok = result.successful.find((s) => s.name === f.name);
     assert.ok(ok, `${f.name} uploaded`);
-    const stored = await readObject(stack.motoUrl, f.name);
+    const stored = await readObject(stack.gateUrl, f.name);
     assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
   }
 }

@@ -271,24 +271,38 @@ class Sizes(unittest.TestCase):
                 status, doc, _ = sign(**extra)
                 self.assertEqual((status, doc["error"]["code"]), (st, code), doc)
 
-    def test_complete_counts_what_s3_holds(self):
-        # moto does not check signatures, so it takes a part larger than the
-        # Content-Length signed into its URL (AWS answers 403): the size check at
-        # complete-upload is what still stops the object
+    def test_s3_refuses_a_body_longer_than_the_pinned_length(self):
         up, _ = start("lied.bin", MAX_UPLOAD)
-        params = {"fileName": "lied.bin", "uploadId": up["uploadId"], "partNumbers": "1-2",
+        params = {"fileName": "lied.bin", "uploadId": up["uploadId"], "partNumbers": "2",
                   "fileSize": MAX_UPLOAD, "partSize": 16 * MIB}
         status, doc, _ = call("GET", "/api/get-upload-urls", params, token=up["token"])
         self.assertEqual(status, 200, doc)
+        # part 2 is the last: signed for 14 MiB; the S3 gate refuses 16 MiB, as AWS does
+        status, _, payload = put(doc["data"]["urls"]["2"], os.urandom(16 * MIB))
+        self.assertEqual(status, 403, payload[:300])
+        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", payload)
+        listed = STACK.s3.list_parts(Bucket="uploads", Key="uploads/alice/lied.bin", UploadId=up["uploadId"])
+        self.assertNotIn("Parts", listed)
+
+    def test_complete_counts_what_s3_holds(self):
+        # Companion's part URLs are not length-pinned: the size check at complete
+        # is what stops an upload whose parts add up past the limit
+        status, doc, _ = call("POST", "/api/s3/multipart",
+                              body={"filename": "lied.bin", "type": "application/octet-stream",
+                                    "metadata": {}, "size": MAX_UPLOAD})
+        self.assertEqual(status, 200, doc)
+        q = "?key=" + urllib.parse.quote(doc["key"], safe="")
         parts = []
         for n in (1, 2):
-            status, etag, _ = put(doc["data"]["urls"][str(n)], os.urandom(16 * MIB))
+            status, signed, _ = call("GET", "/api/s3/multipart/%s/%d%s" % (doc["uploadId"], n, q))
+            self.assertEqual(status, 200, signed)
+            status, etag, _ = put(signed["url"], os.urandom(16 * MIB))
             self.assertEqual(status, 200)
             parts.append({"ETag": etag, "PartNumber": n})
-        body = {"fileName": "lied.bin", "uploadId": up["uploadId"], "parts": parts}
-        status, doc, _ = call("POST", "/api/complete-upload", body=body, token=up["token"])
-        self.assertEqual((status, doc["error"]["code"]), (413, "UploadTooLarge"), doc)
-        self.assertIn(str(32 * MIB), doc["error"]["message"])
+        status, done, _ = call("POST", "/api/s3/multipart/%s/complete%s" % (doc["uploadId"], q),
+                               body={"parts": parts})
+        self.assertEqual((status, done["error"]["code"]), (413, "UploadTooLarge"), done)
+        self.assertIn(str(32 * MIB), done["error"]["message"])
         self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads",
                                                                Prefix="uploads/alice/lied.bin"))
 

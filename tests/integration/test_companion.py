@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Uppy Companion's S3 routes under /api/s3/ (what @uppy/aws-s3 calls), end to end
-like test_api.py: moto_server as S3, s3mpu under spawn-fcgi, nginx with the repo's
+like test_api.py: moto_server behind the S3 gate as S3, s3mpu under spawn-fcgi, nginx with the repo's
 site config, HTTP through curl. s3mpu runs here with a key prefix and temporary
 credentials, so keys given back must carry the prefix and the POST form carries
 the session token."""
@@ -24,12 +24,15 @@ TMP = None
 MIB = 1024 * 1024
 PREFIX = "uppy-in/"
 TOKEN = "FwoGZXIvYXdzE//session+token=="
+# temporary credentials, registered with the S3 gate, which then wants their token
+TEMPORARY = {"AWS_ACCESS_KEY_ID": "ASIALOCALCOMPANION01", "AWS_SECRET_ACCESS_KEY": "companion-temp-secret",
+             "AWS_SESSION_TOKEN": TOKEN}
 
 
 def setUpModule():
     global STACK, TMP
     TMP = tempfile.TemporaryDirectory(prefix="s3mpu-companion-")
-    STACK = Stack(extra_conf="key_prefix = %s\n" % PREFIX, env={"AWS_SESSION_TOKEN": TOKEN})
+    STACK = Stack(extra_conf="key_prefix = %s\n" % PREFIX, s3mpu_credentials=TEMPORARY)
     STACK.start()
 
 
@@ -134,7 +137,7 @@ class PresignedPost(unittest.TestCase):
     def test_shape_and_policy(self):
         doc = self.params("notes/a b.txt")
         self.assertEqual(doc["method"], "POST")
-        self.assertEqual(doc["url"], "%s/%s" % (STACK.moto_url, BUCKET))
+        self.assertEqual(doc["url"], "%s/%s" % (STACK.s3_url, BUCKET))
         f = doc["fields"]
         self.assertEqual(sorted(f), sorted([
             "key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credential",
@@ -142,7 +145,7 @@ class PresignedPost(unittest.TestCase):
         self.assertEqual(f["key"], PREFIX + "notes/a b.txt")
         self.assertEqual(f["Content-Type"], "text/plain")
         self.assertEqual(f["x-amz-algorithm"], "AWS4-HMAC-SHA256")
-        self.assertRegex(f["x-amz-credential"], r"^testing/\d{8}/us-east-1/s3/aws4_request$")
+        self.assertRegex(f["x-amz-credential"], r"^ASIALOCALCOMPANION01/\d{8}/us-east-1/s3/aws4_request$")
         self.assertRegex(f["x-amz-date"], r"^\d{8}T\d{6}Z$")
         self.assertEqual(f["x-amz-security-token"], TOKEN)
         self.assertRegex(f["x-amz-signature"], r"^[0-9a-f]{64}$")

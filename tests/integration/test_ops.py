@@ -302,7 +302,7 @@ class Doctor(unittest.TestCase):
         conf = os.path.join(STACK.dir, "doctor-%s.conf" % time.monotonic_ns())
         with open(conf, "w") as f:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n%s%s"
-                    % (buckets, REGION, endpoint or STACK.moto_url,
+                    % (buckets, REGION, endpoint or STACK.s3_url,
                        "origins = %s\n" % (origins or STACK.base_url), extra))
         env = dict(os.environ, **CREDENTIALS)
         p = subprocess.run([STACK.bin, "doctor", "-c", conf], capture_output=True, text=True,
@@ -398,7 +398,7 @@ class Doctor(unittest.TestCase):
                                    r"is not scheme://host\[:port\].* -> fix: ")
 
     def clock_skew(self, seconds):
-        proxy = ClockProxy(("127.0.0.1", STACK.moto_port), seconds)
+        proxy = ClockProxy(("127.0.0.1", STACK.gate_port), seconds)
         t = threading.Thread(target=proxy.serve_forever, daemon=True)
         t.start()
         try:
@@ -420,14 +420,14 @@ class Doctor(unittest.TestCase):
 
 
 class ZzS3Down(unittest.TestCase):
-    """Runs last (classes run by name): it stops moto."""
+    """Runs last (classes run by name): it stops S3 (the gate in front of moto)."""
 
     def test_ready_turns_503_after_the_cached_period(self):
         time.sleep(READY_CACHE_SECONDS + 0.2)
         status, doc = get_json("/api/ready")
         self.assertEqual((status, doc["cached"]), (200, False), doc)
         checked = time.monotonic()
-        STACK.stop_process("moto")
+        STACK.stop_process("s3gate")
         status, doc = get_json("/api/ready")
         if time.monotonic() - checked < READY_CACHE_SECONDS - 0.5:
             self.assertEqual((status, doc["status"], doc["cached"]), (200, "ready", True), doc)

@@ -36,18 +36,14 @@ import http.client
 import http.server
 import json
 import signal
-import socket
-import socketserver
-import struct
 import sys
 import threading
 import urllib.parse
 import urllib.request
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
-              "trailer", "upgrade"}
-NOT_FORWARDED = HOP_BY_HOP | {"expect"}  # the handler has answered 100-continue itself
-CHUNK = 256 * 1024
+from httpproxy import (Cut, error_xml, ThreadingServer, body_chunks, end_body, open_upstream, relay_response,
+                       reset, send_body_piece, send_error_document)
+
 OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
 ACTIONS = ("error", "drop", "drop-response")
 
@@ -67,30 +63,7 @@ def operation(method, target):
     return "other"
 
 
-def error_xml(code, message):
-    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>'
-            "<RequestId>faultproxy</RequestId></Error>" % (esc(code), esc(message))).encode()
-
-
-def reset(sock):
-    """Closes with an RST (SO_LINGER 0), as a dropped connection looks to the client."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-class Cut(Exception):
-    """The connection was reset on purpose."""
-
-
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
+class _Server(ThreadingServer):
     def __init__(self, addr, proxy):
         self.proxy = proxy
         super().__init__(addr, _Handler)
@@ -101,9 +74,6 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             request.close()
             return
         super().process_request(request, client_address)
-
-    def handle_error(self, request, client_address):
-        pass  # resets are what this server is for
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -217,32 +187,6 @@ class FaultProxy:
         if self.mode == "down":
             raise Cut()
 
-    def _body_chunks(self, h):
-        """The request body as it arrives (Content-Length or chunked), de-chunked."""
-        if h.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            while True:
-                size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while h.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return
-                left = size
-                while left:
-                    data = h.rfile.read(min(left, CHUNK))
-                    if not data:
-                        raise Cut()
-                    left -= len(data)
-                    yield data
-                h.rfile.readline()
-        else:
-            left = int(h.headers.get("Content-Length") or 0)
-            while left:
-                data = h.rfile.read(min(left, CHUNK))
-                if not data:
-                    raise Cut()
-                left -= len(data)
-                yield data
-
     def _handle(self, h):
         self._check_up()
         op = operation(h.command, h.path)
@@ -250,76 +194,44 @@ class FaultProxy:
         if rule and rule["action"] == "drop":
             raise Cut()
         if rule and rule["action"] == "error":
-            for _ in self._body_chunks(h):  # read it: the connection stays usable
+            for _ in body_chunks(h):  # read it: the connection stays usable
                 pass
             return self._send_error(h, rule)
 
-        up = http.client.HTTPConnection(*self.upstream, timeout=120)
+        up, chunked = open_upstream(h, self.upstream)
         try:
-            up.connect()
             self._track(up.sock, True)
-            chunked = h.headers.get("Transfer-Encoding", "").lower() == "chunked"
-            up.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
-            for name, value in h.headers.items():
-                if name.lower() not in NOT_FORWARDED:
-                    up.putheader(name, value)
-            if chunked:
-                up.putheader("Transfer-Encoding", "chunked")
-            up.endheaders()
-            for data in self._body_chunks(h):
+            for data in body_chunks(h):
                 self._check_up()
-                up.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
-            if chunked:
-                up.send(b"0\r\n\r\n")
+                send_body_piece(up, data, chunked)
+            end_body(up, chunked)
             resp = up.getresponse()
             if rule and rule["action"] == "drop-response":
                 resp.read()  # S3 has acted on it; the client never hears
                 raise Cut()
             self._check_up()
-            h.send_response_only(resp.status, resp.reason)
-            length = resp.getheader("Content-Length")
-            no_body = h.command == "HEAD" or resp.status in (204, 304) or 100 <= resp.status < 200
-            for name, value in resp.getheaders():
-                if name.lower() not in HOP_BY_HOP:
-                    h.send_header(name, value)
-            if not no_body and length is None:
-                h.send_header("Transfer-Encoding", "chunked")
-            h.end_headers()
-            if no_body:
-                return
-            while True:
-                data = resp.read1(CHUNK) if length is None else resp.read(CHUNK)
-                if not data:
-                    break
-                self._check_up()
-                h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if length is None else data)
-            if length is None:
-                h.wfile.write(b"0\r\n\r\n")
-            h.wfile.flush()
+            relay_response(h, resp, between=self._check_up)
         finally:
             if up.sock:
                 self._track(up.sock, False)
             up.close()
 
     def _send_error(self, h, rule):
+        origin = h.headers.get("Origin")
+        headers = [("Access-Control-Allow-Origin", origin)] if origin else []  # a browser may read it
+        if not rule["whitespace"]:
+            return send_error_document(h, rule["status"], rule["code"], rule["message"], headers=headers)
+        # S3's late answer: 200 at once, blanks while it works, then the XML
         body = error_xml(rule["code"], rule["message"])
         h.send_response_only(rule["status"])
         h.send_header("Content-Type", "application/xml")
-        h.send_header("x-amz-request-id", "faultproxy")
-        origin = h.headers.get("Origin")
-        if origin:  # a browser may read the error
-            h.send_header("Access-Control-Allow-Origin", origin)
-        if rule["whitespace"]:
-            # S3's late answer: 200 at once, blanks while it works, then the XML
-            h.send_header("Transfer-Encoding", "chunked")
-            h.end_headers()
-            h.wfile.write(b"%x\r\n%s\r\n" % (rule["whitespace"], b" " * rule["whitespace"]))
-            h.wfile.flush()
-            h.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
-        else:
-            h.send_header("Content-Length", str(len(body)))
-            h.end_headers()
-            h.wfile.write(body)
+        for name, value in headers:
+            h.send_header(name, value)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        h.wfile.write(b"%x\r\n%s\r\n" % (rule["whitespace"], b" " * rule["whitespace"]))
+        h.wfile.flush()
+        h.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
         h.wfile.flush()
 
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The whole s3mpu stack on loopback, for scripts/up and the tests: moto_server as
-S3 (bucket `uploads` with CORS for the page), s3mpu under spawn-fcgi, and nginx
-with the repo's own site config (nginx/s3mpu.conf.in) on a private prefix.
+S3 behind the S3 gate (tests/lib/s3gate.py, which checks signatures, expiry,
+lengths and checksums as AWS S3 does; bucket `uploads` with CORS for the page),
+s3mpu under spawn-fcgi, and nginx with the repo's own site config
+(nginx/s3mpu.conf.in) on a private prefix. Everything that talks to S3, s3mpu,
+the page and the tests' own boto3 client (stack.s3), goes through the gate.
 
 Every process runs in its own process group and is stopped by its id on exit,
 also when a start fails. Ports are free ones unless given.
@@ -9,8 +12,8 @@ also when a start fails. Ports are free ones unless given.
     python3 tests/lib/stack.py up [--port N]     # what scripts/up runs
 
 Optional, for fault tests: fault_proxy=True (--fault-proxy) puts s3mpu's S3 endpoint,
-and so the page's part URLs, behind tests/lib/faultproxy.py (stack.faults drives it;
-stack.s3 still reads moto directly); supervise=True (--supervise) runs spawn-fcgi
+and so the page's part URLs, behind tests/lib/faultproxy.py, in front of the gate
+(stack.faults drives it; stack.s3 still goes straight to the gate); supervise=True (--supervise) runs spawn-fcgi
 under tests/lib/supervise.py, which starts s3mpu again when it dies, as systemd's
 Restart=on-failure does in production.
 """
@@ -32,14 +35,27 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUCKET = "uploads"
 REGION = "us-east-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "moto")
+# The only key the gate knows at start (tests register temporary ones at run time).
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIALOCALS3MPUSTACK1",
+               "AWS_SECRET_ACCESS_KEY": "local-secret-only-the-s3-gate-knows"}
+STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "s3gate", "moto")
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def s3_client(endpoint, access_key=None, secret=None, token=None, region=REGION):
+    """boto3's S3 client for endpoint (path style, SigV4), with the stack's key unless given."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id=access_key or CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=secret or CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=token,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
 def tail(path, n=30):
@@ -127,7 +143,8 @@ def _die_with_parent():
 class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
-                 supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1):
+                 supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1,
+                 s3mpu_credentials=None, s3_only=False):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -139,15 +156,22 @@ class Stack:
         benchmarks only, the site is rendered without its `limit_req` lines (50 r/s
         per address would turn a load test into 429s); the file in nginx/ is
         untouched. threads: s3mpu's worker threads. nginx_workers: nginx's
-        worker_processes."""
+        worker_processes. s3mpu_credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+        and AWS_SESSION_TOKEN for s3mpu instead of the stack's key, registered with
+        the gate as temporary credentials. s3_only: moto and the gate, nothing else
+        (the gate's own tests)."""
         self.port = port or free_port()
         self.moto_port = free_port()
+        self.gate_port = self.gate_control_port = None
+        self.gate = None  # a GateControl once started
         self.www = os.path.abspath(www or os.path.join(REPO, "www"))
         self.expose_etag = expose_etag
         self.bin = os.path.abspath(s3mpu_bin or os.environ.get("S3MPU_BIN") or
                                    os.path.join(REPO, "src", "s3mpu"))
         self.extra_conf = extra_conf
         self.env = dict(env or {})
+        self.s3mpu_credentials = s3mpu_credentials
+        self.s3_only = s3_only
         self.limit_req = limit_req
         self.threads = threads
         self.nginx_workers = nginx_workers
@@ -176,12 +200,18 @@ class Stack:
 
     @property
     def moto_url(self):
+        """moto itself, which checks no signature: for benchmarks comparing with the gate."""
         return "http://127.0.0.1:%d" % self.moto_port
 
     @property
+    def gate_url(self):
+        """S3 as the stack offers it: moto behind the S3 gate."""
+        return "http://127.0.0.1:%d" % self.gate_port
+
+    @property
     def s3_url(self):
-        """The S3 endpoint s3mpu uses and signs part URLs for: the fault proxy or moto."""
-        return "http://127.0.0.1:%d" % self.proxy_port if self.fault_proxy else self.moto_url
+        """The S3 endpoint s3mpu uses and signs part URLs for: the fault proxy or the gate."""
+        return "http://127.0.0.1:%d" % self.proxy_port if self.fault_proxy else self.gate_url
 
     @property
     def s3mpu_pid(self):
@@ -195,7 +225,8 @@ class Stack:
         return self.dir
 
     def log(self, name):
-        """moto, s3mpu (spawn-fcgi then s3mpu's stderr), nginx (its stderr), nginx-error, nginx-access."""
+        """moto, s3gate (its refusals), s3mpu (spawn-fcgi then s3mpu's stderr), nginx (its
+        stderr), nginx-error, nginx-access."""
         if name in ("nginx-error", "nginx-access"):
             return os.path.join(self.nginx_prefix, "logs", name[6:] + ".log")
         return os.path.join(self.dir, name + ".log")
@@ -219,6 +250,9 @@ class Stack:
                                    % (self.port, e.strerror)) from None
         try:
             self._start_moto()
+            self._start_gate()
+            if self.s3_only:
+                return self
             if self.fault_proxy:
                 self._start_fault_proxy()
             for i in range(1, self.instances + 1):
@@ -233,11 +267,30 @@ class Stack:
         proc = self._spawn("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)])
         wait_until(lambda: http_answers(self.moto_url + "/moto-api/"), "moto_server", proc,
                    [self.log("moto")])
-        import boto3
-        from botocore.config import Config
-        self.s3 = boto3.client("s3", endpoint_url=self.moto_url, region_name=REGION,
-                               aws_access_key_id="testing", aws_secret_access_key="testing",
-                               config=Config(s3={"addressing_style": "path"}))
+
+    def _start_gate(self):
+        from s3gate import GateControl
+        if os.environ.get("S3MPU_NO_GATE"):
+            # only to show what the gate catches: tests that need it then fail
+            print("S3MPU_NO_GATE: moto without the S3 gate; nothing checks signatures", file=sys.stderr)
+            self.gate_port = self.moto_port
+            self.s3 = s3_client(self.gate_url)
+            self.s3.create_bucket(Bucket=BUCKET)
+            self.set_cors(self.expose_etag)
+            return
+        self.gate_port, self.gate_control_port = free_port(), free_port()
+        proc = self._spawn("s3gate", [sys.executable, os.path.join(REPO, "tests", "lib", "s3gate.py"),
+                                      "--upstream", self.moto_url, "--port", str(self.gate_port),
+                                      "--control-port", str(self.gate_control_port), "--region", REGION,
+                                      "--credentials", "%(AWS_ACCESS_KEY_ID)s:%(AWS_SECRET_ACCESS_KEY)s"
+                                      % CREDENTIALS])
+        self.gate = GateControl("http://127.0.0.1:%d" % self.gate_control_port)
+        wait_until(lambda: self.gate.state()["credentials"] and http_answers(self.gate_url + "/"),
+                   "s3gate", proc, [self.log("s3gate")])
+        c = self.s3mpu_credentials
+        if c:
+            self.gate.put_credentials(c["AWS_ACCESS_KEY_ID"], c["AWS_SECRET_ACCESS_KEY"], c.get("AWS_SESSION_TOKEN"))
+        self.s3 = s3_client(self.gate_url)
         self.s3.create_bucket(Bucket=BUCKET)  # moto keeps nothing across starts
         self.set_cors(self.expose_etag)
 
@@ -245,10 +298,10 @@ class Stack:
         from faultproxy import FaultControl
         self.proxy_port, self.control_port = free_port(), free_port()
         proc = self._spawn("faultproxy", [sys.executable, os.path.join(REPO, "tests", "lib", "faultproxy.py"),
-                                          "--upstream", self.moto_url, "--port", str(self.proxy_port),
+                                          "--upstream", self.gate_url, "--port", str(self.proxy_port),
                                           "--control-port", str(self.control_port)])
         self.faults = FaultControl("http://127.0.0.1:%d" % self.control_port)
-        wait_until(lambda: self.faults.state()["mode"] == "up" and http_answers(self.s3_url + "/moto-api/"),
+        wait_until(lambda: self.faults.state()["mode"] == "up" and http_answers(self.s3_url + "/"),
                    "faultproxy", proc, [self.log("faultproxy")])
 
     def set_cors(self, expose_etag=True, origins=None):
@@ -275,7 +328,7 @@ class Stack:
                                                            self.extra_conf))
         if os.path.exists(sock):
             os.unlink(sock)
-        env = dict(os.environ, **CREDENTIALS)
+        env = dict(os.environ, **(self.s3mpu_credentials or CREDENTIALS))
         env.update(self.env)
         # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
         # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
@@ -418,12 +471,15 @@ def main():
         print("s3mpu is up:\n"
               "  page   %(b)s/\n"
               "  api    %(b)s/api/health\n"
-              "  S3     %(m)s (moto; bucket %(bucket)s, key testing/testing)\n"
+              "  S3     %(m)s (moto behind the S3 gate; bucket %(bucket)s, key %(id)s/%(secret)s)\n"
+              "  gate   control %(gc)s (register credentials, see refusals)\n"
               "  logs   %(logs)s\n%(extra)s"
               "Try:  curl -s '%(b)s/api/start-upload?fileName=hello.txt'\n"
-              "Ctrl-C stops everything." % {"b": stack.base_url, "m": stack.moto_url,
+              "Ctrl-C stops everything." % {"b": stack.base_url, "m": stack.gate_url,
                                             "bucket": BUCKET, "logs": stack.logs_dir,
-                                            "extra": extra}, flush=True)
+                                            "extra": extra, "id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                                            "secret": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                                            "gc": stack.gate.url if stack.gate else "(none)"}, flush=True)
         while True:
             name = stack.dead()
             if name:

@@ -1,0 +1,544 @@
+#!/usr/bin/env python3
+"""The S3 gate's own tests (tests/lib/s3gate.py), so that its verdicts can be
+trusted: what AWS's clients send is accepted (boto3 header-signed calls,
+generate_presigned_url with and without ContentLength, generate_presigned_post,
+the aws CLI), and each check refuses the request tampered in its way with S3's
+status and code, and stores nothing. Real processes: moto_server behind the gate;
+requests signed by botocore, sent by http.client or curl."""
+import base64
+import contextlib
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import zlib
+from unittest import mock
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from stack import BUCKET, CREDENTIALS, REGION, Stack, s3_client  # noqa: E402
+from s3gate import CHECKSUMS  # noqa: E402
+from curl import curl  # noqa: E402
+from testrun import run_tests  # noqa: E402
+
+import botocore.auth  # noqa: E402
+import botocore.signers  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
+
+STACK = None
+TMP = None
+KEY_ID = CREDENTIALS["AWS_ACCESS_KEY_ID"]
+SECRET = CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+MIB = 1024 * 1024
+PAGE = "http://127.0.0.1:8080"  # the Origin a page would send
+
+
+def setUpModule():
+    global STACK, TMP
+    TMP = tempfile.TemporaryDirectory(prefix="s3mpu-gate-")
+    STACK = Stack(s3_only=True)
+    STACK.start()
+    STACK.set_cors(origins=[PAGE])
+
+
+def tearDownModule():
+    if STACK:
+        STACK.stop()
+    if TMP:
+        TMP.cleanup()
+
+
+@contextlib.contextmanager
+def frozen(epoch):
+    """botocore's clocks (the signer's, the POST policy's expiration) at epoch."""
+    when = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).replace(tzinfo=None)
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when), \
+            mock.patch.object(botocore.signers, "get_current_datetime", return_value=when):
+        yield
+
+
+def path_of(key):
+    return "/%s/%s" % (BUCKET, urllib.parse.quote(key, safe="/~"))
+
+
+def sign_headers(method, key, body=b"", query="", headers=None, key_id=KEY_ID, secret=SECRET, token=None,
+                 region=REGION, service="s3", when=None, payload_hash=None):
+    """A header-signed request, as botocore signs it: (path?query, headers)."""
+    url = STACK.gate_url + path_of(key) + ("?" + query if query else "")
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    signer = botocore.auth.S3SigV4Auth(Credentials(key_id, secret, token), service, region)
+    if payload_hash:
+        req.headers["X-Amz-Content-SHA256"] = payload_hash
+        signer.payload = lambda request: payload_hash
+    with frozen(when or time.time()):
+        signer.add_auth(req)
+    target = path_of(key) + ("?" + query if query else "")
+    return target, dict(req.headers.items())
+
+
+def presign(method, key, query=None, expires=3600, headers=None, key_id=KEY_ID, secret=SECRET, token=None,
+            region=REGION, when=None):
+    """A pre-signed URL, as botocore's query signer makes it."""
+    url = STACK.gate_url + path_of(key)
+    if query:
+        url += "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+    req = AWSRequest(method=method, url=url, headers=dict(headers or {}))
+    signer = botocore.auth.S3SigV4QueryAuth(Credentials(key_id, secret, token), "s3", region, expires=expires)
+    with frozen(when or time.time()):
+        signer.add_auth(req)
+    return req.url
+
+
+def send(method, target, headers=None, body=b""):
+    """Sends exactly these headers and body; returns (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", STACK.gate_port, timeout=60)
+    try:
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        hdrs = dict(headers or {})
+        hdrs.setdefault("Host", "127.0.0.1:%d" % STACK.gate_port)
+        if body or method in ("PUT", "POST"):
+            hdrs.setdefault("Content-Length", str(len(body)))
+        for name, value in hdrs.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        if body:
+            conn.send(body)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def put_with_curl(url, body, headers=()):
+    path = os.path.join(TMP.name, "body")
+    with open(path, "wb") as f:
+        f.write(body)
+    return curl("PUT", url, None, headers, ["-T", path])
+
+
+def code_of(payload):
+    m = re.search(rb"<Code>([^<]*)</Code>", payload)
+    return m.group(1).decode() if m else None
+
+
+def stored(key):
+    return "Contents" in STACK.s3.list_objects_v2(Bucket=BUCKET, Prefix=key)
+
+
+class Refusal:
+    def assertRefused(self, answer, status, code, message=None):
+        got_status, headers, payload = answer
+        self.assertEqual((got_status, code_of(payload)), (status, code), payload[:600])
+        self.assertTrue(payload.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Error>'), payload[:200])
+        self.assertEqual(headers.get("content-type"), "application/xml")
+        if message:
+            self.assertIn(message.encode(), payload)
+
+
+class Accepted(unittest.TestCase):
+    """What AWS's own clients send passes the gate."""
+
+    def test_boto3_header_signed_calls(self):
+        s3 = STACK.s3
+        body = os.urandom(1000)
+        s3.put_object(Bucket=BUCKET, Key="boto3/a b+c%ü.bin", Body=body)
+        self.assertEqual(s3.get_object(Bucket=BUCKET, Key="boto3/a b+c%ü.bin")["Body"].read(), body)
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="boto3/")["Contents"]]
+        self.assertEqual(keys, ["boto3/a b+c%ü.bin"])
+        # multipart with SHA-256 part checksums, as the SDKs send them
+        up = s3.create_multipart_upload(Bucket=BUCKET, Key="boto3/mp.bin", ChecksumAlgorithm="SHA256")
+        parts = []
+        for n, data in ((1, os.urandom(5 * MIB)), (2, b"tail")):
+            r = s3.upload_part(Bucket=BUCKET, Key="boto3/mp.bin", UploadId=up["UploadId"], PartNumber=n,
+                               Body=data, ChecksumAlgorithm="SHA256")
+            parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]})
+        s3.complete_multipart_upload(Bucket=BUCKET, Key="boto3/mp.bin", UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": parts})
+        self.assertTrue(stored("boto3/mp.bin"))
+        # temporary credentials with their token
+        STACK.gate.put_credentials("ASIAGATETEST00000001", "temp-secret", "the-token", time.time() + 600)
+        temp = s3_client(STACK.gate_url, "ASIAGATETEST00000001", "temp-secret", "the-token")
+        temp.put_object(Bucket=BUCKET, Key="boto3/temp.txt", Body=b"t")
+        self.assertEqual(temp.get_object(Bucket=BUCKET, Key="boto3/temp.txt")["Body"].read(), b"t")
+
+    def test_presigned_urls_with_and_without_content_length(self):
+        s3 = STACK.s3
+        url = s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "pre/free.bin"})
+        status, _, payload = put_with_curl(url, b"any length")
+        self.assertEqual(status, 200, payload)
+        url = s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "pre/pinned.bin",
+                                                             "ContentLength": 6})
+        self.assertIn("X-Amz-SignedHeaders=content-length%3Bhost", url)
+        status, _, payload = put_with_curl(url, b"sixsix")
+        self.assertEqual(status, 200, payload)
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "pre/pinned.bin"})
+        status, _, payload = curl("GET", url)
+        self.assertEqual((status, payload), (200, b"sixsix"))
+
+    def test_presigned_post(self):
+        post = STACK.s3.generate_presigned_post(BUCKET, "form/${filename}", Fields={"Content-Type": "text/plain"},
+                                                Conditions=[["starts-with", "$key", "form/"],
+                                                            {"Content-Type": "text/plain"},
+                                                            ["content-length-range", 1, 100]])
+        post["fields"]["key"] = "form/a.txt"
+        status, payload = form_post(post, b"form body")
+        self.assertEqual(status, 204, payload)
+        obj = STACK.s3.get_object(Bucket=BUCKET, Key="form/a.txt")
+        self.assertEqual((obj["Body"].read(), obj["ContentType"]), (b"form body", "text/plain"))
+
+    def test_aws_cli(self):
+        data = os.urandom(9 * MIB)  # past the CLI's 8 MiB multipart threshold
+        src, back = os.path.join(TMP.name, "cli-src"), os.path.join(TMP.name, "cli-back")
+        with open(src, "wb") as f:
+            f.write(data)
+        env = dict(os.environ, AWS_DEFAULT_REGION=REGION, **CREDENTIALS)
+        env.pop("AWS_PROFILE", None)
+        for args in (["s3", "cp", "--only-show-errors", src, "s3://%s/cli/big.bin" % BUCKET],
+                     ["s3", "cp", "--only-show-errors", "s3://%s/cli/big.bin" % BUCKET, back],
+                     ["s3api", "head-object", "--bucket", BUCKET, "--key", "cli/big.bin"]):
+            p = subprocess.run(["aws", "--endpoint-url", STACK.gate_url] + args,
+                               env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        with open(back, "rb") as f:
+            self.assertEqual(f.read(), data)
+
+    def test_preflight_passes_unauthenticated(self):
+        status, headers, _ = send("OPTIONS", path_of("any.bin"), {
+            "Origin": PAGE, "Access-Control-Request-Method": "PUT"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("access-control-allow-origin"), PAGE)
+
+
+def form_post(post, body, fields=None, filename="a.txt"):
+    """A browser-like form upload with curl: the fields, then the file last."""
+    path = os.path.join(TMP.name, filename)
+    with open(path, "wb") as f:
+        f.write(body)
+    args = []
+    for name, value in (fields if fields is not None else post["fields"]).items():
+        args += ["--form-string", "%s=%s" % (name, value)]
+    args += ["-F", "file=@%s" % path]
+    status, _, payload = curl("POST", post["url"], None, (), args)
+    return status, payload
+
+
+class HeaderAuth(Refusal, unittest.TestCase):
+    def test_good_request_passes(self):
+        target, headers = sign_headers("PUT", "hdr/ok.txt", b"ok")
+        self.assertEqual(send("PUT", target, headers, b"ok")[0], 200)
+
+    def test_wrong_secret(self):
+        target, headers = sign_headers("PUT", "hdr/secret.txt", b"x", secret="not-the-secret")
+        self.assertRefused(send("PUT", target, headers, b"x"), 403, "SignatureDoesNotMatch")
+        self.assertFalse(stored("hdr/secret.txt"))
+
+    def test_header_changed_after_signing(self):
+        target, headers = sign_headers("PUT", "hdr/changed.txt", b"x", headers={"Content-Type": "text/plain"})
+        headers["Content-Type"] = "text/html"
+        self.assertRefused(send("PUT", target, headers, b"x"), 403, "SignatureDoesNotMatch")
+
+    def test_query_changed_after_signing(self):
+        target, headers = sign_headers("GET", "", query="prefix=a")
+        self.assertEqual(send("GET", target, headers)[0], 200)
+        self.assertRefused(send("GET", target.replace("prefix=a", "prefix=b"), headers), 403,
+                           "SignatureDoesNotMatch")
+
+    def test_body_not_the_signed_hash(self):
+        target, headers = sign_headers("PUT", "hdr/hash.txt", b"signed body")
+        self.assertRefused(send("PUT", target, headers, b"other body!"), 400, "XAmzContentSHA256Mismatch")
+        self.assertFalse(stored("hdr/hash.txt"))
+
+    def test_unsigned_payload_allowed(self):
+        target, headers = sign_headers("PUT", "hdr/unsigned.txt", b"u", payload_hash="UNSIGNED-PAYLOAD")
+        self.assertEqual(send("PUT", target, headers, b"u")[0], 200)
+
+    def test_missing_content_sha256(self):
+        target, headers = sign_headers("GET", "hdr/ok.txt")
+        del headers["X-Amz-Content-SHA256"]
+        self.assertRefused(send("GET", target, headers), 400, "InvalidRequest", "x-amz-content-sha256")
+
+    def test_clock_skew(self):
+        target, headers = sign_headers("GET", "hdr/ok.txt", when=time.time() - 20 * 60)
+        self.assertRefused(send("GET", target, headers), 403, "RequestTimeTooSkewed")
+        target, headers = sign_headers("GET", "hdr/ok.txt", when=time.time() + 20 * 60)
+        self.assertRefused(send("GET", target, headers), 403, "RequestTimeTooSkewed")
+        target, headers = sign_headers("GET", "", query="prefix=skew", when=time.time() - 10 * 60)
+        self.assertEqual(send("GET", target, headers)[0], 200)
+
+    def test_unsigned_amz_header(self):
+        target, headers = sign_headers("PUT", "hdr/meta.txt", b"m")
+        headers["x-amz-meta-x"] = "smuggled"
+        self.assertRefused(send("PUT", target, headers, b"m"), 403, "AccessDenied",
+                           "There were headers present in the request which were not signed")
+        self.assertFalse(stored("hdr/meta.txt"))
+
+    def test_anonymous(self):
+        self.assertRefused(send("GET", path_of("hdr/ok.txt")), 403, "AccessDenied")
+
+
+class Credentials_(Refusal, unittest.TestCase):
+    def test_unknown_key(self):
+        target, headers = sign_headers("GET", "hdr/ok.txt", key_id="AKIANOBODYKNOWSTHIS")
+        self.assertRefused(send("GET", target, headers), 403, "InvalidAccessKeyId")
+        url = presign("GET", "hdr/ok.txt", key_id="AKIANOBODYKNOWSTHIS")
+        self.assertRefused(curl("GET", url), 403, "InvalidAccessKeyId")
+
+    def test_temporary_key_needs_its_token(self):
+        STACK.gate.put_credentials("ASIATOKENTEST0000001", "tsecret", "right-token", time.time() + 600)
+        for token, code in ((None, "InvalidToken"), ("wrong-token", "InvalidToken")):
+            with self.subTest(token=token):
+                target, headers = sign_headers("GET", "hdr/ok.txt", key_id="ASIATOKENTEST0000001",
+                                               secret="tsecret", token=token)
+                self.assertRefused(send("GET", target, headers), 400, code)
+        target, headers = sign_headers("GET", "", query="prefix=none", key_id="ASIATOKENTEST0000001",
+                                       secret="tsecret", token="right-token")
+        self.assertEqual(send("GET", target, headers)[0], 200)
+        # a token with a long-term key is refused too
+        target, headers = sign_headers("GET", "hdr/ok.txt", token="stray")
+        self.assertRefused(send("GET", target, headers), 400, "InvalidToken")
+
+    def test_expired_temporary_credentials(self):
+        STACK.gate.put_credentials("ASIAEXPIRING00000001", "esecret", "etoken", time.time() + 2)
+        url = presign("GET", "", query={"prefix": "x"}, key_id="ASIAEXPIRING00000001", secret="esecret",
+                      token="etoken", expires=3600)
+        self.assertEqual(curl("GET", url)[0], 200)
+        time.sleep(2.5)
+        # the URL's own X-Amz-Expires is an hour: the credentials' end wins, as on S3
+        self.assertRefused(curl("GET", url), 400, "ExpiredToken")
+
+    def test_scope_region_and_service(self):
+        target, headers = sign_headers("GET", "hdr/ok.txt", region="eu-west-1")
+        self.assertRefused(send("GET", target, headers), 400, "AuthorizationHeaderMalformed", "eu-west-1")
+        target, headers = sign_headers("GET", "hdr/ok.txt", service="s3express")
+        self.assertRefused(send("GET", target, headers), 400, "AuthorizationHeaderMalformed", "service")
+        url = presign("GET", "hdr/ok.txt", region="eu-west-1")
+        self.assertRefused(curl("GET", url), 400, "AuthorizationQueryParametersError", "eu-west-1")
+
+    def test_removed_key(self):
+        STACK.gate.put_credentials("AKIAREMOVED000000001", "rsecret")
+        url = presign("GET", "", query={"prefix": "x"}, key_id="AKIAREMOVED000000001", secret="rsecret")
+        self.assertEqual(curl("GET", url)[0], 200)
+        STACK.gate.remove_credentials("AKIAREMOVED000000001")
+        self.assertRefused(curl("GET", url), 403, "InvalidAccessKeyId")
+
+
+class QueryAuth(Refusal, unittest.TestCase):
+    def setUp(self):
+        up = STACK.s3.create_multipart_upload(Bucket=BUCKET, Key="q/part.bin")
+        self.upload_id = up["UploadId"]
+        self.query = {"partNumber": "1", "uploadId": self.upload_id}
+
+    def parts(self):
+        got = STACK.s3.list_parts(Bucket=BUCKET, Key="q/part.bin", UploadId=self.upload_id)
+        return [p["PartNumber"] for p in got.get("Parts", [])]
+
+    def test_good_part_url(self):
+        self.assertEqual(put_with_curl(presign("PUT", "q/part.bin", self.query), b"p")[0], 200)
+        self.assertEqual(self.parts(), [1])
+
+    def test_part_number_changed(self):
+        url = presign("PUT", "q/part.bin", self.query)
+        self.assertRefused(put_with_curl(url.replace("partNumber=1", "partNumber=2"), b"p"), 403,
+                           "SignatureDoesNotMatch")
+        self.assertEqual(self.parts(), [])
+
+    def test_signature_changed(self):
+        url = presign("PUT", "q/part.bin", self.query)
+        sig = re.search(r"X-Amz-Signature=([0-9a-f]+)", url).group(1)
+        flipped = sig[:-1] + ("0" if sig[-1] != "0" else "1")
+        self.assertRefused(put_with_curl(url.replace(sig, flipped), b"p"), 403, "SignatureDoesNotMatch")
+        self.assertEqual(self.parts(), [])
+
+    def test_key_changed(self):
+        url = presign("PUT", "q/part.bin", self.query)
+        self.assertRefused(put_with_curl(url.replace("/q/part.bin", "/q/other.bin"), b"p"), 403,
+                           "SignatureDoesNotMatch")
+
+    def test_pinned_length(self):
+        url = presign("PUT", "q/part.bin", self.query, headers={"Content-Length": "5"})
+        for body in (b"four", b"sixsix"):
+            with self.subTest(length=len(body)):
+                self.assertRefused(put_with_curl(url, body), 403, "SignatureDoesNotMatch")
+        self.assertEqual(self.parts(), [])
+        self.assertEqual(put_with_curl(url, b"fivee")[0], 200)
+
+    def test_unsigned_amz_meta_header(self):
+        url = presign("PUT", "q/part.bin", self.query)
+        self.assertRefused(put_with_curl(url, b"p", ["x-amz-meta-x: 1"]), 403, "AccessDenied",
+                           "There were headers present in the request which were not signed")
+        self.assertEqual(self.parts(), [])
+
+    def test_signed_amz_header_must_be_sent_as_signed(self):
+        url = presign("PUT", "q/part.bin", self.query, headers={"x-amz-meta-x": "1"})
+        self.assertRefused(put_with_curl(url, b"p"), 403, "SignatureDoesNotMatch")
+        self.assertRefused(put_with_curl(url, b"p", ["x-amz-meta-x: 2"]), 403, "SignatureDoesNotMatch")
+        self.assertEqual(put_with_curl(url, b"p", ["x-amz-meta-x: 1"])[0], 200)
+
+    def test_expired(self):
+        url = presign("PUT", "q/part.bin", self.query, expires=60, when=time.time() - 2 * 3600)
+        answer = put_with_curl(url, b"p")
+        self.assertRefused(answer, 403, "AccessDenied", "Request has expired")
+        self.assertEqual(self.parts(), [])
+        url = presign("PUT", "q/part.bin", self.query, expires=60, when=time.time() - 30)
+        self.assertEqual(put_with_curl(url, b"p")[0], 200)
+
+    def test_expires_bounds(self):
+        url = presign("GET", "q/x", expires=604801)
+        self.assertRefused(curl("GET", url), 400, "AuthorizationQueryParametersError", "604800")
+        url = presign("GET", "q/x", expires=604800)
+        self.assertEqual(curl("GET", url)[0], 404)  # past the gate: moto has no such key
+
+    def test_error_carries_the_buckets_cors_headers(self):
+        url = presign("PUT", "q/part.bin", self.query, expires=1, when=time.time() - 60)
+        status, headers, _ = put_with_curl(url, b"p", ["Origin: " + PAGE])
+        self.assertEqual(status, 403)
+        self.assertEqual(headers.get("access-control-allow-origin"), PAGE)
+        self.assertIn("ETag", headers.get("access-control-expose-headers", ""))
+        status, headers, _ = put_with_curl(url, b"p", ["Origin: http://elsewhere.example"])
+        self.assertNotIn("access-control-allow-origin", headers)
+
+
+class PresignedPost(Refusal, unittest.TestCase):
+    def post(self, key="post/a.txt", conditions=None, fields=None, expires=600, when=None):
+        with frozen(when or time.time()):
+            return STACK.s3.generate_presigned_post(
+                BUCKET, key, Fields=fields or {"Content-Type": "text/plain"},
+                Conditions=conditions if conditions is not None else [
+                    {"Content-Type": "text/plain"}, ["content-length-range", 1, 10]],
+                ExpiresIn=expires)
+
+    def test_policy_signature(self):
+        post = self.post()
+        fields = dict(post["fields"], **{"x-amz-signature": "0" * 64})
+        status, payload = form_post(post, b"abc", fields)
+        self.assertEqual((status, code_of(payload)), (403, "SignatureDoesNotMatch"))
+        policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+        policy["conditions"][1] = ["content-length-range", 1, 10 ** 9]  # widened, not re-signed
+        fields = dict(post["fields"], policy=base64.b64encode(json.dumps(policy).encode()).decode())
+        status, payload = form_post(post, b"abc", fields)
+        self.assertEqual((status, code_of(payload)), (403, "SignatureDoesNotMatch"))
+        self.assertFalse(stored("post/a.txt"))
+
+    def test_expired_policy(self):
+        post = self.post(expires=60, when=time.time() - 3600)
+        status, payload = form_post(post, b"abc")
+        self.assertEqual((status, code_of(payload)), (403, "AccessDenied"))
+        self.assertIn(b"Policy expired", payload)
+
+    def test_content_length_range(self):
+        post = self.post(key="post/range.txt")
+        for body, code in ((b"", "EntityTooSmall"), (b"x" * 11, "EntityTooLarge")):
+            with self.subTest(length=len(body)):
+                status, payload = form_post(post, body)
+                self.assertEqual((status, code_of(payload)), (400, code), payload)
+        self.assertFalse(stored("post/range.txt"))
+        self.assertEqual(form_post(post, b"x" * 10)[0], 204)
+
+    def test_key_condition(self):
+        post = self.post(key="post/${filename}", conditions=[["starts-with", "$key", "post/"],
+                                                             {"Content-Type": "text/plain"}])
+        status, payload = form_post(post, b"abc", dict(post["fields"], key="elsewhere/a.txt"))
+        self.assertEqual((status, code_of(payload)), (403, "AccessDenied"))
+        self.assertIn(b"Policy Condition failed", payload)
+        self.assertFalse(stored("elsewhere/"))
+        self.assertEqual(form_post(post, b"abc", dict(post["fields"], key="post/ok.txt"))[0], 204)
+
+    def test_content_type_condition(self):
+        post = self.post(key="post/typed.txt")
+        status, payload = form_post(post, b"<b>", dict(post["fields"], **{"Content-Type": "text/html"}))
+        self.assertEqual((status, code_of(payload)), (403, "AccessDenied"))
+        self.assertIn(b"Policy Condition failed", payload)
+        self.assertFalse(stored("post/typed.txt"))
+
+    def test_extra_field(self):
+        post = self.post(key="post/extra.txt")
+        status, payload = form_post(post, b"abc", dict(post["fields"], **{"x-amz-meta-owner": "eve"}))
+        self.assertEqual((status, code_of(payload)), (403, "AccessDenied"))
+        self.assertIn(b"Extra input fields: x-amz-meta-owner", payload)
+
+    def test_bucket_condition(self):
+        post = self.post(key="post/b.txt")
+        STACK.s3.create_bucket(Bucket="other-bucket")
+        status, payload = form_post(dict(post, url=STACK.gate_url + "/other-bucket"), b"abc")
+        self.assertEqual((status, code_of(payload)), (403, "AccessDenied"))
+
+
+class Integrity(Refusal, unittest.TestCase):
+    def put(self, key, body, headers):
+        url = presign("PUT", key, headers=headers)
+        return put_with_curl(url, body, ["%s: %s" % kv for kv in headers.items()])
+
+    def test_content_md5(self):
+        body = b"md5 body"
+        good = base64.b64encode(hashlib.md5(body).digest()).decode()
+        self.assertEqual(self.put("int/md5.txt", body, {"Content-MD5": good})[0], 200)
+        self.assertRefused(self.put("int/md5-bad.txt", body + b"!", {"Content-MD5": good}), 400, "BadDigest")
+        self.assertRefused(self.put("int/md5-bad.txt", body, {"Content-MD5": "bm90LW1kNQ=="}), 400,
+                           "InvalidDigest")
+        self.assertFalse(stored("int/md5-bad.txt"))
+        # header-signed with a body hash too
+        target, headers = sign_headers("PUT", "int/md5-hdr.txt", body, headers={"Content-MD5": good})
+        self.assertEqual(send("PUT", target, headers, body)[0], 200)
+
+    def test_checksums(self):
+        body = os.urandom(70000)
+        for name in ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"):
+            with self.subTest(algorithm=name):
+                hasher = CHECKSUMS[name][0]()
+                hasher.update(body)
+                value = base64.b64encode(hasher.digest()).decode()
+                header = {"x-amz-checksum-" + name: value}
+                key = "int/ck-%s.bin" % name
+                flipped = bytearray(body)
+                flipped[12345] ^= 1
+                self.assertRefused(self.put(key, bytes(flipped), header), 400, "BadDigest")
+                self.assertFalse(stored(key))
+                self.assertEqual(self.put(key, body, header)[0], 200)
+
+    def test_checksum_references_are_right(self):
+        # the gate's own CRCs against published check values and zlib/hashlib
+        for name, want in (("crc32", "cbf43926"), ("crc32c", "e3069283"), ("crc64nvme", "ae8b14860a799888")):
+            h = CHECKSUMS[name][0]()
+            h.update(b"1234")
+            h.update(b"56789")
+            self.assertEqual(h.digest().hex(), want, name)
+        self.assertEqual(CHECKSUMS["crc32"][0]().digest(), zlib.crc32(b"").to_bytes(4, "big"))
+
+    def test_malformed_checksum(self):
+        self.assertRefused(self.put("int/bad.bin", b"x", {"x-amz-checksum-crc32": "AAAA"}), 400,
+                           "InvalidRequest")
+        both = {"x-amz-checksum-crc32": base64.b64encode(zlib.crc32(b"x").to_bytes(4, "big")).decode(),
+                "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(b"x").digest()).decode()}
+        self.assertRefused(self.put("int/bad.bin", b"x", both), 400, "InvalidRequest")
+
+    def test_big_body_streams(self):
+        """A 128 MiB PUT with a checksum passes without the gate holding it in memory."""
+        body = os.urandom(128 * MIB)
+        value = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        self.assertEqual(self.put("int/big.bin", body, {"x-amz-checksum-sha256": value})[0], 200)
+        with open("/proc/%d/status" % STACK.procs["s3gate"].pid) as f:
+            peak = int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) * 1024
+        self.assertLess(peak, 100 * MIB, "the gate's peak RSS: %d MiB" % (peak // MIB))
+
+
+class Refused(unittest.TestCase):
+    def test_the_gate_counts_its_refusals(self):
+        before = STACK.gate.state()["refused"].get("SignatureDoesNotMatch", 0)
+        target, headers = sign_headers("GET", "hdr/ok.txt", secret="nope")
+        send("GET", target, headers)
+        state = STACK.gate.state()
+        self.assertEqual(state["refused"]["SignatureDoesNotMatch"], before + 1)
+        self.assertEqual(state["refusals"][-1]["path"], path_of("hdr/ok.txt"))
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests(sys.modules[__name__]))

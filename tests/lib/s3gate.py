@@ -1,0 +1,1033 @@
+#!/usr/bin/env python3
+"""The S3 gate: a reverse proxy in front of moto_server that checks every request
+the way AWS S3 does before forwarding it, so that the local stack answers like S3
+on authentication and integrity (moto accepts any signature, expiry, length or
+checksum).
+
+Signatures are recomputed with botocore's own SigV4 primitives (canonical query
+and headers, string to sign, signing key), never with s3mpu's code. Checked:
+
+- SigV4 header auth (Authorization: AWS4-HMAC-SHA256 ...): the signature over the
+  canonical request; x-amz-content-sha256 present, and a hex value equal to the
+  body's SHA-256 (UNSIGNED-PAYLOAD allowed); x-amz-date (or Date) within 15
+  minutes of now (RequestTimeTooSkewed).
+- SigV4 query auth (pre-signed URLs): the signature, X-Amz-Expires 1..604800,
+  X-Amz-Date + X-Amz-Expires not past (403 AccessDenied "Request has expired").
+- Signed headers: each one in SignedHeaders is part of the signature with the
+  value sent (so a pinned content-length must be the body's length); an x-amz-*
+  header sent but not signed is 403 AccessDenied.
+- Credentials: the access key is registered (InvalidAccessKeyId), its secret
+  signed, temporary keys bring their session token (InvalidToken) and have not
+  expired (ExpiredToken), the scope's date is the request's, its region the
+  gate's and its service s3.
+- Pre-signed POST (browser form uploads): the policy's signature and expiration,
+  every condition (eq, starts-with, content-length-range, bucket), every form
+  field covered by a condition.
+- Integrity: Content-MD5 (InvalidDigest, BadDigest) and, on PUT,
+  x-amz-checksum-crc32|crc32c|crc64nvme|sha1|sha256 (BadDigest), computed as the
+  body streams through. The last piece of a body is held back until the checks
+  pass; when one fails the connection to moto is reset, so moto never stores it.
+
+Errors are S3's XML with S3's codes and statuses, and carry the bucket's CORS
+headers (as S3's do) so that a page can read them. CORS preflights (OPTIONS) pass
+unauthenticated. Anonymous requests are refused (the buckets are private).
+
+The registered credentials change at run time over the control port, so tests
+can hand out temporary credentials that expire:
+
+    python3 tests/lib/s3gate.py --upstream http://127.0.0.1:5000 --port 0 \\
+        --control-port 0 --region us-east-1 --credentials ID:SECRET
+    prints "s3gate listening on http://127.0.0.1:P control http://127.0.0.1:C"
+    POST C/credentials {"accessKeyId","secretAccessKey","sessionToken","expiration"}
+    DELETE C/credentials?accessKeyId=ID      GET C/state      POST C/reset
+GateControl(url) wraps that API.
+"""
+import argparse
+import base64
+import binascii
+import calendar
+import collections
+import datetime
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import re
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+import zlib
+from email.parser import HeaderParser
+from email.utils import parsedate_to_datetime
+
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.compat import HTTPHeaders
+from botocore.credentials import Credentials
+
+from httpproxy import (CHUNK, Cut, ThreadingServer, body_chunks, body_length, end_body,
+                       open_upstream, relay_response, reset, send_body_piece, send_error_document)
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW = 15 * 60
+MAX_EXPIRES = 604800
+UNSIGNED = "UNSIGNED-PAYLOAD"
+POST_PRE_DATA_MAX = 20 * 1024  # S3: form fields before the file
+FORM_POST = object()
+DRAIN_MAX = 6 << 30  # a refused body is read (so that a browser sees the answer) up to this
+
+
+class S3Error(Exception):
+    def __init__(self, status, code, message, extra=()):
+        super().__init__("%s: %s" % (code, message))
+        self.status, self.code, self.message, self.extra = status, code, message, list(extra)
+
+
+def access_denied(message="Access Denied", extra=()):
+    return S3Error(403, "AccessDenied", message, extra)
+
+
+# --- credentials -----------------------------------------------------------
+
+class CredentialStore:
+    """Access key id -> secret, session token (temporary keys), expiry (epoch)."""
+
+    def __init__(self):
+        self._keys = {}
+        self._lock = threading.Lock()
+
+    def put(self, access_key, secret, token=None, expires=None):
+        with self._lock:
+            self._keys[access_key] = {"secret": secret, "token": token or None, "expires": expires}
+
+    def remove(self, access_key):
+        with self._lock:
+            return self._keys.pop(access_key, None) is not None
+
+    def get(self, access_key):
+        with self._lock:
+            entry = self._keys.get(access_key)
+            return dict(entry) if entry else None
+
+    def describe(self):
+        with self._lock:
+            return [{"accessKeyId": k, "temporary": bool(v["token"]), "expires": v["expires"]}
+                    for k, v in sorted(self._keys.items())]
+
+
+def parse_expiration(value):
+    """Epoch seconds from a number or an ISO 8601 time ("2026-11-29T15:00:00Z")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return parse_iso8601(value)
+
+
+def parse_iso8601(text):
+    """Epoch seconds of "2026-11-29T15:00:00Z" (fractions and offsets allowed; UTC
+    when neither Z nor an offset is given)."""
+    when = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
+
+
+def amz_time(text):
+    """Epoch seconds of YYYYMMDDTHHMMSSZ, or None."""
+    if not re.fullmatch(r"\d{8}T\d{6}Z", text or ""):
+        return None
+    try:
+        return calendar.timegm(time.strptime(text, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        return None
+
+
+def iso(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+# --- SigV4 with botocore's primitives --------------------------------------
+
+class Scope:
+    """Credential=AKID/YYYYMMDD/region/service/aws4_request, checked against the
+    request's date and the gate's region."""
+
+    def __init__(self, text, amz_date, region, malformed):
+        parts = (text or "").split("/")
+        if len(parts) != 5 or not parts[0]:
+            raise malformed("a non-empty Access Key (AKID) must be provided in the credential.")
+        self.access_key, self.date, self.region, self.service, terminal = parts
+        if self.date != amz_date[:8]:
+            raise malformed("Invalid credential date. Date is not the same as X-Amz-Date.")
+        if self.region != region:
+            raise malformed("the region '%s' is wrong; expecting '%s'" % (self.region, region),
+                            [("Region", region)])
+        if self.service != "s3":
+            raise malformed("incorrect service '%s'. This endpoint belongs to 's3'." % self.service)
+        if terminal != "aws4_request":
+            raise malformed("incorrect terminal '%s'. This endpoint uses 'aws4_request'." % terminal)
+
+
+def header_malformed(detail, extra=()):
+    return S3Error(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; " + detail, extra)
+
+
+def query_malformed(detail, extra=()):
+    return S3Error(400, "AuthorizationQueryParametersError",
+                   "Error parsing the X-Amz-Credential parameter; " + detail, extra)
+
+
+def split_query(raw):
+    """[(name, value)] decoded once, in order; a bare name has the value ''."""
+    pairs = []
+    for piece in raw.split("&") if raw else []:
+        name, _, value = piece.partition("=")
+        pairs.append((urllib.parse.unquote(name, errors="replace"),
+                      urllib.parse.unquote(value, errors="replace")))
+    return pairs
+
+
+def canonical_path(raw_path):
+    """S3 decodes the path and encodes it once again, '/' kept, no normalisation."""
+    return urllib.parse.quote(urllib.parse.unquote_to_bytes(raw_path), safe="/~")
+
+
+def header_values(headers, name):
+    return headers.get_all(name) or []
+
+
+def check_signature(creds, scope, method, raw_path, query_pairs, headers, signed_names,
+                    payload_hash, amz_date):
+    """Raises SignatureDoesNotMatch unless `signature` is what botocore computes."""
+    signer = S3SigV4Auth(Credentials(scope.access_key, creds["secret"], creds["token"]), "s3",
+                         scope.region)
+    request = AWSRequest(method=method, url="http://gate" + raw_path)
+    request.context["timestamp"] = amz_date
+    to_sign = HTTPHeaders()
+    for name in signed_names:
+        values = header_values(headers, name)
+        for value in values or [""]:
+            to_sign[name] = value
+    canonical = "\n".join([
+        method,
+        canonical_path(raw_path),
+        signer._canonical_query_string_params(query_pairs),
+        signer.canonical_headers(to_sign) + "\n",
+        ";".join(signed_names),
+        payload_hash,
+    ])
+    string_to_sign = signer.string_to_sign(request, canonical)
+    return signer.signature(string_to_sign, request), canonical, string_to_sign
+
+
+def signature_mismatch(access_key, provided, canonical, string_to_sign):
+    return S3Error(403, "SignatureDoesNotMatch",
+                   "The request signature we calculated does not match the signature you provided. "
+                   "Check your key and signing method.",
+                   [("AWSAccessKeyId", access_key), ("StringToSign", string_to_sign),
+                    ("SignatureProvided", provided), ("CanonicalRequest", canonical)])
+
+
+def checked_credentials(store, access_key, token, now):
+    creds = store.get(access_key)
+    if creds is None:
+        raise S3Error(403, "InvalidAccessKeyId",
+                      "The AWS Access Key Id you provided does not exist in our records.",
+                      [("AWSAccessKeyId", access_key)])
+    if creds["token"] is None and token:
+        raise S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+    if creds["token"] is not None and not hmac.compare_digest((token or "").encode(), creds["token"].encode()):
+        raise S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid."
+                      if token else "These temporary credentials need their session token "
+                      "(X-Amz-Security-Token).")
+    if creds["expires"] is not None and now >= creds["expires"]:
+        raise S3Error(400, "ExpiredToken", "The provided token has expired.",
+                      [("Token-0", "expired at %s" % iso(creds["expires"]))])
+    return creds
+
+
+def unsigned_amz_headers(headers, signed):
+    names = sorted({n.lower() for n in headers.keys() if n.lower().startswith("x-amz-")} - set(signed))
+    if names:
+        raise access_denied("There were headers present in the request which were not signed",
+                            [("HeadersNotSigned", ", ".join(names))])
+
+
+def verify_header_auth(store, region, method, raw_path, raw_query, headers, now):
+    auth = headers["Authorization"]
+    if not auth.startswith(ALGORITHM + " "):
+        raise S3Error(400, "InvalidArgument",
+                      "Unsupported Authorization Type: only %s is accepted" % ALGORITHM)
+    fields = {}
+    for item in auth[len(ALGORITHM) + 1:].split(","):
+        name, eq, value = item.strip().partition("=")
+        if not eq:
+            raise header_malformed("the %r component is not name=value" % item.strip())
+        fields[name] = value
+    for name in ("Credential", "SignedHeaders", "Signature"):
+        if name not in fields:
+            raise header_malformed("it lacks %s=" % name)
+    amz_date = headers.get("X-Amz-Date")
+    if amz_date is not None:
+        when = amz_time(amz_date)
+    else:
+        try:
+            when = parsedate_to_datetime(headers.get("Date", "")).timestamp()
+            amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(when))
+        except (TypeError, ValueError):
+            when = None
+    if when is None:
+        raise access_denied("AWS authentication requires a valid Date or x-amz-date header")
+    scope = Scope(fields["Credential"], amz_date, region, header_malformed)
+    if abs(now - when) > MAX_SKEW:
+        raise S3Error(403, "RequestTimeTooSkewed",
+                      "The difference between the request time and the current time is too large.",
+                      [("RequestTime", amz_date), ("ServerTime", iso(now)),
+                       ("MaxAllowedSkewMilliseconds", MAX_SKEW * 1000)])
+    signed = fields["SignedHeaders"].split(";")
+    if "host" not in signed:
+        raise header_malformed("SignedHeaders must include host")
+    payload = headers.get("X-Amz-Content-SHA256")
+    if payload is None:
+        raise S3Error(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+    creds = checked_credentials(store, scope.access_key, headers.get("X-Amz-Security-Token"), now)
+    unsigned_amz_headers(headers, signed)
+    expected, canonical, sts = check_signature(creds, scope, method, raw_path, split_query(raw_query),
+                                               headers, signed, payload, amz_date)
+    if not hmac.compare_digest(expected, fields["Signature"]):
+        raise signature_mismatch(scope.access_key, fields["Signature"], canonical, sts)
+    return payload
+
+
+def verify_query_auth(store, region, method, raw_path, raw_query, headers, now):
+    pairs = split_query(raw_query)
+    params = {}
+    for name, value in pairs:
+        if name.startswith("X-Amz-"):
+            params.setdefault(name, value)
+    if params.get("X-Amz-Algorithm") != ALGORITHM:
+        raise S3Error(400, "AuthorizationQueryParametersError",
+                      "X-Amz-Algorithm only supports \"%s\"" % ALGORITHM)
+    missing = [n for n in ("X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-Expires",
+                           "X-Amz-SignedHeaders") if n not in params]
+    if missing:
+        raise S3Error(400, "AuthorizationQueryParametersError",
+                      "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                      "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+                      "X-Amz-Expires parameters (missing: %s)." % ", ".join(missing))
+    amz_date = params["X-Amz-Date"]
+    when = amz_time(amz_date)
+    if when is None:
+        raise S3Error(400, "AuthorizationQueryParametersError",
+                      "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    try:
+        expires = int(params["X-Amz-Expires"], 10)
+    except ValueError:
+        expires = -1
+    if expires < 1:
+        raise S3Error(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be a positive integer")
+    if expires > MAX_EXPIRES:
+        raise S3Error(400, "AuthorizationQueryParametersError",
+                      "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+    scope = Scope(params["X-Amz-Credential"], amz_date, region, query_malformed)
+    if when > now + MAX_SKEW:
+        raise access_denied("Request is not valid yet")
+    if now > when + expires:
+        raise access_denied("Request has expired", [("X-Amz-Expires", expires),
+                                                    ("Expires", iso(when + expires)),
+                                                    ("ServerTime", iso(now))])
+    signed = params["X-Amz-SignedHeaders"].split(";")
+    if "host" not in signed:
+        raise S3Error(400, "AuthorizationQueryParametersError", "X-Amz-SignedHeaders must include host")
+    creds = checked_credentials(store, scope.access_key, params.get("X-Amz-Security-Token"), now)
+    unsigned_amz_headers(headers, signed)
+    unsigned_query = [(n, v) for n, v in pairs if n != "X-Amz-Signature"]
+    expected, canonical, sts = check_signature(creds, scope, method, raw_path, unsigned_query,
+                                               headers, signed, UNSIGNED, amz_date)
+    if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
+        raise signature_mismatch(scope.access_key, params["X-Amz-Signature"], canonical, sts)
+
+
+# --- body integrity ---------------------------------------------------------
+
+def _crc_table(poly, width):
+    mask = (1 << width) - 1
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ poly if c & 1 else c >> 1
+        table.append(c & mask)
+    return table
+
+
+class _TableCrc:
+    """A reflected CRC in plain Python (CRC32C, CRC64NVME): slow, for small bodies;
+    zlib has CRC32 only."""
+
+    def __init__(self, table, width):
+        self.table, self.width = table, width
+        self.mask = (1 << width) - 1
+        self.crc = self.mask
+
+    def update(self, data):
+        crc, table = self.crc, self.table
+        for b in data:
+            crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+        self.crc = crc
+
+    def digest(self):
+        return (self.crc ^ self.mask).to_bytes(self.width // 8, "big")
+
+
+class _Crc32:
+    def __init__(self):
+        self.crc = 0
+
+    def update(self, data):
+        self.crc = zlib.crc32(data, self.crc)
+
+    def digest(self):
+        return self.crc.to_bytes(4, "big")
+
+
+_CRC32C = _crc_table(0x82F63B78, 32)
+_CRC64NVME = _crc_table(0x9A6C9329AC4BC9B5, 64)
+CHECKSUMS = {  # x-amz-checksum-<name>: (hasher, digest length)
+    "crc32": (_Crc32, 4),
+    "crc32c": (lambda: _TableCrc(_CRC32C, 32), 4),
+    "crc64nvme": (lambda: _TableCrc(_CRC64NVME, 64), 8),
+    "sha1": (hashlib.sha1, 20),
+    "sha256": (hashlib.sha256, 32),
+}
+
+
+def b64_digest(value, length):
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == length else None
+
+
+class BodyCheck:
+    """What a request's headers promise about its body, checked as it streams."""
+
+    def __init__(self, method, headers, payload_hash=None):
+        self.checks = []  # (hasher, expected digest, error for a mismatch)
+        if payload_hash and payload_hash != UNSIGNED:
+            if payload_hash.startswith("STREAMING-"):
+                raise S3Error(501, "NotImplemented",
+                              "the S3 gate does not implement aws-chunked payloads (%s)" % payload_hash)
+            if not re.fullmatch(r"[0-9a-f]{64}", payload_hash):
+                raise S3Error(400, "InvalidArgument",
+                              "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-..., or a valid "
+                              "sha256 value.")
+            self.checks.append((hashlib.sha256(), bytes.fromhex(payload_hash), lambda got: S3Error(
+                400, "XAmzContentSHA256Mismatch",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                [("ClientComputedContentSHA256", payload_hash), ("S3ComputedContentSHA256", got.hex())])))
+        md5 = headers.get("Content-MD5")
+        if md5 is not None:
+            want = b64_digest(md5.strip(), 16)
+            if want is None:
+                raise S3Error(400, "InvalidDigest", "The Content-MD5 you specified was not valid.",
+                              [("Content-MD5", md5)])
+            self.checks.append((hashlib.md5(), want, lambda got: S3Error(
+                400, "BadDigest", "The Content-MD5 you specified did not match what we received.",
+                [("ExpectedDigest", md5), ("CalculatedDigest", base64.b64encode(got).decode())])))
+        if method == "PUT" and "x-amz-copy-source" not in headers:
+            self._add_checksum(headers)
+
+    def _add_checksum(self, headers):
+        given = [(n.lower()[len("x-amz-checksum-"):], v) for n, v in headers.items()
+                 if n.lower().startswith("x-amz-checksum-")
+                 and n.lower() not in ("x-amz-checksum-algorithm", "x-amz-checksum-type")]
+        if not given:
+            return
+        if len(given) > 1:
+            raise S3Error(400, "InvalidRequest",
+                          "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+        name, value = given[0]
+        if name not in CHECKSUMS:
+            raise S3Error(400, "InvalidRequest", "Unsupported checksum header x-amz-checksum-%s" % name)
+        declared = headers.get("x-amz-sdk-checksum-algorithm")
+        if declared and declared.lower() != name:
+            raise S3Error(400, "InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.")
+        factory, length = CHECKSUMS[name]
+        want = b64_digest(value.strip(), length)
+        if want is None:
+            raise S3Error(400, "InvalidRequest", "Value for x-amz-checksum-%s header is invalid." % name)
+        self.checks.append((factory(), want, lambda got: S3Error(
+            400, "BadDigest", "The %s you specified did not match the calculated checksum." % name.upper(),
+            [("Expected%s" % name.upper(), value), ("Calculated", base64.b64encode(got).decode())])))
+
+    def update(self, data):
+        for hasher, _, _ in self.checks:
+            hasher.update(data)
+
+    def finish(self):
+        for hasher, want, error in self.checks:
+            got = hasher.digest()
+            if not hmac.compare_digest(got, want):
+                raise error(got)
+
+
+# --- pre-signed POST --------------------------------------------------------
+
+POST_EXEMPT = {"x-amz-signature", "file", "policy"}
+
+
+def form_condition_failed(condition):
+    return access_denied("Invalid according to Policy: Policy Condition failed: %s" % json.dumps(condition))
+
+
+def check_post_policy(store, region, bucket, fields, now):
+    """fields: the form's fields before the file, names lower-cased. Returns the
+    (min, max) of a content-length-range condition, or None."""
+    for name in ("policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"):
+        if name not in fields:
+            raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named '%s'." % name)
+    if "key" not in fields:
+        raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.  "
+                      "If it is specified, please check the order of the fields.")
+    if fields["x-amz-algorithm"] != ALGORITHM:
+        raise S3Error(400, "InvalidArgument", "Only %s is supported for x-amz-algorithm" % ALGORITHM)
+    amz_date = fields["x-amz-date"]
+    if amz_time(amz_date) is None:
+        raise S3Error(400, "InvalidArgument", "x-amz-date must be in the ISO8601 Long Format")
+
+    def malformed(detail, extra=()):
+        return S3Error(400, "InvalidArgument", "Invalid x-amz-credential: " + detail, extra)
+    scope = Scope(fields["x-amz-credential"], amz_date, region, malformed)
+    creds = checked_credentials(store, scope.access_key, fields.get("x-amz-security-token"), now)
+    signer = S3SigV4Auth(Credentials(scope.access_key, creds["secret"], creds["token"]), "s3", scope.region)
+    request = AWSRequest(method="POST", url="http://gate/")
+    request.context["timestamp"] = amz_date
+    expected = signer.signature(fields["policy"], request)
+    if not hmac.compare_digest(expected, fields["x-amz-signature"]):
+        raise S3Error(403, "SignatureDoesNotMatch",
+                      "The request signature we calculated does not match the signature you provided. "
+                      "Check your key and signing method.",
+                      [("AWSAccessKeyId", scope.access_key), ("StringToSign", fields["policy"]),
+                       ("SignatureProvided", fields["x-amz-signature"])])
+    try:
+        policy = json.loads(base64.b64decode(fields["policy"], validate=True))
+        expiration = parse_iso8601(policy["expiration"])
+        conditions = policy["conditions"]
+        if not isinstance(conditions, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise S3Error(400, "InvalidPolicyDocument",
+                      "Invalid Policy: the policy is not base64 JSON with 'expiration' and 'conditions'.")
+    if now >= expiration:
+        raise access_denied("Invalid according to Policy: Policy expired.")
+    values = dict(fields)
+    values["bucket"] = bucket
+    covered, length_range = set(), None
+    for cond in conditions:
+        if isinstance(cond, dict) and len(cond) == 1:
+            ((name, want),) = cond.items()
+            op, name = "eq", name.lower()
+        elif isinstance(cond, list) and len(cond) == 3 and cond[0] in ("eq", "starts-with"):
+            op, name, want = cond[0], str(cond[1]).lower(), cond[2]
+            if not name.startswith("$"):
+                raise S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: %s" % json.dumps(cond))
+            name = name[1:]
+        elif isinstance(cond, list) and len(cond) == 3 and cond[0] == "content-length-range":
+            length_range = (int(cond[1]), int(cond[2]))
+            continue
+        else:
+            raise S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: %s" % json.dumps(cond))
+        covered.add(name)
+        got = values.get(name)
+        if got is None:
+            raise form_condition_failed(cond)
+        if op == "eq" and got != str(want):
+            raise form_condition_failed(cond)
+        if op == "starts-with" and not (
+                all(part.strip().startswith(str(want)) for part in got.split(","))
+                if name == "content-type" else got.startswith(str(want))):
+            raise form_condition_failed(cond)
+    extra = sorted(n for n in fields if n not in covered and n not in POST_EXEMPT
+                   and not n.startswith("x-ignore-"))
+    if extra:
+        raise access_denied("Invalid according to Policy: Extra input fields: %s" % ", ".join(extra))
+    return length_range
+
+
+def malformed_post():
+    return S3Error(400, "MalformedPOSTRequest",
+                   "The body of your POST request is not well-formed multipart/form-data.")
+
+
+class FormParser:
+    """multipart/form-data as it streams. feed() returns events: ("part", name)
+    at the start of each part (name lower-cased), ("data", bytes) for its content.
+    Nothing but a part's headers and a delimiter's length is kept back."""
+
+    HEADERS_MAX = 8192
+
+    def __init__(self, boundary):
+        self.delimiter = b"--" + boundary
+        self.separator = b"\r\n" + self.delimiter
+        self.buf = b""
+        self.state = "preamble"
+
+    def feed(self, data):
+        self.buf += data
+        events = []
+        while True:
+            if self.state == "preamble":
+                i = self.buf.find(self.delimiter)
+                if i < 0:
+                    self.buf = self.buf[-len(self.delimiter):]
+                    return events
+                self.buf = self.buf[i + len(self.delimiter):]
+                self.state = "delimited"
+            elif self.state == "delimited":  # "--" ends the form, else padding and CRLF
+                if len(self.buf) < 2:
+                    return events
+                if self.buf.startswith(b"--"):
+                    self.state, self.buf = "end", b""
+                    return events
+                i = self.buf.find(b"\r\n")
+                if i < 0 or self.buf[:i].strip(b" \t"):
+                    if i >= 0 or len(self.buf) > self.HEADERS_MAX:
+                        raise malformed_post()
+                    return events
+                self.buf = self.buf[i + 2:]
+                self.state = "headers"
+            elif self.state == "headers":
+                i = self.buf.find(b"\r\n\r\n")
+                if i < 0:
+                    if len(self.buf) > self.HEADERS_MAX:
+                        raise malformed_post()
+                    return events
+                head = HeaderParser().parsestr(self.buf[:i].decode("utf-8", "replace"))
+                name = head.get_param("name", header="content-disposition")
+                if not isinstance(name, str):
+                    raise malformed_post()
+                events.append(("part", name.lower()))
+                self.buf = self.buf[i + 4:]
+                self.state = "data"
+            elif self.state == "data":
+                i = self.buf.find(self.separator)
+                if i < 0:
+                    cut = len(self.buf) - len(self.separator) + 1
+                    if cut > 0:
+                        events.append(("data", self.buf[:cut]))
+                        self.buf = self.buf[cut:]
+                    return events
+                if i:
+                    events.append(("data", self.buf[:i]))
+                self.buf = self.buf[i + len(self.separator):]
+                self.state = "delimited"
+            else:  # the epilogue is ignored
+                self.buf = b""
+                return events
+
+    def close(self):
+        if self.state != "end":
+            raise malformed_post()
+
+
+# --- the proxy --------------------------------------------------------------
+
+class Gate:
+    def __init__(self, upstream, region="us-east-1", port=0, host="127.0.0.1"):
+        u = urllib.parse.urlsplit(upstream)
+        self.upstream = (u.hostname, u.port or 80)
+        self.upstream_url = upstream.rstrip("/")
+        self.region = region
+        self.host, self.port = host, port
+        self.credentials = CredentialStore()
+        self.lock = threading.Lock()
+        self.counts = {"accepted": 0, "refused": collections.Counter()}
+        self.refusals = collections.deque(maxlen=200)
+        self.cors_cache = {}
+        self.server = None
+        self.clock = time.time  # tests in process may move it
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def start(self):
+        self.server = ThreadingServer((self.host, self.port), _Handler)
+        self.server.gate = self
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name="s3gate", daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def state(self):
+        with self.lock:
+            return {"region": self.region, "credentials": self.credentials.describe(),
+                    "accepted": self.counts["accepted"], "refused": dict(self.counts["refused"]),
+                    "refusals": list(self.refusals)}
+
+    def reset_counts(self):
+        with self.lock:
+            self.counts = {"accepted": 0, "refused": collections.Counter()}
+            self.refusals.clear()
+
+    def _count(self, h, error=None):
+        with self.lock:
+            if error is None:
+                self.counts["accepted"] += 1
+                return
+            self.counts["refused"][error.code] += 1
+            self.refusals.append({"method": h.command, "path": urllib.parse.urlsplit(h.path).path,
+                                  "status": error.status, "code": error.code, "message": error.message})
+        print("s3gate: refused %s %s: %d %s: %s" % (h.command, urllib.parse.urlsplit(h.path).path,
+                                                   error.status, error.code, error.message), flush=True)
+        for name, value in error.extra:
+            if name in ("CanonicalRequest", "StringToSign"):
+                print("  %s:\n    %s" % (name, re.sub(r"(X-Amz-Security-Token=)[^&\n]+", r"\1…",
+                                                     str(value)).replace("\n", "\n    ")), flush=True)
+
+    # --- CORS on the gate's own answers, from the bucket's rules as moto keeps them
+    def _cors_rules(self, bucket):
+        with self.lock:
+            hit = self.cors_cache.get(bucket)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        rules = []
+        try:
+            with urllib.request.urlopen("%s/%s?cors" % (self.upstream_url, urllib.parse.quote(bucket)),
+                                        timeout=5) as r:
+                doc = ET.fromstring(r.read())
+            for rule in doc.iter():
+                if rule.tag.endswith("CORSRule"):
+                    def texts(tag):
+                        return [e.text or "" for e in rule if e.tag.endswith(tag)]
+                    rules.append({"origins": texts("AllowedOrigin"), "methods": texts("AllowedMethod"),
+                                  "expose": texts("ExposeHeader"), "max_age": texts("MaxAgeSeconds")})
+        except (OSError, ET.ParseError, http.client.HTTPException):
+            rules = []  # no CORS configuration (404) or moto away: no CORS headers
+        with self.lock:
+            self.cors_cache[bucket] = (time.monotonic() + 2, rules)
+        return rules
+
+    def forget_cors(self, bucket):
+        with self.lock:
+            self.cors_cache.pop(bucket, None)
+
+    def cors_headers(self, h, bucket):
+        origin = h.headers.get("Origin")
+        if not origin or not bucket:
+            return []
+        for rule in self._cors_rules(bucket):
+            if h.command in rule["methods"] and any(
+                    re.fullmatch(re.escape(o).replace(r"\*", ".*"), origin) for o in rule["origins"]):
+                headers = [("Access-Control-Allow-Origin", "*" if "*" in rule["origins"] else origin),
+                           ("Access-Control-Allow-Methods", ", ".join(rule["methods"])), ("Vary", "Origin")]
+                if rule["expose"]:
+                    headers.append(("Access-Control-Expose-Headers", ", ".join(rule["expose"])))
+                return headers
+        return []
+
+    # --- one request
+    def handle(self, h):
+        target = urllib.parse.urlsplit(h.path)
+        raw_path, raw_query = target.path, target.query
+        bucket = urllib.parse.unquote(raw_path.lstrip("/").split("/", 1)[0])
+        if h.command == "OPTIONS":  # CORS preflights are not authenticated
+            return self._forward(h, None, bucket)
+        try:
+            body = self._authenticate(h, raw_path, raw_query, bucket)
+        except S3Error as e:
+            self._count(h, e)
+            return self._refuse(h, e, bucket, body_unread=True)
+        if body is FORM_POST:
+            return self._forward_post(h, bucket)
+        self._forward(h, body, bucket)
+        if h.command in ("PUT", "DELETE") and "cors" in dict(split_query(raw_query)):
+            self.forget_cors(bucket)
+
+    def _authenticate(self, h, raw_path, raw_query, bucket):
+        """A BodyCheck for the request's body, or FORM_POST for a form upload."""
+        now = self.clock()
+        has_header = "Authorization" in h.headers
+        query_names = {n for n, _ in split_query(raw_query)}
+        has_query = "X-Amz-Algorithm" in query_names
+        if not has_query and {"AWSAccessKeyId", "Signature"} <= query_names:
+            raise S3Error(400, "InvalidRequest", "The authorization mechanism you have provided is not "
+                          "supported. Please use AWS4-HMAC-SHA256.")
+        if has_header and has_query:
+            raise S3Error(400, "InvalidArgument", "Only one auth mechanism allowed; only the "
+                          "X-Amz-Algorithm query parameter or the Authorization header should be specified")
+        if has_header:
+            payload = verify_header_auth(self.credentials, self.region, h.command, raw_path, raw_query,
+                                         h.headers, now)
+            return BodyCheck(h.command, h.headers, payload)
+        if has_query:
+            verify_query_auth(self.credentials, self.region, h.command, raw_path, raw_query, h.headers, now)
+            return BodyCheck(h.command, h.headers)
+        if (h.command == "POST" and raw_path.strip("/") == raw_path.strip("/").split("/")[0]
+                and h.headers.get_content_type() == "multipart/form-data"):
+            return FORM_POST
+        raise access_denied()
+
+    def _refuse(self, h, error, bucket, body_unread):
+        """Answers error; reads the body first (so a browser sees the answer) unless
+        the client waits for 100-continue or the body is not worth reading."""
+        h.close_connection = True
+        if body_unread and not h.expects_continue:
+            length = body_length(h)
+            if length is None or length <= DRAIN_MAX:
+                try:
+                    for _ in body_chunks(h):
+                        pass
+                except (Cut, OSError):
+                    return
+        headers = [("Connection", "close")] + self.cors_headers(h, bucket)
+        send_error_document(h, error.status, error.code, error.message, error.extra, headers)
+
+    def _forward(self, h, check, bucket):
+        """Forwards the request, its body through check, the last piece held back
+        until check passes; relays moto's answer."""
+        h.send_continue()
+        pending, up = None, None
+        try:
+            for data in body_chunks(h):
+                if check:
+                    check.update(data)
+                if up is None:
+                    up, chunked = open_upstream(h, self.upstream)
+                if pending:
+                    send_body_piece(up, pending, chunked)
+                pending = data
+            if check:
+                check.finish()
+            if up is None:
+                up, chunked = open_upstream(h, self.upstream)
+            if pending:
+                send_body_piece(up, pending, chunked)
+            end_body(up, chunked)
+            resp = up.getresponse()
+            if h.command != "OPTIONS":
+                self._count(h)
+            relay_response(h, resp)
+        except S3Error as e:
+            if up is not None:
+                reset(up.sock)  # moto never sees the whole body: nothing is stored
+            self._count(h, e)
+            self._refuse(h, e, bucket, body_unread=False)
+        finally:
+            if up is not None:
+                up.close()
+
+    def _forward_post(self, h, bucket):
+        """A browser form upload: the fields before the file are read and the policy
+        checked before anything reaches moto; the file's length is counted as it
+        streams and held to content-length-range."""
+        boundary = h.headers.get_param("boundary")
+        if not isinstance(boundary, str) or not boundary:
+            e = malformed_post()
+            self._count(h, e)
+            return self._refuse(h, e, bucket, body_unread=True)
+        form = FormParser(boundary.encode())
+        h.send_continue()
+        fields, current, in_file, file_len, length_range, policy_ok = {}, None, False, 0, None, False
+        held, up, pending, chunked = [], None, None, False
+        try:
+            for data in body_chunks(h):
+                for kind, value in form.feed(data):
+                    if kind == "part" and not policy_ok and value == "file":
+                        length_range = check_post_policy(self.credentials, self.region, bucket,
+                                                         fields, self.clock())
+                        policy_ok = in_file = True
+                    elif kind == "part":
+                        in_file = False  # fields after the file are ignored, as S3 does
+                        current = None if policy_ok else value
+                        if current is not None:
+                            fields[current] = ""
+                    elif in_file:
+                        file_len += len(value)
+                    elif current is not None:
+                        fields[current] += value.decode("utf-8", "replace")
+                if up is None:
+                    held.append(data)
+                    if policy_ok:
+                        up, chunked = open_upstream(h, self.upstream)
+                        pending, held = b"".join(held), None
+                    elif sum(map(len, held)) > POST_PRE_DATA_MAX:
+                        raise S3Error(400, "MaxPostPreDataLengthExceeded",
+                                      "Your POST request fields preceeding the upload file was too large.")
+                else:
+                    send_body_piece(up, pending, chunked)
+                    pending = data
+            form.close()
+            if up is None:
+                raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.",
+                              [("ArgumentName", "file")])
+            if length_range and not length_range[0] <= file_len <= length_range[1]:
+                too_large = file_len > length_range[1]
+                raise S3Error(400, "EntityTooLarge" if too_large else "EntityTooSmall",
+                              "Your proposed upload %s the %s allowed size"
+                              % (("exceeds", "maximum") if too_large else ("is smaller than", "minimum")),
+                              [("ProposedSize", file_len), ("MinSizeAllowed", length_range[0]),
+                               ("MaxSizeAllowed", length_range[1])])
+            send_body_piece(up, pending, chunked)
+            end_body(up, chunked)
+            resp = up.getresponse()
+            self._count(h)
+            relay_response(h, resp)
+        except S3Error as e:
+            if up is not None:
+                reset(up.sock)  # moto never sees the whole form: nothing is stored
+            self._count(h, e)
+            self._refuse(h, e, bucket, body_unread=False)
+        finally:
+            if up is not None:
+                up.close()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    expects_continue = False
+
+    def log_message(self, *args):
+        pass
+
+    def handle_expect_100(self):
+        return True  # 100 Continue only once the request has passed its checks (send_continue), as S3 does
+
+    def send_continue(self):
+        if self.expects_continue:
+            self.expects_continue = False
+            self.send_response_only(100)
+            self.end_headers()
+            self.wfile.flush()
+
+    def do_any(self):
+        self.expects_continue = False
+        if self.headers.get("Expect", "").lower() == "100-continue":
+            self.expects_continue = True
+        try:
+            self.server.gate.handle(self)
+        except (Cut, OSError, http.client.HTTPException):
+            self.close_connection = True
+            reset(self.connection)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_any
+
+
+# --- control ----------------------------------------------------------------
+
+class _ControlHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/state":
+            return self._answer(200, self.server.gate.state())
+        self._answer(404, {"error": "GET /state"})
+
+    def do_POST(self):
+        gate = self.server.gate
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            doc = json.loads(self.rfile.read(length) or b"{}")
+            if self.path == "/credentials":
+                gate.credentials.put(doc["accessKeyId"], doc["secretAccessKey"], doc.get("sessionToken"),
+                                     parse_expiration(doc.get("expiration")))
+            elif self.path == "/reset":
+                gate.reset_counts()
+            else:
+                return self._answer(404, {"error": "POST /credentials or /reset"})
+        except (ValueError, KeyError, TypeError) as e:
+            return self._answer(400, {"error": str(e)})
+        self._answer(200, gate.state())
+
+    def do_DELETE(self):
+        target = urllib.parse.urlsplit(self.path)
+        if target.path != "/credentials":
+            return self._answer(404, {"error": "DELETE /credentials?accessKeyId=ID"})
+        key = urllib.parse.parse_qs(target.query).get("accessKeyId", [""])[0]
+        if not self.server.gate.credentials.remove(key):
+            return self._answer(404, {"error": "no such access key"})
+        self._answer(200, self.server.gate.state())
+
+
+class GateControl:
+    """The gate's control API, over its control port."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+
+    def _call(self, method, path, doc=None):
+        data = None if doc is None else json.dumps(doc).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
+    def put_credentials(self, access_key, secret, token=None, expiration=None):
+        """expiration: epoch seconds or ISO 8601; None: never."""
+        return self._call("POST", "/credentials", {"accessKeyId": access_key, "secretAccessKey": secret,
+                                                    "sessionToken": token, "expiration": expiration})
+
+    def remove_credentials(self, access_key):
+        return self._call("DELETE", "/credentials?accessKeyId=" + urllib.parse.quote(access_key))
+
+    def reset(self):
+        return self._call("POST", "/reset", {})
+
+    def state(self):
+        return self._call("GET", "/state")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="S3-faithful authentication and integrity gate in front of moto.")
+    parser.add_argument("--upstream", required=True, help="moto_server, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--control-port", type=int, default=0)
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--credentials", action="append", default=[], metavar="ID:SECRET",
+                        help="a long-term key the gate accepts (repeatable)")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    gate = Gate(args.upstream, region=args.region, port=args.port)
+    for pair in args.credentials:
+        key, _, secret = pair.partition(":")
+        gate.credentials.put(key, secret)
+    gate.start()
+    control = http.server.ThreadingHTTPServer(("127.0.0.1", args.control_port), _ControlHandler)
+    control.daemon_threads = True
+    control.gate = gate
+    print("s3gate listening on %s control http://127.0.0.1:%d" % (gate.url, control.server_address[1]),
+          flush=True)
+    try:
+        control.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gate.stop()
+
+
+if __name__ == "__main__":
+    main()
