@@ -62,7 +62,7 @@ def main():
                                                       wb.urllib.parse.quote(key, safe="")), uid, 1),
             ]
         if a.only != "s3mpu":
-            companion = wb.Companion(stack.moto_url).start()
+            companion = wb.Companion(stack.s3_url).start()
             ckey, cuid = companion.upload("bench-api.bin")
             cbase = companion.base_url + "/s3/multipart/" + wb.urllib.parse.quote(cuid, safe="")
             ck = wb.urllib.parse.quote(ckey, safe="")

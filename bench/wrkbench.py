@@ -99,12 +99,13 @@ def count_statuses(access_log):
 
 class Companion:
     """@uppy/companion's standalone server (bin/companion, the documented way to run
-    it), configured for the stack's moto_server and bucket, NODE_ENV=production."""
+    it), configured for the stack's S3 (moto behind the S3 gate), key and bucket,
+    NODE_ENV=production."""
 
-    def __init__(self, moto_url, expires=3600):
+    def __init__(self, s3_url, expires=3600):
         self.port = stacklib.free_port()
         self.dir = tempfile.mkdtemp(prefix="s3mpu-bench-companion-")
-        self.moto_url = moto_url
+        self.s3_url = s3_url
         self.expires = expires
         self.proc = None
         self.log = os.path.join(self.dir, "companion.log")
@@ -126,13 +127,13 @@ class Companion:
                    COMPANION_PROTOCOL="http",
                    COMPANION_DATADIR=self.dir,
                    COMPANION_SECRET="bench-secret-not-for-production",
-                   COMPANION_UPLOAD_URLS=self.moto_url + "/",
+                   COMPANION_UPLOAD_URLS=self.s3_url + "/",
                    COMPANION_CLIENT_ORIGINS="true",
-                   COMPANION_AWS_KEY="testing",
-                   COMPANION_AWS_SECRET="testing",
+                   COMPANION_AWS_KEY=stacklib.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                   COMPANION_AWS_SECRET=stacklib.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                    COMPANION_AWS_BUCKET=stacklib.BUCKET,
                    COMPANION_AWS_REGION=stacklib.REGION,
-                   COMPANION_AWS_ENDPOINT=self.moto_url,
+                   COMPANION_AWS_ENDPOINT=self.s3_url,
                    COMPANION_AWS_FORCE_PATH_STYLE="true",
                    COMPANION_AWS_EXPIRES=str(self.expires))
         with open(self.log, "ab") as log:

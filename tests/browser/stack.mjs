@@ -60,11 +60,14 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
   const gateUrl = await ready;
   const proxy = out.match(/proxy\s+(http:\/\/127\.0\.0\.1:\d+) \(fault proxy to S3; control (http:\/\/127\.0\.0\.1:\d+)\)/);
   const gateControl = out.match(/gate\s+control (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+  const key = out.match(/S3\s+\S+ \(.*key ([^/\s]+)\/([^)\s]+)\)/);
   const pidfile = out.match(/pid\s+(\S+) \(s3mpu's pid/)?.[1];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     gateUrl, // S3 for the tests' own calls: moto behind the S3 gate
     s3Url: proxy ? proxy[1] : gateUrl, // where s3mpu sends S3 calls and the page its parts
+    /** The stack's key, as AWS_* variables for other S3 clients (the aws CLI). */
+    credentials: { AWS_ACCESS_KEY_ID: key?.[1], AWS_SECRET_ACCESS_KEY: key?.[2] },
     /** The gate's state: {credentials, accepted, refused: {code: n}, refusals: [...]}. */
     async gate() {
       if (!gateControl) throw new Error('the stack has no S3 gate');

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 import unittest
 import urllib.parse
 
@@ -330,6 +332,76 @@ class Cors(unittest.TestCase):
         self.assertNotIn("access-control-allow-origin", hdrs)
         status, hdrs, _ = curl("GET", "/api/health", headers=["Origin: " + STACK.base_url])
         self.assertEqual(hdrs.get("access-control-allow-origin"), STACK.base_url)
+
+
+class S3Refuses(unittest.TestCase):
+    """s3mpu's URLs tampered with as a client might: S3 (here the S3 gate in front
+    of moto) refuses each, and nothing reaches the upload. These fail without the
+    gate (S3MPU_NO_GATE=1): moto takes them all."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp()
+        self.up = Upload(self, "tampered.bin")
+
+    def url(self, number=1, **sizes):
+        params = dict({"fileName": "tampered.bin", "partNumber": number, "uploadId": self.up.upload_id}, **sizes)
+        status, url = api_json("GET", "/api/get-upload-url", params)
+        self.assertEqual(status, 200, url)
+        return url
+
+    def put(self, url, body, headers=()):
+        path = os.path.join(self.tmp, "body")
+        with open(path, "wb") as f:
+            f.write(body)
+        return curl("PUT", None, url=url, data_file=path, headers=headers)
+
+    def assertS3Refused(self, answer, status, code, message=None):
+        got, _, payload = answer
+        self.assertEqual(got, status, payload[:500])
+        self.assertIn(b"<Code>%s</Code>" % code.encode(), payload)
+        if message:
+            self.assertIn(message.encode(), payload)
+        listed = STACK.s3.list_parts(Bucket="uploads", Key="tampered.bin", UploadId=self.up.upload_id)
+        self.assertNotIn("Parts", listed)
+
+    def test_part_number_changed(self):
+        url = self.url(1)
+        self.assertIn("partNumber=1&", url)
+        self.assertS3Refused(self.put(url.replace("partNumber=1&", "partNumber=2&"), b"x"), 403,
+                             "SignatureDoesNotMatch")
+
+    def test_signature_changed(self):
+        url = self.url(1)
+        sig = re.search(r"X-Amz-Signature=([0-9a-f]{64})$", url).group(1)
+        self.assertS3Refused(self.put(url[:-1] + ("0" if sig[-1] != "0" else "1"), b"x"), 403,
+                             "SignatureDoesNotMatch")
+
+    def test_body_one_byte_off_the_pinned_length(self):
+        url = self.url(2, fileSize=5 * MIB + 10, partSize=5 * MIB)  # the last part: 10 bytes
+        self.assertIn("X-Amz-SignedHeaders=content-length%3Bhost", url)
+        for body in (b"x" * 9, b"x" * 11):
+            with self.subTest(length=len(body)):
+                self.assertS3Refused(self.put(url, body), 403, "SignatureDoesNotMatch")
+        self.assertEqual(self.put(url, b"x" * 10)[0], 200)
+
+    def test_unsigned_amz_header(self):
+        self.assertS3Refused(self.put(self.url(1), b"x", ["x-amz-meta-x: 1"]), 403, "AccessDenied",
+                             "There were headers present in the request which were not signed")
+
+    def test_presign_cli_expiry(self):
+        def presign(*extra):
+            p = subprocess.run([STACK.bin, "presign", "-c", os.path.join(STACK.dir, "s3mpu.conf"),
+                                "--bucket", "uploads", "--key", "tampered.bin", "--method", "PUT",
+                                "--upload-id", self.up.upload_id, "--part-number", "1", "--expires", "60"]
+                               + list(extra), env=dict(os.environ, **CREDENTIALS), capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return p.stdout.strip()
+        two_hours_ago = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 2 * 3600))
+        self.assertS3Refused(self.put(presign("--date", two_hours_ago), b"x"), 403, "AccessDenied",
+                             "Request has expired")
+        self.assertEqual(self.put(presign(), b"x")[0], 200)
 
 
 class ZzS3Unreachable(unittest.TestCase):

@@ -1,0 +1,64 @@
+// Pre-signed URLs that expire: with url_expires of a few seconds and a part held
+// back past that, the S3 gate answers 403 "Request has expired" as S3 does; the
+// page asks for a freshly signed URL and finishes with the right bytes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack, launchChromium, readObject, sha256 } from './stack.mjs';
+
+const MiB = 1024 * 1024;
+const EXPIRES = 3; // seconds
+let stack, browser;
+
+before(async () => {
+  stack = await startStack({ env: { S3MPU_URL_EXPIRES: String(EXPIRES) } });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('an expired part URL is refused by S3, signed again and sent', { timeout: 120000 }, async () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-expiry-'));
+  const bytes = randomBytes(12 * MiB); // parts of 10 MiB and 2 MiB
+  const file = path.join(tmp, 'slow-part.bin');
+  writeFileSync(file, bytes);
+  const page = await browser.newPage();
+  await page.goto(stack.baseUrl + '/');
+  const tries = [];
+  // part 2's first PUT is held back until its URL has expired, as on a slow link
+  await page.route((url) => url.href.startsWith(stack.s3Url + '/') && url.searchParams.get('partNumber') === '2',
+    async (route) => {
+      tries.push(new URL(route.request().url()).searchParams.get('X-Amz-Date'));
+      if (tries.length === 1) await new Promise((r) => setTimeout(r, (EXPIRES + 2) * 1000));
+      await route.continue();
+    });
+  const statuses = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === '2') {
+      statuses.push(r.status());
+    }
+  });
+  const before = await stack.gate();
+  await page.setInputFiles('input[type=file]', [file]);
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#uploads li');
+    return row && (row.dataset.state === 'done' || row.dataset.state === 'error');
+  }, null, { timeout: 90000 });
+  const row = await page.$eval('#uploads li', (r) => ({
+    state: r.dataset.state, key: r.querySelector('.result').dataset.key, text: r.textContent }));
+  assert.equal(row.state, 'done', row.text);
+  assert.deepEqual(statuses, [403, 200], 'S3 refused the expired URL, then took the fresh one');
+  assert.equal(tries.length, 2);
+  const after = await stack.gate();
+  const expired = after.refusals.slice(before.refusals.length)
+    .filter((r) => r.code === 'AccessDenied' && r.message === 'Request has expired');
+  assert.equal(expired.length, 1, JSON.stringify(after.refusals));
+  assert.equal(sha256(await readObject(stack.gateUrl, row.key)), sha256(bytes));
+  await page.close();
+});
