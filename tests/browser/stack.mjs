@@ -102,6 +102,32 @@ export async function readObject(motoUrl, key) {
   return Buffer.from(await res.arrayBuffer());
 }
 
+/** Waits until every row of an upload page (#uploads li, with data-state) has left
+ * queued/uploading; returns their states and results. */
+export async function finishedRows(page, count) {
+  await page.waitForFunction((n) => {
+    const rows = [...document.querySelectorAll('#uploads li')];
+    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
+  }, count, { timeout: 120000 });
+  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
+    name: r.querySelector('.name').textContent,
+    state: r.dataset.state,
+    key: r.querySelector('.result').dataset.key,
+    code: r.querySelector('.result').dataset.code,
+    text: r.querySelector('.result').textContent,
+    progress: r.querySelector('progress').value,
+  })));
+}
+
+/** The emulator's unfinished multipart uploads of a key: their upload ids. */
+export async function openUploads(motoUrl, key) {
+  const res = await fetch(`${motoUrl}/uploads?uploads`);
+  const xml = await res.text();
+  return [...xml.matchAll(/<Upload>(.*?)<\/Upload>/gs)]
+    .map((m) => ({ key: m[1].match(/<Key>(.*?)<\/Key>/s)?.[1], id: m[1].match(/<UploadId>(.*?)<\/UploadId>/s)?.[1] }))
+    .filter((u) => u.key === key).map((u) => u.id);
+}
+
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 /** Replaces the bucket's CORS rules (through the emulator, unsigned). */

@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors } from './stack.mjs';
+import { REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, finishedRows, openUploads }
+  from './stack.mjs';
 
 const MiB = 1024 * 1024;
 let stack, browser;
@@ -34,22 +35,6 @@ async function openPage() {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(stack.baseUrl + '/');
   return page;
-}
-
-/** Waits until every row has left queued/uploading; returns their states and results. */
-async function finishedRows(page, count) {
-  await page.waitForFunction((n) => {
-    const rows = [...document.querySelectorAll('#uploads li')];
-    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
-  }, count, { timeout: 120000 });
-  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
-    name: r.querySelector('.name').textContent,
-    state: r.dataset.state,
-    key: r.querySelector('.result').dataset.key,
-    code: r.querySelector('.result').dataset.code,
-    text: r.querySelector('.result').textContent,
-    progress: r.querySelector('progress').value,
-  })));
 }
 
 test('uploads several files at once, byte for byte', { timeout: 180000 }, async () => {
@@ -187,15 +172,6 @@ test('the page is operable with the keyboard and labelled', { timeout: 60000 }, 
   await page.close();
 });
 
-/** Lists the emulator's unfinished multipart uploads of a key. */
-async function openUploads(key) {
-  const res = await fetch(`${stack.motoUrl}/uploads?uploads`);
-  const xml = await res.text();
-  return [...xml.matchAll(/<Upload>(.*?)<\/Upload>/gs)]
-    .map((m) => ({ key: m[1].match(/<Key>(.*?)<\/Key>/s)?.[1], id: m[1].match(/<UploadId>(.*?)<\/UploadId>/s)?.[1] }))
-    .filter((u) => u.key === key).map((u) => u.id);
-}
-
 test('a reloaded page resumes: only the missing parts are sent again', { timeout: 180000 }, async () => {
   const file = makeFile('resumed.bin', randomBytes(21 * MiB)); // 5 parts of 5 MiB, the last 1 MiB
   const page = await openPage();
@@ -209,7 +185,7 @@ test('a reloaded page resumes: only the missing parts are sent again', { timeout
     r.status() === 200)));
   await page.setInputFiles('input[type=file]', [file.path]);
   await done12;
-  const [uploadId] = await openUploads('resumed.bin');
+  const [uploadId] = await openUploads(stack.motoUrl, 'resumed.bin');
   assert.ok(uploadId, 'the upload is open in S3');
 
   await page.reload(); // drops the hanging PUTs, as closing the tab would
@@ -228,7 +204,7 @@ test('a reloaded page resumes: only the missing parts are sent again', { timeout
   assert.equal(row.state, 'done', row.text);
   assert.deepEqual(puts.sort(), [3, 4, 5], 'exactly the missing parts were sent');
   assert.equal(sha256(await readObject(stack.motoUrl, row.key)), file.sha);
-  assert.deepEqual(await openUploads('resumed.bin'), []);
+  assert.deepEqual(await openUploads(stack.motoUrl, 'resumed.bin'), []);
   console.log(`resumed upload re-sent parts ${puts.join(', ')} of 5`);
   await page.close();
 });
@@ -240,12 +216,12 @@ test('cancel aborts the upload in S3', { timeout: 120000 }, async () => {
   const started = page.waitForRequest((r) => r.method() === 'PUT');
   await page.setInputFiles('input[type=file]', [file.path]);
   await started;
-  assert.equal((await openUploads('cancelled.bin')).length, 1);
+  assert.equal((await openUploads(stack.motoUrl, 'cancelled.bin')).length, 1);
   await page.getByRole('button', { name: 'Cancel upload of cancelled.bin' }).click();
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'error');
   assert.match(await page.textContent('#uploads li .status'), /Cancelled/);
-  for (let i = 0; i < 50 && (await openUploads('cancelled.bin')).length; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(await openUploads('cancelled.bin'), [], 'no multipart upload left in S3');
+  for (let i = 0; i < 50 && (await openUploads(stack.motoUrl, 'cancelled.bin')).length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await openUploads(stack.motoUrl, 'cancelled.bin'), [], 'no multipart upload left in S3');
   await page.close();
 });
