@@ -1,26 +1,11 @@
 // The upload page: a thin UI on uploader.js.
 import { Uploader, UploadCancelled, MiB } from './uploader.js';
+import { formatBytes, formatDuration } from './format.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const list = $('#uploads');
 const input = $('#files');
 const tasks = new Set();
-
-export function formatBytes(n) {
-  if (!Number.isFinite(n)) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-export function formatDuration(s) {
-  if (!Number.isFinite(s)) return '—';
-  s = Math.round(s);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
 
 function uploader() {
   const partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;

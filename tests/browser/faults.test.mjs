@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack, launchChromium, readObject, sha256 } from './stack.mjs';
+import { startStack, launchChromium, readObject, sha256, finishedRows } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const OUTAGE_MS = 3000; // within the page's part retries (4, from 500 ms doubled: at least 3.75 s)
@@ -42,19 +42,6 @@ async function openPage() {
   await page.fill('#part-size', '5');
   await page.fill('#concurrency', '1');
   return page;
-}
-
-async function finishedRows(page, count) {
-  await page.waitForFunction((n) => {
-    const rows = [...document.querySelectorAll('#uploads li')];
-    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
-  }, count, { timeout: 90000 });
-  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
-    name: r.querySelector('.name').textContent,
-    state: r.dataset.state,
-    key: r.querySelector('.result').dataset.key,
-    text: r.querySelector('.result').textContent,
-  })));
 }
 
 async function until(check, what, timeout = 30000) {

@@ -119,6 +119,23 @@ export async function readObject(gateUrl, key) {
   return s3Call(gateUrl, 'get-object', key);
 }
 
+/** Waits until every row of an upload page (#uploads li, with data-state) has left
+ * queued/uploading; returns their states and results. */
+export async function finishedRows(page, count) {
+  await page.waitForFunction((n) => {
+    const rows = [...document.querySelectorAll('#uploads li')];
+    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
+  }, count, { timeout: 120000 });
+  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
+    name: r.querySelector('.name').textContent,
+    state: r.dataset.state,
+    key: r.querySelector('.result').dataset.key,
+    code: r.querySelector('.result').dataset.code,
+    text: r.querySelector('.result').textContent,
+    progress: r.querySelector('progress').value,
+  })));
+}
+
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 /** Replaces the bucket's CORS rules. */

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, openUploads, partsInS3,
+  REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, finishedRows, openUploads,
+  partsInS3,
 } from './stack.mjs';
 
 const MiB = 1024 * 1024;
@@ -36,22 +37,6 @@ async function openPage() {
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(stack.baseUrl + '/');
   return page;
-}
-
-/** Waits until every row has left queued/uploading; returns their states and results. */
-async function finishedRows(page, count) {
-  await page.waitForFunction((n) => {
-    const rows = [...document.querySelectorAll('#uploads li')];
-    return rows.length === n && rows.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
-  }, count, { timeout: 120000 });
-  return page.$$eval('#uploads li', (rows) => rows.map((r) => ({
-    name: r.querySelector('.name').textContent,
-    state: r.dataset.state,
-    key: r.querySelector('.result').dataset.key,
-    code: r.querySelector('.result').dataset.code,
-    text: r.querySelector('.result').textContent,
-    progress: r.querySelector('progress').value,
-  })));
 }
 
 test('uploads several files at once, byte for byte', { timeout: 180000 }, async () => {

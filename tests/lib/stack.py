@@ -6,6 +6,9 @@ s3mpu under spawn-fcgi, and nginx with the repo's own site config
 (nginx/s3mpu.conf.in) on a private prefix. Everything that talks to S3, s3mpu,
 the page and the tests' own boto3 client (stack.s3), goes through the gate.
 
+When the Angular example has been built (examples/angular/dist), nginx also serves
+it at /angular/.
+
 Every process runs in its own process group and is stopped by its id on exit,
 also when a start fails. Ports are free ones unless given.
 
@@ -39,6 +42,8 @@ REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIALOCALS3MPUSTACK1",
                "AWS_SECRET_ACCESS_KEY": "local-secret-only-the-s3-gate-knows"}
 STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "s3gate", "moto")
+# The Angular example's build (npm --prefix examples/angular run build), served at /angular/ when present.
+ANGULAR_DIST = os.path.join(REPO, "examples", "angular", "dist", "browser")
 
 
 def free_port():
@@ -121,6 +126,13 @@ def fcgi_answers(path, script="/api/health", timeout=2):
             return True
         data = data[8 + length + padding:]
     return False
+
+
+def angular_conf():
+    """nginx lines for the Angular example at /angular/, or none when it has not been built."""
+    if not os.path.isfile(os.path.join(ANGULAR_DIST, "index.html")):
+        return ""
+    return '    location /angular/ {\n        alias "%s/";\n    }\n' % ANGULAR_DIST
 
 
 def _exists(pid):
@@ -354,7 +366,7 @@ class Stack:
         assert upstream in site
         site = site.replace(upstream, "\n    ".join("server unix:%s;" % s for s in self.sockets))
         for anchor, extra in (("    location /api/ {\n", self.api_conf),
-                              ("    index index.html;\n", self.server_conf)):
+                              ("    index index.html;\n", self.server_conf + angular_conf())):
             if extra:
                 assert anchor in site
                 site = site.replace(anchor, anchor + extra + "\n", 1)
@@ -466,6 +478,8 @@ def main():
         extra = ""
         if args.fault_proxy:
             extra += "  proxy  %s (fault proxy to S3; control %s)\n" % (stack.s3_url, stack.faults.url)
+        if angular_conf():
+            extra += "  angular %s/angular/ (examples/angular's build)\n" % stack.base_url
         if args.supervise:
             extra += "  pid    %s (s3mpu's pid, restarted %gs after it dies)\n" % (stack.pidfile, stack.restart_sec)
         print("s3mpu is up:\n"
