@@ -18,7 +18,7 @@ static const char *bench_env(const char *name)
 {
     if (!strcmp(name, "S3MPU_BUCKETS")) return "uploads";
     if (!strcmp(name, "S3MPU_ENDPOINT")) return "http://127.0.0.1:9000";
-    if (!strcmp(name, "S3MPU_PATH_STYLE")) return "true";
+    if (!strcmp(name, "S3MPU_ADDRESSING_STYLE")) return "path";
     if (!strcmp(name, "S3MPU_REGION")) return "us-east-1";
     if (!strcmp(name, "AWS_ACCESS_KEY_ID")) return "AKIDEXAMPLE";
     if (!strcmp(name, "AWS_SECRET_ACCESS_KEY")) return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

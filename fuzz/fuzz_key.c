@@ -1,6 +1,6 @@
-/* libFuzzer: file names become keys only when clean; batch part lists parse safely;
- * key templates and user names keep keys apart; upload tokens are never taken
- * unless genuine. */
+/* libFuzzer: file names become keys only when clean (no empty segment or
+ * backslash); batch part lists parse safely; key templates and user names keep
+ * keys apart; upload tokens are never taken unless genuine. */
 #include <stdint.h>
 #include <string.h>
 
@@ -15,8 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_init(&key, 8192);
     const char *why = NULL;
     if (s3_key_from_file_name(SLICE_LIT("prefix/"), name, &key, &why)) {
-        /* what passed is clean UTF-8 within S3's limit */
-        if (key.len > S3_KEY_MAX || !text_is_clean_utf8(buf_slice(&key)))
+        /* what passed is clean UTF-8 within S3's limit, with no empty path
+         * segment ("prefix/" + "/x" would make one) and no backslash */
+        const char *k = buf_cstr(&key);
+        if (key.len > S3_KEY_MAX || !text_is_clean_utf8(buf_slice(&key)) || strstr(k, "//") ||
+            k[key.len - 1] == '/' || memchr(k, '\\', key.len))
             __builtin_trap();
     } else if (!why) {
         __builtin_trap();

@@ -5,7 +5,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
 
 #include "ini.h"
 #include "s3_key.h"
@@ -193,7 +196,7 @@ typedef enum {
     S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
     S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
     S_KEY_TEMPLATE, S_TOKEN_SECRET, S_REQUIRE_TOKEN, S_TOKEN_TTL, S_MAX_UPLOAD_SIZE,
-    S_MAX_PART_SIZE, S_ORIGINS, S_COUNT
+    S_MAX_PART_SIZE, S_ORIGINS, S_ADDRESSING_STYLE, S_COUNT
 } setting_id;
 
 static const char *const SETTING_NAMES[S_COUNT] = {
@@ -201,7 +204,7 @@ static const char *const SETTING_NAMES[S_COUNT] = {
     "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
     "key_template", "token_secret", "require_token", "token_ttl", "max_upload_size",
     "max_part_size",
-    "origins",
+    "origins", "addressing_style",
 };
 
 /* Raw values as read, resolved once every source is in. */
@@ -225,11 +228,27 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
         return set_str(&cfg->region, v);
     case S_ENDPOINT:
         return set_str(&ctx->endpoint, v);
-    case S_PATH_STYLE:
-        if (parse_bool(v, &cfg->path_style))
+    case S_PATH_STYLE: { /* the older spelling: true is path, false auto */
+        bool path;
+        if (parse_bool(v, &path)) {
+            cfg->addressing = path ? ADDRESSING_PATH : ADDRESSING_AUTO;
             return true;
+        }
         buf_printf(err, "%s: expected true or false", name);
         return false;
+    }
+    case S_ADDRESSING_STYLE:
+        if (slice_eq_str(v, "auto"))
+            cfg->addressing = ADDRESSING_AUTO;
+        else if (slice_eq_str(v, "path"))
+            cfg->addressing = ADDRESSING_PATH;
+        else if (slice_eq_str(v, "virtual"))
+            cfg->addressing = ADDRESSING_VIRTUAL;
+        else {
+            buf_printf(err, "%s: expected auto, path or virtual", name);
+            return false;
+        }
+        return true;
     case S_URL_EXPIRES:
         if (!parse_long(v, 1, SIGV4_MAX_EXPIRES, &n)) {
             buf_printf(err, "%s: expected seconds from 1 to %u", name, SIGV4_MAX_EXPIRES);
@@ -432,6 +451,34 @@ static bool load_profile(config *cfg, env_lookup_fn env, aws_profile *p, buf *er
     return ok;
 }
 
+/* An IPv4 address or a bracketed IPv6 one, with or without a port. */
+static bool host_is_ip(const char *hostport)
+{
+    if (hostport[0] == '[')
+        return true;
+    char host[INET_ADDRSTRLEN];
+    size_t n = strcspn(hostport, ":");
+    struct in_addr addr;
+    if (n >= sizeof host)
+        return false;
+    memcpy(host, hostport, n);
+    host[n] = '\0';
+    return inet_pton(AF_INET, host, &addr) == 1;
+}
+
+/* A host of AWS's own (global, regional, dual-stack, FIPS, accelerate, China). */
+static bool host_is_aws(const char *hostport)
+{
+    static const char *const domains[] = { ".amazonaws.com", ".amazonaws.com.cn" };
+    size_t n = strcspn(hostport, ":");
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+        size_t dn = strlen(domains[i]);
+        if (n > dn && strncasecmp(hostport + n - dn, domains[i], dn) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Splits "scheme://host[:port]" into its parts, dropping the scheme's default port. */
 static bool set_endpoint(config *cfg, const char *url, buf *err)
 {
@@ -465,7 +512,11 @@ static bool set_endpoint(config *cfg, const char *url, buf *err)
     size_t dp = strlen(default_port);
     if (n > dp && memcmp(host + n - dp, default_port, dp) == 0)
         n -= dp;
-    return set_str(&cfg->endpoint_host, (slice){ host, n });
+    if (!set_str(&cfg->endpoint_host, (slice){ host, n }))
+        return false;
+    cfg->endpoint_ip = host_is_ip(cfg->endpoint_host);
+    cfg->endpoint_aws = host_is_aws(cfg->endpoint_host);
+    return true;
 }
 
 static const char *first_set(env_lookup_fn env, const char *a, const char *b)
@@ -589,6 +640,11 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         }
         ok = !buf_failed(&regional) && set_endpoint(cfg, e, err);
         buf_free(&regional);
+    }
+    if (ok && cfg->addressing == ADDRESSING_VIRTUAL && cfg->endpoint_ip) {
+        buf_printf(err, "addressing_style: virtual-hosted URLs (bucket.%s) cannot work on an IP "
+                        "address endpoint; use auto or path", cfg->endpoint_host);
+        ok = false;
     }
 
     if (ok) {

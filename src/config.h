@@ -17,6 +17,13 @@
 
 typedef const char *(*env_lookup_fn)(const char *name);
 
+/* How bucket URLs are built (setting addressing_style; s3_url.h applies it). */
+typedef enum {
+    ADDRESSING_AUTO,    /* virtual-hosted on AWS's hosts, path-style elsewhere */
+    ADDRESSING_PATH,    /* https://endpoint/bucket/key */
+    ADDRESSING_VIRTUAL, /* https://bucket.endpoint/key; refused for IP endpoints */
+} addressing_style;
+
 typedef struct {
     char *buckets[CONFIG_MAX_BUCKETS]; /* the first is the default */
     size_t n_buckets;
@@ -24,7 +31,9 @@ typedef struct {
     char *endpoint_scheme; /* "https" or "http" */
     char *endpoint_host;   /* host, with the port unless it is the scheme's default */
     bool endpoint_custom;  /* false: AWS's regional endpoint */
-    bool path_style;
+    bool endpoint_aws;     /* the host is AWS's (*.amazonaws.com[.cn]), set or not */
+    bool endpoint_ip;      /* the host is an IPv4 address or a bracketed IPv6 one */
+    addressing_style addressing;
     unsigned url_expires;  /* seconds, 1..604800 */
     char *key_prefix;      /* as set; key_template is what counts */
     char *key_template;    /* "{name}" unless set: see s3_key.h */

@@ -222,9 +222,9 @@ static int cmd_doctor(int argc, char **argv)
         ok = false;
     } else {
         doctor_line(&report, DOCTOR_OK, "configuration", NULL,
-                    "%s parses: %zu bucket(s), region %s, endpoint %s://%s%s", file,
+                    "%s parses: %zu bucket(s), region %s, endpoint %s://%s (%s URLs)", file,
                     cfg.n_buckets, cfg.region, cfg.endpoint_scheme, cfg.endpoint_host,
-                    cfg.path_style ? " (path style)" : "");
+                    s3_path_style(&cfg, cfg.buckets[0]) ? "path-style" : "virtual-hosted");
         if (cfg.n_origins == 0)
             doctor_line(&report, DOCTOR_WARN, "configuration",
                         "set `origins` (or S3MPU_ORIGINS) to the origins of your upload pages",

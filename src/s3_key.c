@@ -41,19 +41,28 @@ bool text_is_clean_utf8(slice s)
     return true;
 }
 
-static bool has_dot_segment(slice key)
+enum segment_problem { SEGMENTS_OK, SEGMENT_DOT, SEGMENT_EMPTY };
+
+/* What is wrong with text's '/'-separated segments, a dot segment before an empty
+ * one. A last segment that text only begins (open_end: the template's text before
+ * {name}) is not judged empty. Browsers rewrite "." and ".." segments out of URLs;
+ * tools that copy a bucket to disk take a leading '/' for the root and merge "//". */
+static enum segment_problem segment_problem(slice text, bool open_end)
 {
+    enum segment_problem found = SEGMENTS_OK;
     size_t start = 0;
-    for (size_t i = 0; i <= key.len; i++) {
-        if (i == key.len || key.ptr[i] == '/') {
+    for (size_t i = 0; i <= text.len; i++) {
+        if (i == text.len || text.ptr[i] == '/') {
             size_t n = i - start;
-            if ((n == 1 && key.ptr[start] == '.') ||
-                (n == 2 && key.ptr[start] == '.' && key.ptr[start + 1] == '.'))
-                return true;
+            if ((n == 1 && text.ptr[start] == '.') ||
+                (n == 2 && text.ptr[start] == '.' && text.ptr[start + 1] == '.'))
+                return SEGMENT_DOT;
+            if (n == 0 && !(open_end && i == text.len))
+                found = SEGMENT_EMPTY;
             start = i + 1;
         }
     }
-    return false;
+    return found;
 }
 
 bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char **why)
@@ -64,17 +73,28 @@ bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char *
         return *why = "fileName makes a key longer than S3's 1024 bytes", false;
     if (!text_is_clean_utf8(file_name))
         return *why = "fileName must be UTF-8 text without control characters", false;
+    if (memchr(file_name.ptr, '\\', file_name.len))
+        return *why = "fileName must not contain '\\' (tools that copy a bucket to disk "
+                      "take it for a path separator)", false;
     size_t mark = key->len;
     buf_append_slice(key, prefix);
     buf_append_slice(key, file_name);
     if (buf_failed(key))
         return *why = "out of memory", false;
     slice whole = { buf_cstr(key) + mark, key->len - mark };
-    if (has_dot_segment(whole)) {
-        buf_truncate(key, mark);
-        return *why = "fileName must not have '.' or '..' path segments", false;
+    switch (segment_problem(whole, false)) {
+    case SEGMENTS_OK:
+        return true;
+    case SEGMENT_DOT:
+        *why = "fileName must not have '.' or '..' path segments";
+        break;
+    case SEGMENT_EMPTY:
+        *why = "fileName must not make an empty path segment: no leading or trailing '/', "
+               "no '//'";
+        break;
     }
-    return true;
+    buf_truncate(key, mark);
+    return false;
 }
 
 #define PLACEHOLDER_USER "{user}"
@@ -111,8 +131,10 @@ bool key_template_valid(const char *tmpl, const char **why)
             return *why = "the only placeholders are {user} and {name}", false;
     }
     slice literal = { tmpl, (size_t)(name - tmpl) };
-    if (!text_is_clean_utf8(literal) || has_dot_segment(literal))
-        return *why = "must be UTF-8 text without control characters or ./.. segments", false;
+    if (!text_is_clean_utf8(literal) || memchr(literal.ptr, '\\', literal.len) ||
+        segment_problem(literal, true) != SEGMENTS_OK)
+        return *why = "must be UTF-8 text without control characters, '\\', empty or ./.. "
+                      "segments (a leading '/' or '//')", false;
     if (literal.len > 512)
         return *why = "at most 512 bytes before {name}", false;
     return true;

@@ -14,8 +14,9 @@ bool text_is_clean_utf8(slice s);
 
 /* Appends prefix + file_name to key when the result is a key s3mpu will sign for:
  * non-empty clean UTF-8, no "." or ".." path segment (browsers would rewrite the
- * URL), at most S3_KEY_MAX bytes. Otherwise writes the reason to why and
- * returns false. */
+ * URL), no empty segment (a leading or trailing '/', "//") and no '\\' in the name
+ * (tools that copy a bucket to disk read those as paths), at most S3_KEY_MAX bytes.
+ * Otherwise writes the reason to why and returns false. */
 bool s3_key_from_file_name(slice prefix, slice file_name, buf *key, const char **why);
 
 /* Key templates: literal text with "{user}" (nginx's REMOTE_USER) and "{name}"

@@ -14,10 +14,22 @@ sigv4_credentials s3_credentials(const config *cfg)
     };
 }
 
-static bool use_path_style(const config *cfg, const char *bucket)
+bool s3_path_style(const config *cfg, const char *bucket)
 {
-    return cfg->path_style ||
-           (strchr(bucket, '.') && strcmp(cfg->endpoint_scheme, "https") == 0);
+    /* bucket.[::1] or bucket.127.0.0.1 resolves nowhere; a.b.endpoint is outside
+     * the certificate's *.endpoint */
+    if (cfg->endpoint_ip || (strchr(bucket, '.') && strcmp(cfg->endpoint_scheme, "https") == 0))
+        return true;
+    switch (cfg->addressing) {
+    case ADDRESSING_PATH:
+        return true;
+    case ADDRESSING_VIRTUAL:
+        return false;
+    case ADDRESSING_AUTO:
+        break;
+    }
+    /* as botocore presigns: other stores' wildcard DNS is not to be counted on */
+    return !cfg->endpoint_aws;
 }
 
 bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf *path)
@@ -25,7 +37,7 @@ bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf 
     if (!*bucket) { /* the service itself (ListBuckets) */
         buf_append_str(host, cfg->endpoint_host);
         buf_append_char(path, '/');
-    } else if (use_path_style(cfg, bucket)) {
+    } else if (s3_path_style(cfg, bucket)) {
         buf_append_str(host, cfg->endpoint_host);
         buf_append_char(path, '/');
         buf_append_str(path, bucket);

@@ -14,10 +14,16 @@
 /* The credentials of cfg as the signer takes them. */
 sigv4_credentials s3_credentials(const config *cfg);
 
+/* Whether bucket's URLs are path-style (https://endpoint/bucket/key) rather than
+ * virtual-hosted (https://bucket.endpoint/key): the one place that decides. Always
+ * path-style on an IP address endpoint and for dotted buckets over https (their
+ * names would not match the endpoint's certificate); otherwise as addressing_style
+ * says, where auto is virtual-hosted on AWS's hosts and path-style on others. */
+bool s3_path_style(const config *cfg, const char *bucket);
+
 /* Host header value and unencoded path of bucket/key under cfg's endpoint and
- * addressing style (path style is forced for dotted buckets over https, whose
- * names would not match the endpoint's certificate). key may be empty (bucket);
- * bucket may be empty (the endpoint itself, for ListBuckets). */
+ * s3_path_style. key may be empty (bucket); bucket may be empty (the endpoint
+ * itself, for ListBuckets). */
 bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf *path);
 
 /* Optional sub-resource of a pre-signed URL. */

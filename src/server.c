@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "router.h"
+#include "s3_url.h"
 
 static int listen_fd = -1;
 static volatile sig_atomic_t stopping;
@@ -221,9 +222,9 @@ int server_run(const config *cfg)
         workers[i].started = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
         started += workers[i].started;
     }
-    log_msg("info", "s3mpu serving with %u workers, region %s, endpoint %s://%s%s", started,
-            cfg->region, cfg->endpoint_scheme, cfg->endpoint_host,
-            cfg->path_style ? " (path style)" : "");
+    log_msg("info", "s3mpu serving with %u workers, region %s, endpoint %s://%s (%s URLs)",
+            started, cfg->region, cfg->endpoint_scheme, cfg->endpoint_host,
+            s3_path_style(cfg, cfg->buckets[0]) ? "path-style" : "virtual-hosted");
     for (unsigned i = 0; i < cfg->threads; i++)
         if (workers[i].started)
             pthread_join(workers[i].thread, NULL);

@@ -23,7 +23,7 @@ static void resume(sha256_stream *s, size_t blocks)
         mbedtls_sha256_clone(&s->ctx, s->base);
     } else {
         mbedtls_sha256_init(&s->ctx);
-        s->failed |= mbedtls_sha256_starts_ret(&s->ctx, 0) != 0;
+        s->failed |= mbedtls_sha256_starts(&s->ctx, 0) != 0;
     }
 }
 
@@ -39,7 +39,7 @@ static void whole_block(sha256_stream *s, const unsigned char *block)
         if (m)
             m->blocks = i; /* what follows differs: remember this message's blocks */
     }
-    s->failed |= mbedtls_sha256_update_ret(&s->ctx, block, 64) != 0;
+    s->failed |= mbedtls_sha256_update(&s->ctx, block, 64) != 0;
     if (m && i < SHA256_MEMO_BLOCKS && m->blocks == i && !s->failed) {
         memcpy(m->bytes[i], block, 64);
         mbedtls_sha256_clone(&m->after[i], &s->ctx);
@@ -77,8 +77,8 @@ bool sha256_stream_finish(sha256_stream *s, unsigned char out[32])
     if (s->replaying)
         resume(s, s->block);
     bool ok = !s->failed &&
-              mbedtls_sha256_update_ret(&s->ctx, s->pending, s->pending_len) == 0 &&
-              mbedtls_sha256_finish_ret(&s->ctx, out) == 0;
+              mbedtls_sha256_update(&s->ctx, s->pending, s->pending_len) == 0 &&
+              mbedtls_sha256_finish(&s->ctx, out) == 0;
     mbedtls_platform_zeroize(s, sizeof *s);
     return ok;
 }

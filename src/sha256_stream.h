@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <mbedtls/sha256.h>
+#include "mbedtls_compat.h"
 
 #define SHA256_MEMO_BLOCKS 4
 

@@ -28,7 +28,7 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
 bool sigv4_sha256_hex(slice data, char out[65])
 {
     unsigned char digest[32];
-    if (mbedtls_sha256_ret((const unsigned char *)data.ptr, data.len, digest, 0) != 0)
+    if (mbedtls_sha256((const unsigned char *)data.ptr, data.len, digest, 0) != 0)
         return false;
     to_hex(digest, 32, out);
     return true;
@@ -50,19 +50,19 @@ static bool hmac_key_set(hmac_key *k, const unsigned char *key, size_t key_len)
     unsigned char block[64] = { 0 }, pad[64];
     bool ok = true;
     if (key_len > sizeof block)
-        ok = mbedtls_sha256_ret(key, key_len, block, 0) == 0; /* RFC 2104: long keys hashed */
+        ok = mbedtls_sha256(key, key_len, block, 0) == 0; /* RFC 2104: long keys hashed */
     else if (key_len)
         memcpy(block, key, key_len);
     mbedtls_sha256_init(&k->inner);
     mbedtls_sha256_init(&k->outer);
     for (size_t i = 0; i < sizeof pad; i++)
         pad[i] = block[i] ^ 0x36;
-    ok = ok && mbedtls_sha256_starts_ret(&k->inner, 0) == 0 &&
-         mbedtls_sha256_update_ret(&k->inner, pad, sizeof pad) == 0;
+    ok = ok && mbedtls_sha256_starts(&k->inner, 0) == 0 &&
+         mbedtls_sha256_update(&k->inner, pad, sizeof pad) == 0;
     for (size_t i = 0; i < sizeof pad; i++)
         pad[i] = block[i] ^ 0x5c;
-    ok = ok && mbedtls_sha256_starts_ret(&k->outer, 0) == 0 &&
-         mbedtls_sha256_update_ret(&k->outer, pad, sizeof pad) == 0;
+    ok = ok && mbedtls_sha256_starts(&k->outer, 0) == 0 &&
+         mbedtls_sha256_update(&k->outer, pad, sizeof pad) == 0;
     mbedtls_platform_zeroize(block, sizeof block);
     mbedtls_platform_zeroize(pad, sizeof pad);
     return ok;
@@ -73,8 +73,8 @@ static bool hmac_outer(const hmac_key *k, const unsigned char inner[32], unsigne
 {
     mbedtls_sha256_context ctx;
     mbedtls_sha256_clone(&ctx, &k->outer);
-    bool ok = mbedtls_sha256_update_ret(&ctx, inner, 32) == 0 &&
-              mbedtls_sha256_finish_ret(&ctx, out) == 0;
+    bool ok = mbedtls_sha256_update(&ctx, inner, 32) == 0 &&
+              mbedtls_sha256_finish(&ctx, out) == 0;
     mbedtls_platform_zeroize(&ctx, sizeof ctx);
     return ok;
 }
@@ -84,8 +84,8 @@ static bool hmac_with(const hmac_key *k, slice msg, unsigned char out[32])
     mbedtls_sha256_context ctx;
     unsigned char inner[32];
     mbedtls_sha256_clone(&ctx, &k->inner);
-    bool ok = mbedtls_sha256_update_ret(&ctx, (const unsigned char *)msg.ptr, msg.len) == 0 &&
-              mbedtls_sha256_finish_ret(&ctx, inner) == 0 && hmac_outer(k, inner, out);
+    bool ok = mbedtls_sha256_update(&ctx, (const unsigned char *)msg.ptr, msg.len) == 0 &&
+              mbedtls_sha256_finish(&ctx, inner) == 0 && hmac_outer(k, inner, out);
     mbedtls_platform_zeroize(&ctx, sizeof ctx);
     mbedtls_platform_zeroize(inner, sizeof inner);
     return ok;

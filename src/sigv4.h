@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include <mbedtls/sha256.h>
+#include "mbedtls_compat.h"
 
 #include "buf.h"
 #include "sha256_stream.h"

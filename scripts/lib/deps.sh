@@ -12,27 +12,58 @@ _s3mpu_apt() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
 }
 
+_s3mpu_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
 ensure_deps() {
     local missing=() pkg
     for pkg in $S3MPU_DEBS "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$pkg")
+        _s3mpu_installed "$pkg" || missing+=("$pkg")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
         _s3mpu_apt "${missing[@]}"
     fi
-    # boto3 is in Debian (it helps only a Debian python3); moto is not, only on PyPI
-    if ! python3 -c 'import boto3' 2>/dev/null; then
-        _s3mpu_apt python3-boto3 || true
+    ensure_moto
+}
+
+# moto_server and boto3 for the tests' python3. Debian 13 packages moto (Debian 12
+# does not), but apt's packages help only Debian's python3. Otherwise a virtual
+# environment in the user's cache gets them from PyPI through its own pip (Debian
+# refuses the system pip: PEP 668), and its bin/ goes first on PATH so that the
+# scripts' python3 and moto_server are the venv's.
+_s3mpu_has_moto() {
+    python3 -c 'import boto3, moto.server' 2>/dev/null && command -v moto_server >/dev/null
+}
+
+ensure_moto() {
+    local venv=${XDG_CACHE_HOME:-$HOME/.cache}/s3mpu/venv
+    _s3mpu_has_moto && return 0
+    if [ -x "$venv/bin/python3" ] && "$venv/bin/python3" -c 'import boto3, moto.server' 2>/dev/null; then
+        export PATH="$venv/bin:$PATH"
+        return 0
     fi
-    if ! python3 -c 'import moto, boto3' 2>/dev/null; then
-        echo "==> moto (the S3 emulator) is needed: trying pip install 'moto[server]' boto3" >&2
-        python3 -m pip install -q 'moto[server]' boto3 || {
-            echo "could not install moto: run  pip install 'moto[server]' boto3  and try again" >&2
+    if ! _s3mpu_installed python3-moto && apt-cache show python3-moto >/dev/null 2>&1; then
+        _s3mpu_apt python3-moto python3-flask-cors python3-boto3 || true
+        _s3mpu_has_moto && return 0
+    fi
+    echo "==> moto (the S3 emulator): installing moto[server] and boto3 into $venv" >&2
+    rm -rf "$venv"
+    # Debian's python3 makes venvs only with python3-venv (its ensurepip)
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+        rm -rf "$venv"
+        _s3mpu_apt python3-venv && python3 -m venv "$venv" || {
+            echo "could not create a virtual environment with python3 -m venv" >&2
             return 1
         }
     fi
-    command -v moto_server >/dev/null || { echo "moto_server is not on PATH" >&2; return 1; }
+    "$venv/bin/python3" -m pip install -q 'moto[server]' boto3 || {
+        echo "could not install moto: run  $venv/bin/python3 -m pip install 'moto[server]' boto3" \
+            " and try again" >&2
+        return 1
+    }
+    export PATH="$venv/bin:$PATH"
+    _s3mpu_has_moto || { echo "moto_server is not usable from $venv" >&2; return 1; }
 }
 
 # Chromium from Debian (never a downloaded browser) and playwright-core from npm.

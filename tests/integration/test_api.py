@@ -317,6 +317,50 @@ class BadInput(unittest.TestCase):
         self.assertFalse([k for k in keys if k.startswith("x" * 100)])
 
 
+class KeyHygiene(unittest.TestCase):
+    """File names that tools copying the bucket to disk would take for paths: 400
+    on every route, the message says why, and S3 never sees them."""
+    BAD = [
+        ("/abs/path.bin", "empty path segment"),
+        ("dir/", "empty path segment"),
+        ("a//b.bin", "empty path segment"),
+        ("/", "empty path segment"),
+        ("C:\\Users\\me\\f.bin", "'\\'"),
+        ("a\\b", "'\\'"),
+        ("a/../b", "'.' or '..'"),
+    ]
+
+    def assert_refused(self, status, doc, reason):
+        self.assertEqual(status, 400, doc)
+        self.assertEqual(doc["error"]["code"], "InvalidFileName", doc)
+        self.assertIn(reason, doc["error"]["message"])
+
+    def test_refused_on_every_route(self):
+        for name, reason in self.BAD:
+            with self.subTest(name=name):
+                ref = {"fileName": name, "uploadId": "u"}
+                self.assert_refused(*api_json("GET", "/api/start-upload", {"fileName": name}), reason)
+                self.assert_refused(*api_json("GET", "/api/get-upload-url", dict(ref, partNumber="1")),
+                                    reason)
+                self.assert_refused(*api_json("GET", "/api/get-upload-urls", dict(ref, partNumbers="1-2")),
+                                    reason)
+                self.assert_refused(*api_json("GET", "/api/list-parts", ref), reason)
+                self.assert_refused(*api_json("DELETE", "/api/abort-upload", ref), reason)
+                body = json.dumps(dict(ref, parts=[{"ETag": '"e"', "PartNumber": 1}]))
+                self.assert_refused(*api_json("POST", "/api/complete-upload", body=body), reason)
+        started = [u["Key"] for u in STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])]
+        for name, _ in self.BAD:
+            self.assertNotIn(name, started)
+
+    def test_inner_slashes_and_dots_still_make_keys(self):
+        for name in ("dir/sub/f.bin", ".hidden/a..b", "x/.../y"):
+            with self.subTest(name=name):
+                up = Upload(self, name)
+                status, doc = api_json("DELETE", "/api/abort-upload",
+                                       {"fileName": name, "uploadId": up.upload_id})
+                self.assertEqual(status, 200, doc)
+
+
 class Cors(unittest.TestCase):
     def test_preflight_from_allowed_origin(self):
         status, hdrs, _ = curl("OPTIONS", "/api/complete-upload", headers=[

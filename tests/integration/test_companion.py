@@ -247,6 +247,45 @@ class BadInput(unittest.TestCase):
                 self.assertTrue(doc["error"]["message"])
 
 
+class KeyHygiene(unittest.TestCase):
+    """Companion's filename (and the key given back) under the same rule as the
+    API's fileName: no empty path segment, no backslash, no dot segment; 400 with
+    the reason, and S3 never sees such a key. The prefix here is "uppy-in/", so a
+    leading '/' makes "uppy-in//..."."""
+    BAD = [
+        ("/abs/path.bin", "empty path segment"),
+        ("dir/", "empty path segment"),
+        ("a//b.bin", "empty path segment"),
+        ("C:\\Users\\me\\f.bin", "'\\'"),
+        ("a\\b", "'\\'"),
+        ("./x", "'.' or '..'"),
+    ]
+
+    def assert_refused(self, status, doc, code, reason):
+        self.assertEqual(status, 400, doc)
+        self.assertEqual(doc["error"]["code"], code, doc)
+        self.assertIn(reason, doc["error"]["message"])
+
+    def test_refused_on_every_route(self):
+        for name, reason in self.BAD:
+            with self.subTest(name=name):
+                self.assert_refused(*api("POST", "/api/s3/multipart", None,
+                                         {"filename": name, "type": "text/plain"}),
+                                    "InvalidFileName", reason)
+                self.assert_refused(*api("GET", "/api/s3/params", {"filename": name}),
+                                    "InvalidFileName", reason)
+                key = {"key": PREFIX + name}
+                self.assert_refused(*api("GET", upload_path("u", "/1"), key), "InvalidKey", reason)
+                self.assert_refused(*api("GET", upload_path("u"), key), "InvalidKey", reason)
+                self.assert_refused(*api("DELETE", upload_path("u"), key), "InvalidKey", reason)
+                self.assert_refused(*api("POST", upload_path("u", "/complete"), key,
+                                         {"parts": [{"PartNumber": 1, "ETag": '"e"'}]}),
+                                    "InvalidKey", reason)
+        started = [u["Key"] for u in STACK.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
+        self.assertFalse([k for k in started if k.startswith(PREFIX + "/") or "\\" in k or "//" in k],
+                         started)
+
+
 class Cors(unittest.TestCase):
     def test_preflight_allows_what_uppy_sends(self):
         for method, path in (("POST", "/api/s3/multipart"), ("DELETE", "/api/s3/multipart/u"),

@@ -335,7 +335,8 @@ class Stack:
             raise RuntimeError("no s3mpu binary at %s (build it, or set S3MPU_BIN)" % self.bin)
         conf = os.path.join(self.dir, "s3mpu.conf")
         with open(conf, "w") as f:
-            f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
+            # addressing_style left to auto: path-style on the gate's IP address
+            f.write("buckets = %s\nregion = %s\nendpoint = %s\n"
                     "url_expires = 3600\nthreads = %d\n%s" % (BUCKET, REGION, self.s3_url, self.threads,
                                                            self.extra_conf))
         if os.path.exists(sock):

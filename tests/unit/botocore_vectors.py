@@ -25,14 +25,31 @@ CREDENTIALS = [
     ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None),
     ("ASIAEXAMPLETEMP", "secret/with+slash=", "FwoGZXIvYXdzE//token+with/slash=="),
 ]
-# (endpoint or None for AWS's, region, addressing style)
+# (endpoint or None for AWS's, region, s3mpu's addressing_style, botocore's, bucket)
 TARGETS = [
-    ("http://127.0.0.1:9000", "us-east-1", "path"),
-    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "virtual"),
-    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "path"),
-    ("https://storage.example.com:8443", "auto-region-1", "path"),
-    ("https://storage.example.com:8443", "auto-region-1", "virtual"),
-    (None, "us-west-2", "virtual"),
+    # set styles
+    ("http://127.0.0.1:9000", "us-east-1", "path", "path", "my-bucket-1"),
+    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "virtual", "virtual", "my-bucket-1"),
+    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "path", "path", "my-bucket-1"),
+    ("https://storage.example.com:8443", "auto-region-1", "path", "path", "my-bucket-1"),
+    ("https://storage.example.com:8443", "auto-region-1", "virtual", "virtual", "my-bucket-1"),
+    (None, "us-west-2", "virtual", "virtual", "my-bucket-1"),
+    # auto, s3mpu's default. On AWS's endpoint botocore's auto presigns against the
+    # global bucket.s3.amazonaws.com; s3mpu's auto stays on the regional host (a new
+    # bucket answers the global one with a 307 for a while, which a browser's CORS
+    # preflight cannot follow), as botocore's virtual does
+    (None, "us-west-2", "auto", "virtual", "my-bucket-1"),
+    # an endpoint set to AWS's own: botocore's auto goes path-style on any endpoint
+    # it is given; s3mpu keeps virtual-hosted on AWS's hosts
+    ("https://s3.eu-west-1.amazonaws.com", "eu-west-1", "auto", "virtual", "my-bucket-1"),
+    # any other endpoint: path-style, as botocore's auto
+    ("https://storage.example.com:8443", "auto-region-1", "auto", "auto", "my-bucket-1"),
+    ("http://127.0.0.1:9000", "us-east-1", "auto", "auto", "my-bucket-1"),
+    ("https://10.1.2.3", "us-east-1", "auto", "auto", "my-bucket-1"),
+    ("http://[::1]:9000", "us-east-1", "auto", "auto", "my-bucket-1"),
+    # a dotted bucket over https is path-style whatever is asked
+    (None, "us-west-2", "auto", "auto", "my.dotted.bucket"),
+    ("https://storage.example.com:8443", "auto-region-1", "virtual", "virtual", "my.dotted.bucket"),
 ]
 POST_MAX_BYTES = 5 * 1024 ** 3  # s3mpu's S3_POST_MAX_BYTES
 UPLOAD_ID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA+/=="
@@ -80,18 +97,18 @@ def main():
     # botocore.signers has its own reference: the POST policy's expiration comes from it
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=WHEN), \
             mock.patch.object(botocore.signers, "get_current_datetime", return_value=WHEN):
-        for endpoint, region, style in TARGETS:
+        for endpoint, region, style, botocore_style, bucket in TARGETS:
             for cred in CREDENTIALS:
-                c = client(endpoint, region, style, cred)
+                c = client(endpoint, region, botocore_style, cred)
                 for key in KEYS:
-                    base = {"endpoint": endpoint or "", "region": region, "path_style": style == "path",
+                    base = {"endpoint": endpoint or "", "region": region, "addressing": style,
                             "access_key_id": cred[0], "secret_access_key": cred[1],
-                            "session_token": cred[2] or "", "bucket": "my-bucket-1", "key": key,
+                            "session_token": cred[2] or "", "bucket": bucket, "key": key,
                             "date": WHEN.strftime("%Y%m%dT%H%M%SZ")}
                     for expires in (900, 604800):
                         url = c.generate_presigned_url(
                             "upload_part", ExpiresIn=expires,
-                            Params={"Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                            Params={"Bucket": bucket, "Key": key, "UploadId": UPLOAD_ID,
                                     "PartNumber": 7})
                         out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
                                                   part_number=7, expires=expires, expected=url)) + "\n")
@@ -99,22 +116,22 @@ def main():
                     for length in (0, 5 * 1024 ** 3):
                         url = c.generate_presigned_url(
                             "upload_part", ExpiresIn=900,
-                            Params={"Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                            Params={"Bucket": bucket, "Key": key, "UploadId": UPLOAD_ID,
                                     "PartNumber": 7, "ContentLength": length})
                         out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
                                                   part_number=7, expires=900, content_length=length,
                                                   expected=url)) + "\n")
                         n += 1
                     url = c.generate_presigned_url("get_object", ExpiresIn=3600,
-                                                   Params={"Bucket": "my-bucket-1", "Key": key})
+                                                   Params={"Bucket": bucket, "Key": key})
                     out.write(json.dumps(dict(base, kind="presign", method="GET", upload_id="",
                                               part_number=0, expires=3600, expected=url)) + "\n")
-                    url, body = captured_url(c, "CreateMultipartUpload", {"Bucket": "my-bucket-1", "Key": key})
+                    url, body = captured_url(c, "CreateMultipartUpload", {"Bucket": bucket, "Key": key})
                     out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploads", ""]],
                                               body="", expected_url=url,
                                               expected=header_auth(url, "POST", b"", region, cred))) + "\n")
                     url, body = captured_url(c, "CompleteMultipartUpload", {
-                        "Bucket": "my-bucket-1", "Key": key, "UploadId": UPLOAD_ID,
+                        "Bucket": bucket, "Key": key, "UploadId": UPLOAD_ID,
                         "MultipartUpload": {"Parts": [{"ETag": '"abc"', "PartNumber": 1}]}})
                     out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploadId", UPLOAD_ID]],
                                               body=body.decode(), expected_url=url,
@@ -130,7 +147,7 @@ def main():
                         if ctype:
                             conditions.append({"Content-Type": ctype})
                         post = c.generate_presigned_post(
-                            "my-bucket-1", key, Fields={"Content-Type": ctype} if ctype else None,
+                            bucket, key, Fields={"Content-Type": ctype} if ctype else None,
                             Conditions=conditions, ExpiresIn=3600)
                         f = post["fields"]
                         out.write(json.dumps(dict(base, key=key, kind="post", content_type=ctype,

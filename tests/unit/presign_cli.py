@@ -34,10 +34,10 @@ def s3mpu(*args, env=None, conf="buckets = uploads\n"):
         os.unlink(f.name)
 
 
-def botocore_url(method, key, endpoint, style, token=None, **params):
+def botocore_url(method, key, endpoint, style, token=None, region="eu-central-1", **params):
     session = botocore.session.get_session()
     c = session.create_client(
-        "s3", region_name="eu-central-1", endpoint_url=endpoint,
+        "s3", region_name=region, endpoint_url=endpoint,
         aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"], aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=token, config=Config(signature_version="s3v4", s3={"addressing_style": style}))
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=WHEN):
@@ -52,8 +52,8 @@ def parts(url):
 
 class Presign(unittest.TestCase):
     def compare(self, key, endpoint, style, token=None, part=None):
-        conf = "buckets = uploads\nregion = eu-central-1\nendpoint = %s\npath_style = %s\n" % (
-            endpoint, "true" if style == "path" else "false")
+        conf = "buckets = uploads\nregion = eu-central-1\nendpoint = %s\naddressing_style = %s\n" % (
+            endpoint, style)
         env = dict(ENV, AWS_SESSION_TOKEN=token) if token else ENV
         args = ["presign", "--bucket", "uploads", "--key", key, "--expires", "900",
                 "--date", WHEN.strftime("%Y%m%dT%H%M%SZ")]
@@ -70,11 +70,35 @@ class Presign(unittest.TestCase):
     def test_matches_botocore(self):
         for key in ("report.pdf", "a b/c+d%e", "\u65e5\u672c/\u00e9.txt", "~*()!'", "x//y"):
             for endpoint, style in (("http://127.0.0.1:9000", "path"),
+                                    ("http://127.0.0.1:9000", "auto"),
+                                    ("https://minio.example.com", "auto"),
+                                    ("https://minio.example.com", "virtual"),
                                     ("https://s3.eu-central-1.amazonaws.com", "virtual")):
                 with self.subTest(key=key, endpoint=endpoint):
                     self.compare(key, endpoint, style)
                     self.compare(key, endpoint, style, token="tok/en+=")
                     self.compare(key, endpoint, style, part=("up+load/id==", 42))
+
+    def test_endpoint_from_aws_variable(self):
+        """AWS_ENDPOINT_URL_S3 alone, as a MinIO user sets it: the default auto gives
+        path-style URLs on an IP address or another store's host, as botocore's."""
+        date = ["--date", WHEN.strftime("%Y%m%dT%H%M%SZ"), "--expires", "900"]
+        for endpoint, netloc in (("http://127.0.0.1:9000", "127.0.0.1:9000"), ("http://[::1]:9000", "[::1]:9000"),
+                                 ("https://10.1.2.3", "10.1.2.3"), ("https://minio.example.com", "minio.example.com")):
+            with self.subTest(endpoint=endpoint):
+                env = dict(ENV, AWS_ENDPOINT_URL_S3=endpoint)
+                r = s3mpu("presign", "--bucket", "uploads", "--key", "k", *date, env=env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                got = parts(r.stdout.strip())
+                self.assertEqual(got[1:3], (netloc, "/uploads/k"))
+                self.assertEqual(got, parts(botocore_url("get_object", "k", endpoint, "auto", region="us-east-1")))
+        # asking for virtual-hosted URLs on an IP address is refused, saying why
+        r = s3mpu("presign", "--bucket", "uploads", "--key", "k",
+                  env=dict(ENV, AWS_ENDPOINT_URL_S3="http://127.0.0.1:9000", S3MPU_ADDRESSING_STYLE="virtual"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("addressing_style", r.stderr)
+        self.assertIn("IP address", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_reproducible_with_date(self):
         args = ("presign", "--bucket", "uploads", "--key", "k", "--date", "20260101T000000Z")

@@ -127,7 +127,8 @@ static void test_defaults(void)
     CHECK_STR(cfg.endpoint_scheme, "https");
     CHECK_STR(cfg.endpoint_host, "s3.us-east-1.amazonaws.com");
     CHECK(!cfg.endpoint_custom);
-    CHECK(!cfg.path_style);
+    CHECK(cfg.endpoint_aws && !cfg.endpoint_ip);
+    CHECK(cfg.addressing == ADDRESSING_AUTO);
     CHECK(cfg.url_expires == 3600);
     CHECK_STR(cfg.key_prefix, "");
     CHECK(cfg.listen == NULL);
@@ -174,7 +175,7 @@ static void test_every_setting(void)
     CHECK_STR(cfg.endpoint_scheme, "http");
     CHECK_STR(cfg.endpoint_host, "127.0.0.1:9000");
     CHECK(cfg.endpoint_custom);
-    CHECK(cfg.path_style);
+    CHECK(cfg.addressing == ADDRESSING_PATH);
     CHECK(cfg.url_expires == 604800);
     CHECK_STR(cfg.key_prefix, "uploads/");
     CHECK_STR(cfg.listen, "127.0.0.1:9001");
@@ -267,6 +268,76 @@ static void test_endpoints(void)
     CHECK(err_has("ftp://h"));
 }
 
+/* addressing_style and its older spelling path_style; virtual-hosted URLs on an
+ * IP address are refused at load (the decision per bucket: test_s3_url.c) */
+static void test_addressing(void)
+{
+    env_basic();
+    static const struct {
+        const char *text;
+        addressing_style want;
+    } good[] = {
+        { "addressing_style = auto\n", ADDRESSING_AUTO },
+        { "addressing_style = path\n", ADDRESSING_PATH },
+        { "addressing_style = virtual\n", ADDRESSING_VIRTUAL },
+        { "path_style = true\n", ADDRESSING_PATH },
+        { "path_style = false\n", ADDRESSING_AUTO },
+        { "path_style = true\naddressing_style = virtual\n", ADDRESSING_VIRTUAL },
+        { "addressing_style = virtual\nendpoint = https://minio.example.com\n", ADDRESSING_VIRTUAL },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        CHECK(load_text(good[i].text));
+        CHECK(loaded && cfg.addressing == good[i].want);
+        if (!loaded || cfg.addressing != good[i].want)
+            fprintf(stderr, "  '%s': %s\n", good[i].text, buf_cstr(&err));
+    }
+    CHECK(!load_text("addressing_style = Virtual\n"));
+    CHECK(err_has("addressing_style") && err_has("auto, path or virtual") && err_has("line 1"));
+    CHECK(!load_text("addressing_style = \n"));
+    env_set("S3MPU_ADDRESSING_STYLE", "path");
+    CHECK(load_text("addressing_style = virtual\n") && cfg.addressing == ADDRESSING_PATH);
+    env_set("S3MPU_ADDRESSING_STYLE", "sideways");
+    CHECK(!load("/dev/null") && err_has("S3MPU_ADDRESSING_STYLE"));
+    env_set("S3MPU_ADDRESSING_STYLE", NULL);
+
+    static const struct {
+        const char *url;
+        bool ip, aws;
+    } hosts[] = {
+        { "http://127.0.0.1:9000", true, false },
+        { "https://10.1.2.3", true, false },
+        { "http://[::1]:9000", true, false },
+        { "https://[2001:db8::5]", true, false },
+        { "http://minio.local:9000", false, false },
+        { "http://10.1.2.3.nip.io", false, false },
+        { "http://1.2.3", false, false },
+        { "https://s3.eu-west-1.amazonaws.com", false, true },
+        { "https://s3.dualstack.us-east-2.amazonaws.com", false, true },
+        { "https://s3.cn-north-1.amazonaws.com.cn", false, true },
+        { "https://S3.AMAZONAWS.COM:443", false, true },
+        { "https://notamazonaws.com", false, false },
+        { "https://amazonaws.com.example", false, false },
+    };
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        env_set("S3MPU_ENDPOINT", hosts[i].url);
+        CHECK(load("/dev/null"));
+        CHECK(cfg.endpoint_ip == hosts[i].ip && cfg.endpoint_aws == hosts[i].aws);
+        if (cfg.endpoint_ip != hosts[i].ip || cfg.endpoint_aws != hosts[i].aws)
+            fprintf(stderr, "  %s: ip %d aws %d\n", hosts[i].url, cfg.endpoint_ip, cfg.endpoint_aws);
+        env_set("S3MPU_ADDRESSING_STYLE", "virtual");
+        bool ok = load("/dev/null");
+        CHECK(ok == !hosts[i].ip);
+        if (hosts[i].ip)
+            CHECK(err_has("addressing_style") && err_has("IP address") && err_has("auto or path"));
+        env_set("S3MPU_ADDRESSING_STYLE", NULL);
+    }
+    env_set("S3MPU_ENDPOINT", NULL);
+    /* an IP endpoint from AWS's own variable, as `s3mpu presign` users set it */
+    env_set("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000");
+    CHECK(!load_text("addressing_style = virtual\n") && err_has("127.0.0.1:9000"));
+    env_set("AWS_ENDPOINT_URL_S3", NULL);
+}
+
 static void test_values(void)
 {
     env_basic();
@@ -281,12 +352,12 @@ static void test_values(void)
         char text[64];
         snprintf(text, sizeof text, "path_style = %s\n", bools[i].text);
         CHECK(load_text(text));
-        CHECK(cfg.path_style == bools[i].value);
+        CHECK(cfg.addressing == (bools[i].value ? ADDRESSING_PATH : ADDRESSING_AUTO));
     }
     CHECK(!load_text("path_style = maybe\n"));
     CHECK(err_has("path_style") && err_has("line 1"));
     CHECK(!load_text("path_style = \n"));
-    CHECK(!load_text("path_style = TRUE\n") || cfg.path_style);
+    CHECK(!load_text("path_style = TRUE\n") || cfg.addressing == ADDRESSING_PATH);
 
     CHECK(!load_text("url_expires = 0\n"));
     CHECK(err_has("url_expires"));
@@ -388,7 +459,7 @@ static void test_env_overrides(void)
     if (cfg.n_buckets)
         CHECK_STR(cfg.buckets[0], "env-bucket");
     CHECK_STR(cfg.region, "ap-south-1");
-    CHECK(cfg.path_style);
+    CHECK(cfg.addressing == ADDRESSING_PATH);
     CHECK(cfg.url_expires == 60);
     CHECK_STR(cfg.key_prefix, "env/");
     CHECK(cfg.threads == 2);
@@ -796,6 +867,7 @@ int main(void)
     test_defaults();
     test_every_setting();
     test_endpoints();
+    test_addressing();
     test_values();
     test_file_errors();
     test_env_overrides();

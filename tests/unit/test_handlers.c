@@ -273,6 +273,8 @@ static void test_start_upload(void)
 {
     EXPECT(GET("/api/start-upload", ""), 400, "MissingParameter");
     EXPECT(GET("/api/start-upload", "fileName=../x"), 400, "InvalidFileName");
+    EXPECT(GET("/api/start-upload", "fileName=%2Fabs%2Fpath.bin"), 400, "InvalidFileName");
+    EXPECT(GET("/api/start-upload", "fileName=a%5Cb"), 400, "InvalidFileName");
     EXPECT(GET("/api/start-upload", "bucket=evil&fileName=x"), 403, "BucketNotAllowed");
     /* valid, but S3 is not there */
     EXPECT(GET("/api/start-upload", "fileName=x"), 502, "S3Unreachable");

@@ -158,6 +158,33 @@ static void test_keys(void)
             CHECK(strstr(why, "'.'") != NULL);
         CHECK(key.len == 0); /* nothing left behind */
     }
+    /* empty path segments and backslashes: tools that copy a bucket to disk read
+     * "/abs", "dir/" and "a\\b" as paths */
+    static const char *const empty[] = { "/abs/path.bin", "/", "dir/", "a//b", "//x", "a/b/", "x//" };
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        const char *k = key_str("", empty[i]);
+        CHECK(k == NULL);
+        if (k)
+            fprintf(stderr, "  file name '%s' accepted\n", empty[i]);
+        else
+            CHECK(strstr(why, "empty path segment") != NULL);
+        CHECK(key.len == 0);
+    }
+    static const char *const backslashes[] = { "a\\b", "\\x", "dir\\", "C:\\Users\\me\\f.bin" };
+    for (size_t i = 0; i < sizeof backslashes / sizeof backslashes[0]; i++) {
+        const char *k = key_str("", backslashes[i]);
+        CHECK(k == NULL);
+        if (k)
+            fprintf(stderr, "  file name '%s' accepted\n", backslashes[i]);
+        else
+            CHECK(strstr(why, "'\\'") != NULL);
+        CHECK(key.len == 0);
+    }
+    /* "uploads/" + "/x" is "uploads//x" */
+    CHECK(key_str("uploads/", "/x") == NULL);
+    CHECK(why && strstr(why, "empty path segment"));
+    CHECK_STR(key_str("uploads/", "x/y"), "uploads/x/y");
+
     /* a dot segment made by the prefix and the name together */
     CHECK(key_str("uploads/", "../x") == NULL);
     CHECK(key_str("uploads/", "./x") == NULL);

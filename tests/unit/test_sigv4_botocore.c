@@ -151,9 +151,7 @@ static void check_vector(json_object *v, int line)
     n_env = 0;
     set_env("S3MPU_ENDPOINT", str(v, "endpoint"));
     set_env("S3MPU_REGION", str(v, "region"));
-    json_object *ps;
-    json_object_object_get_ex(v, "path_style", &ps);
-    set_env("S3MPU_PATH_STYLE", json_object_get_boolean(ps) ? "true" : "false");
+    set_env("S3MPU_ADDRESSING_STYLE", str(v, "addressing"));
     set_env("AWS_ACCESS_KEY_ID", str(v, "access_key_id"));
     set_env("AWS_SECRET_ACCESS_KEY", str(v, "secret_access_key"));
     set_env("AWS_SESSION_TOKEN", str(v, "session_token"));

@@ -89,6 +89,7 @@ static void test_key_templates(void)
         "", "uploads/", "{name}/x", "{name}{name}", "u-{user}{name}", "{user}{name}",
         "x{user}/{name}", "{user}/{user}/{name}", "{users}/{name}", "{date}/{name}",
         "a/../{name}", "./{name}", "tab\t/{name}", "{user/{name}",
+        "/{name}", "//{name}", "a//{name}", "a//b/{name}", "/{user}/{name}", "a\\b/{name}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
