@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../src/config.h"
+#include "../src/credentials_provider.h"
 #include "../src/s3_url.h"
 
 static const char *bench_env(const char *name)
@@ -42,7 +43,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "config: %s\n", buf_cstr(&err));
         return 1;
     }
+    credentials_options o = { .env = bench_env, .region = cfg.region };
+    credentials_provider *source = credentials_provider_environment(&o);
+    aws_credentials cred = { 0 };
+    if (!source || credentials_fetch(source, 0, &cred, &err) != CRED_OK) {
+        fprintf(stderr, "credentials: %s\n", buf_cstr(&err));
+        return 1;
+    }
+    credentials_provider_free(source);
     sigv4_key_cache cache = { 0 };
+    s3_signer signer = { &cred, &cache };
     s3_presign_part part = { .upload_id = "VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA", .part_number = 1 };
     time_t now = 1767225600;
     struct timespec t0, t1;
@@ -51,7 +61,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < iterations; i++) {
         buf_reset(&url);
         part.part_number = (unsigned)(i % 10000) + 1;
-        if (!s3_presign_url(&cfg, &cache, "PUT", "uploads", SLICE_LIT("videos/holiday 2026.mp4"),
+        if (!s3_presign_url(&cfg, &signer, "PUT", "uploads", SLICE_LIT("videos/holiday 2026.mp4"),
                             &part, 3600, tick ? now + i : now, &url))
             return 1;
         bytes += url.len;
@@ -60,6 +70,7 @@ int main(int argc, char **argv)
     double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3;
     printf("s3mpu_%s_us_per_url=%.3f iterations=%ld avg_url_bytes=%zu\n", mode,
            us / (double)iterations, iterations, bytes / (size_t)(iterations ? iterations : 1));
+    aws_credentials_free(&cred);
     buf_free(&url);
     buf_free(&err);
     config_free(&cfg);

@@ -23,6 +23,7 @@ static const char *fake_env(const char *name)
 
 static app_ctx app;
 static config cfg;
+static credentials_store *store;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,9 +33,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         curl_global_init(CURL_GLOBAL_DEFAULT);
         if (!config_load(&cfg, "/dev/null", fake_env, &err))
             abort();
+        credentials_options o = { .env = fake_env, .region = cfg.region };
+        store = credentials_store_new(credentials_provider_environment(&o));
+        if (!store || !credentials_store_start(store, &err))
+            abort();
         buf_free(&err);
         app.cfg = &cfg;
-        app.s3 = s3_client_new(&cfg);
+        app.s3 = s3_client_new(&cfg, store);
     }
     http_request req = {
         .method = SLICE_LIT("POST"), .path = SLICE_LIT("/api/complete-upload"),

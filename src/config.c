@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 
+#include "aws_profile.h"
 #include "ini.h"
 #include "s3_key.h"
 #include "sigv4.h"
@@ -39,9 +40,6 @@ void config_free(config *cfg)
     free(cfg->key_template);
     free(cfg->listen);
     free(cfg->profile);
-    wipe_str(&cfg->access_key_id);
-    wipe_str(&cfg->secret_access_key);
-    wipe_str(&cfg->session_token);
     wipe_str(&cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
@@ -352,105 +350,6 @@ static bool file_entry(void *vctx, slice section, slice key, slice value, int li
     return false;
 }
 
-/* One profile's values from the AWS shared files. */
-typedef struct {
-    slice want_section_credentials; /* "name" */
-    slice want_section_config;      /* "profile name", or "default" */
-    char *access_key_id, *secret_access_key, *session_token, *region, *endpoint_url;
-    bool in_config_file;
-    bool failed;
-} aws_profile;
-
-static bool profile_entry(void *vctx, slice section, slice key, slice value, int line, buf *err)
-{
-    (void)line;
-    (void)err;
-    aws_profile *p = vctx;
-    slice want = p->in_config_file ? p->want_section_config : p->want_section_credentials;
-    if (!slice_eq(section, want))
-        return true;
-    char **dst = NULL;
-    if (slice_eq_str(key, "aws_access_key_id"))
-        dst = &p->access_key_id;
-    else if (slice_eq_str(key, "aws_secret_access_key"))
-        dst = &p->secret_access_key;
-    else if (slice_eq_str(key, "aws_session_token"))
-        dst = &p->session_token;
-    else if (slice_eq_str(key, "region") && p->in_config_file)
-        dst = &p->region;
-    else if (slice_eq_str(key, "endpoint_url") && p->in_config_file)
-        dst = &p->endpoint_url;
-    /* the credentials file is read first and wins over the config file for keys */
-    bool config_only = dst == &p->region || dst == &p->endpoint_url;
-    if (dst && (!p->in_config_file || config_only || !*dst))
-        if (!set_str(dst, value))
-            p->failed = true;
-    return !p->failed;
-}
-
-static void aws_profile_free(aws_profile *p)
-{
-    wipe_str(&p->access_key_id);
-    wipe_str(&p->secret_access_key);
-    wipe_str(&p->session_token);
-    free(p->region);
-    free(p->endpoint_url);
-}
-
-static bool read_aws_file(aws_profile *p, const char *path, bool is_config, buf *err)
-{
-    buf text;
-    buf_init(&text, CONFIG_FILE_MAX);
-    bool ok = true;
-    if (read_file(path, &text)) {
-        p->in_config_file = is_config;
-        buf perr;
-        buf_init(&perr, 512);
-        ok = ini_parse(buf_slice(&text), true, profile_entry, p, &perr) && !p->failed;
-        if (!ok)
-            buf_printf(err, "%s: %s", path, buf_cstr(&perr));
-        buf_free(&perr);
-    } else if (errno != ENOENT) {
-        buf_printf(err, "%s: %s", path, strerror(errno));
-        ok = false;
-    }
-    buf_wipe(&text);
-    return ok;
-}
-
-static bool load_profile(config *cfg, env_lookup_fn env, aws_profile *p, buf *err)
-{
-    const char *name = env("AWS_PROFILE");
-    if (!name || !*name)
-        name = cfg->profile ? cfg->profile : "default";
-    buf config_section, path;
-    buf_init(&config_section, 512);
-    buf_init(&path, 4096);
-    if (strcmp(name, "default") != 0)
-        buf_append_str(&config_section, "profile ");
-    buf_append_str(&config_section, name);
-    p->want_section_credentials = slice_of(name);
-    p->want_section_config = buf_slice(&config_section);
-    const char *home = env("HOME");
-    const char *creds = env("AWS_SHARED_CREDENTIALS_FILE");
-    const char *conf = env("AWS_CONFIG_FILE");
-    bool ok = !buf_failed(&config_section);
-    for (int i = 0; ok && i < 2; i++) {
-        const char *explicit = i == 0 ? creds : conf;
-        buf_reset(&path);
-        if (explicit && *explicit)
-            buf_append_str(&path, explicit);
-        else if (home && *home)
-            buf_printf(&path, "%s/.aws/%s", home, i == 0 ? "credentials" : "config");
-        else
-            continue;
-        ok = !buf_failed(&path) && read_aws_file(p, buf_cstr(&path), i == 1, err);
-    }
-    buf_free(&config_section);
-    buf_free(&path);
-    return ok;
-}
-
 /* An IPv4 address or a bracketed IPv6 one, with or without a port. */
 static bool host_is_ip(const char *hostport)
 {
@@ -539,27 +438,15 @@ static bool region_valid(const char *r)
     return true;
 }
 
-/* systemd's LoadCredential= files: each a secret on its own, trailing newline dropped. */
-static bool read_credential(env_lookup_fn env, const char *name, char **dst, buf *err)
+/* token_secret from systemd's LoadCredential= file when the settings gave none. */
+static bool read_token_secret(config *cfg, env_lookup_fn env, buf *err)
 {
-    const char *dir = env("CREDENTIALS_DIRECTORY");
-    if (!dir || !*dir || *dst)
+    if (cfg->token_secret)
         return true;
-    buf path, text;
-    buf_init(&path, 4096);
+    buf text;
     buf_init(&text, 4096);
-    buf_printf(&path, "%s/%s", dir, name);
-    bool ok = !buf_failed(&path);
-    if (ok && read_file(buf_cstr(&path), &text)) {
-        while (text.len && (buf_cstr(&text)[text.len - 1] == '\n' ||
-                            buf_cstr(&text)[text.len - 1] == '\r'))
-            buf_truncate(&text, text.len - 1);
-        ok = text.len == 0 || set_str(dst, buf_slice(&text));
-    } else if (ok && errno != ENOENT) {
-        buf_printf(err, "%s: %s", buf_cstr(&path), errno == EFBIG ? "file too large" : strerror(errno));
-        ok = false;
-    }
-    buf_free(&path);
+    bool ok = env_credential_file(env, "token_secret", &text, err) &&
+              (text.len == 0 || set_str(&cfg->token_secret, buf_slice(&text)));
     buf_wipe(&text);
     return ok;
 }
@@ -610,17 +497,13 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         }
     }
 
-    /* the credentials directory comes after the environment, before the profile */
-    char *cred_id = NULL, *cred_secret = NULL, *cred_token = NULL;
-    ok = ok && read_credential(env, "aws_access_key_id", &cred_id, err) &&
-         read_credential(env, "aws_secret_access_key", &cred_secret, err) &&
-         read_credential(env, "aws_session_token", &cred_token, err) &&
-         read_credential(env, "token_secret", &cfg->token_secret, err);
-    ok = ok && load_profile(cfg, env, &profile, err);
+    ok = ok && read_token_secret(cfg, env, err) &&
+         aws_profile_load(&profile, aws_profile_name(env, cfg->profile), env, err);
+    const char *profile_region = aws_profile_get(&profile, "region");
 
     if (ok && !cfg->region) {
         const char *r = first_set(env, "AWS_REGION", "AWS_DEFAULT_REGION");
-        ok = set_str(&cfg->region, slice_of(r ? r : profile.region ? profile.region : "us-east-1"));
+        ok = set_str(&cfg->region, slice_of(r ? r : profile_region ? profile_region : "us-east-1"));
     }
     if (ok && !region_valid(cfg->region)) {
         buf_printf(err, "region: '%s' is not a region name", cfg->region);
@@ -630,7 +513,7 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         const char *e = ctx.endpoint && *ctx.endpoint ? ctx.endpoint
                         : first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
         if (!e)
-            e = profile.endpoint_url;
+            e = aws_profile_get(&profile, "endpoint_url");
         cfg->endpoint_custom = e != NULL;
         buf regional;
         buf_init(&regional, 256);
@@ -647,33 +530,6 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         ok = false;
     }
 
-    if (ok) {
-        const char *id = env("AWS_ACCESS_KEY_ID"), *secret = env("AWS_SECRET_ACCESS_KEY");
-        if (id && *id && secret && *secret) {
-            const char *token = env("AWS_SESSION_TOKEN");
-            ok = set_str(&cfg->access_key_id, slice_of(id)) &&
-                 set_str(&cfg->secret_access_key, slice_of(secret)) &&
-                 (!token || !*token || set_str(&cfg->session_token, slice_of(token)));
-        } else if (cred_id && cred_secret) {
-            cfg->access_key_id = cred_id;
-            cfg->secret_access_key = cred_secret;
-            cfg->session_token = cred_token;
-            cred_id = cred_secret = cred_token = NULL;
-        } else if (profile.access_key_id && profile.secret_access_key) {
-            cfg->access_key_id = profile.access_key_id;
-            cfg->secret_access_key = profile.secret_access_key;
-            cfg->session_token = profile.session_token;
-            profile.access_key_id = profile.secret_access_key = profile.session_token = NULL;
-        } else {
-            buf_append_str(err, "no AWS credentials: set AWS_ACCESS_KEY_ID and "
-                                "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
-            ok = false;
-        }
-    }
-    if (ok && (strlen(cfg->secret_access_key) > 256 || strlen(cfg->access_key_id) > 128)) {
-        buf_append_str(err, "AWS credentials are implausibly long");
-        ok = false;
-    }
     if (ok && strlen(cfg->key_prefix) > 512) {
         buf_append_str(err, "key_prefix: at most 512 bytes");
         ok = false;
@@ -705,9 +561,6 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
                             "credential file token_secret)");
         ok = false;
     }
-    wipe_str(&cred_id);
-    wipe_str(&cred_secret);
-    wipe_str(&cred_token);
     free(ctx.endpoint);
     aws_profile_free(&profile);
     return ok;

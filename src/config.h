@@ -1,7 +1,8 @@
 /* s3mpu's settings: from the config file, then S3MPU_* environment variables, with
- * region, endpoint and credentials found the AWS way (AWS_* variables, then the
- * profile in ~/.aws/credentials and ~/.aws/config). Loading is separate from the
- * process environment (a lookup function is passed in) so it can be tested. */
+ * region and endpoint found the AWS way (AWS_* variables, then the profile in
+ * ~/.aws/config). AWS credentials are not settings: credentials_provider.h finds
+ * them. Loading is separate from the process environment (a lookup function is
+ * passed in) so it can be tested. */
 #ifndef S3MPU_CONFIG_H
 #define S3MPU_CONFIG_H
 
@@ -10,12 +11,11 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "env.h"
 
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
 #define CONFIG_MAX_BUCKETS 64
 #define CONFIG_MAX_ORIGINS 32
-
-typedef const char *(*env_lookup_fn)(const char *name);
 
 /* How bucket URLs are built (setting addressing_style; s3_url.h applies it). */
 typedef enum {
@@ -43,10 +43,7 @@ typedef struct {
     long request_timeout_ms;
     unsigned max_retries;
     size_t max_body;       /* bytes of a request body */
-    char *profile;
-    char *access_key_id;
-    char *secret_access_key; /* wiped on config_free */
-    char *session_token;     /* NULL unless temporary credentials */
+    char *profile;           /* the AWS profile (AWS_PROFILE wins) */
     char *token_secret;      /* upload tokens' HMAC key; NULL: no tokens. Wiped. */
     bool require_token;      /* calls on an upload must bring its token */
     unsigned token_ttl;      /* seconds a token stays valid */
@@ -62,8 +59,7 @@ typedef struct {
 #define S3_MIN_PART_SIZE (5ull << 20)
 #define S3_MAX_OBJECT_SIZE (5ull << 40)
 
-/* Credentials are also read from systemd's $CREDENTIALS_DIRECTORY (LoadCredential=):
- * files aws_access_key_id, aws_secret_access_key, aws_session_token, token_secret. */
+/* token_secret is also read from systemd's $CREDENTIALS_DIRECTORY (LoadCredential=). */
 /* Loads `path` (when NULL, CONFIG_DEFAULT_PATH if it exists) and the environment.
  * On failure err says what is wrong and where; cfg is left freeable. */
 bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err);

@@ -273,9 +273,9 @@ static void check_clock(const char *date, time_t local, doctor_report *r)
                 skew < 0 ? "behind" : "ahead of");
 }
 
-unsigned doctor_run(const config *cfg, doctor_report *r)
+unsigned doctor_run(const config *cfg, credentials_store *credentials, doctor_report *r)
 {
-    s3_client *s3 = s3_client_new(cfg);
+    s3_client *s3 = s3_client_new(cfg, credentials);
     if (!s3) {
         doctor_line(r, DOCTOR_FAIL, "doctor", NULL, "out of memory");
         return r->n_fail;

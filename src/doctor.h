@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "credentials_store.h"
 
 typedef enum { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL } doctor_level;
 
@@ -33,9 +34,9 @@ typedef struct {
 void doctor_line(doctor_report *r, doctor_level level, const char *what, const char *fix,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Runs the S3 checks for cfg (already loaded: the configuration check is the
- * caller's). Returns the number of failed checks. */
-unsigned doctor_run(const config *cfg, doctor_report *r);
+/* Runs the S3 checks for cfg with those credentials (the configuration and
+ * credentials-source checks are the caller's). Returns the number of failed checks. */
+unsigned doctor_run(const config *cfg, credentials_store *credentials, doctor_report *r);
 
 /* An HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") as time_t; pure. */
 bool doctor_parse_http_date(const char *s, time_t *out);

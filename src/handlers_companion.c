@@ -175,13 +175,13 @@ static void create_upload(app_ctx *app, const http_request *req, http_response *
     json_object_put(body);
 }
 
-static bool sign_part(app_ctx *app, const char *key, const char *upload_id, unsigned n,
-                      time_t now, buf *url)
+static bool sign_part(app_ctx *app, const s3_signer *signer, unsigned expires, const char *key,
+                      const char *upload_id, unsigned n, time_t now, buf *url)
 {
     s3_presign_part part = { .upload_id = upload_id, .part_number = n };
     buf_reset(url);
-    return s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", app->cfg->buckets[0],
-                          slice_of(key), &part, app->cfg->url_expires, now, url);
+    return s3_presign_url(app->cfg, signer, "PUT", app->cfg->buckets[0], slice_of(key), &part, expires, now,
+                          url);
 }
 
 static void part_url(app_ctx *app, const char *key, const char *upload_id, unsigned n,
@@ -189,13 +189,18 @@ static void part_url(app_ctx *app, const char *key, const char *upload_id, unsig
 {
     buf url;
     buf_init(&url, 16384);
-    if (!sign_part(app, key, upload_id, n, time(NULL), &url)) {
+    const s3_signer *signer;
+    unsigned expires;
+    time_t now = time(NULL);
+    if (!app_signer(app, now, &signer, &expires, res)) {
+        /* answered */
+    } else if (!sign_part(app, signer, expires, key, upload_id, n, now, &url)) {
         respond_error(res, 500, "SigningFailed", "the URL could not be signed");
     } else {
         json_object *o = json_object_new_object();
         respond_built(res, o,
                       o && add_field(o, "url", buf_cstr(&url)) &&
-                          add_value(o, "expires", json_object_new_int((int)app->cfg->url_expires)));
+                          add_value(o, "expires", json_object_new_int((int)expires)));
     }
     buf_free(&url);
 }
@@ -209,19 +214,23 @@ static void batch_urls(app_ctx *app, const http_request *req, const char *key,
     unsigned *numbers = calloc(BATCH_MAX, sizeof *numbers);
     size_t n = 0;
     const char *why = "partNumbers is missing";
+    const s3_signer *signer;
+    unsigned expires;
+    time_t now = time(NULL);
     if (!numbers) {
         respond_error(res, 500, "InternalError", "out of memory");
+    } else if (!app_signer(app, now, &signer, &expires, res)) {
+        /* answered */
     } else if (query_get(req->query, "partNumbers", &text) != QUERY_FOUND ||
                !part_numbers_parse(buf_slice(&text), numbers, BATCH_MAX, &n, &why)) {
         respond_error(res, 400, "InvalidPartNumber", "%s", why);
     } else {
         json_object *urls = json_object_new_object(), *o = json_object_new_object();
-        time_t now = time(NULL);
         bool ok = urls && o;
         for (size_t i = 0; ok && i < n; i++) {
             char name[12];
             snprintf(name, sizeof name, "%u", numbers[i]);
-            ok = sign_part(app, key, upload_id, numbers[i], now, &url) &&
+            ok = sign_part(app, signer, expires, key, upload_id, numbers[i], now, &url) &&
                  add_field(urls, name, buf_cstr(&url));
         }
         if (ok && add_value(o, "presignedUrls", urls)) {
@@ -330,18 +339,24 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
     uint64_t max_bytes = S3_POST_MAX_BYTES;
     if (cfg->max_upload_size && cfg->max_upload_size < max_bytes)
         max_bytes = cfg->max_upload_size;
+    const s3_signer *signer;
+    unsigned expires;
+    time_t now = time(NULL);
+    if (!app_signer(app, now, &signer, &expires, res))
+        goto out;
     fields = json_object_new_object();
     o = json_object_new_object();
     if (!fields || !o ||
-        !s3_post_policy(cfg, s3_client_key_cache(app->s3), cfg->buckets[0], buf_slice(&key),
-                        buf_slice(&type), max_bytes, cfg->url_expires, time(NULL), &form) ||
+        !s3_post_policy(cfg, signer, cfg->buckets[0], buf_slice(&key), buf_slice(&type), max_bytes, expires,
+                        now, &form) ||
         !add_field(fields, "key", buf_cstr(&key)) ||
         (type.len && !add_field(fields, "Content-Type", buf_cstr(&type))) ||
         !add_field(fields, "policy", buf_cstr(&form.policy_b64)) ||
         !add_field(fields, "x-amz-algorithm", "AWS4-HMAC-SHA256") ||
         !add_field(fields, "x-amz-credential", buf_cstr(&form.credential)) ||
         !add_field(fields, "x-amz-date", form.amz_date) ||
-        (cfg->session_token && !add_field(fields, "x-amz-security-token", cfg->session_token)) ||
+        (signer->cred->session_token &&
+         !add_field(fields, "x-amz-security-token", signer->cred->session_token)) ||
         !add_field(fields, "x-amz-signature", form.signature) ||
         !add_field(o, "method", "POST") || !add_field(o, "url", buf_cstr(&form.url))) {
         respond_error(res, 500, "SigningFailed", "the upload form could not be signed");
@@ -352,7 +367,7 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
         goto out;
     }
     fields = NULL; /* o owns it */
-    respond_built(res, o, add_value(o, "expires", json_object_new_int((int)cfg->url_expires)));
+    respond_built(res, o, add_value(o, "expires", json_object_new_int((int)expires)));
     o = NULL;
 out:
     json_object_put(fields);

@@ -50,6 +50,12 @@ void handle_ready(app_ctx *app, const http_request *req, http_response *res)
 {
     (void)req;
     const char *bucket = app->cfg->buckets[0];
+    s3_error cred_err;
+    if (!s3_client_signer(app->s3, time(NULL), &cred_err)) {
+        /* no valid credentials remain: not ready, whatever S3 would say */
+        respond_s3_error(res, &cred_err);
+        return;
+    }
     struct timespec now;
     bool cached = true;
     pthread_mutex_lock(&ready_lock);

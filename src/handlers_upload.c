@@ -63,16 +63,16 @@ void handle_start_upload(app_ctx *app, const http_request *req, http_response *r
 
 /* Resets url to part n's pre-signed URL, its Content-Length pinned when the client
  * stated sizes. False after responding (a part past the end, or signing failed). */
-static bool sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
-                      time_t now, buf *url, http_response *res)
+static bool sign_part(app_ctx *app, const s3_signer *signer, unsigned expires, const upload_ref *ref,
+                      const upload_sizes *sizes, unsigned n, time_t now, buf *url, http_response *res)
 {
     s3_presign_part part = { .upload_id = buf_cstr(&ref->upload_id), .part_number = n,
                              .pin_length = sizes->stated };
     if (sizes->stated && !part_length(sizes, n, &part.content_length, res))
         return false;
     buf_reset(url);
-    if (!s3_presign_url(app->cfg, s3_client_key_cache(app->s3), "PUT", ref->bucket,
-                        buf_slice(&ref->key), &part, app->cfg->url_expires, now, url)) {
+    if (!s3_presign_url(app->cfg, signer, "PUT", ref->bucket, buf_slice(&ref->key), &part, expires, now,
+                        url)) {
         respond_error(res, 500, "SigningFailed", "the URL could not be signed");
         return false;
     }
@@ -102,7 +102,11 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
                       PART_NUMBER_MAX);
         goto out;
     }
-    if (!sign_part(app, &ref, &sizes, part_number, time(NULL), &url, res))
+    const s3_signer *signer;
+    unsigned expires;
+    time_t now = time(NULL);
+    if (!app_signer(app, now, &signer, &expires, res) ||
+        !sign_part(app, signer, expires, &ref, &sizes, part_number, now, &url, res))
         goto out;
     respond_json(res, 200, json_object_new_string_len(buf_cstr(&url), (int)url.len));
 out:
@@ -147,10 +151,17 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
         goto out;
     }
     time_t now = time(NULL);
+    const s3_signer *signer;
+    unsigned expires;
+    if (!app_signer(app, now, &signer, &expires, res)) {
+        json_object_put(urls);
+        json_object_put(data);
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         char name[12];
         snprintf(name, sizeof name, "%u", numbers[i]);
-        if (!sign_part(app, &ref, &sizes, numbers[i], now, &url, res)) {
+        if (!sign_part(app, signer, expires, &ref, &sizes, numbers[i], now, &url, res)) {
             json_object_put(urls);
             json_object_put(data);
             goto out;
@@ -158,7 +169,7 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
         json_object_object_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len));
     }
     json_object_object_add(data, "urls", urls);
-    json_object_object_add(data, "expiresIn", json_object_new_int((int)app->cfg->url_expires));
+    json_object_object_add(data, "expiresIn", json_object_new_int((int)expires));
     respond_data(res, data);
 out:
     free(numbers);

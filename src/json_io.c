@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_parse.h"
+
 void response_init(http_response *res)
 {
     *res = (http_response){ .status = 200 };
@@ -74,23 +76,10 @@ json_object *parse_json_object_body(const http_request *req, http_response *res)
         respond_error(res, 400, "EmptyBody", "the request body is empty");
         return NULL;
     }
-    json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-    if (!tok) {
-        respond_error(res, 500, "InternalError", "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *obj = json_tokener_parse_ex(tok, req->body.ptr, (int)req->body.len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    while (obj && end < req->body.len && memchr(" \t\r\n", req->body.ptr[end], 4))
-        end++;
-    if (!obj || jerr != json_tokener_success || end != req->body.len) {
-        json_object_put(obj);
-        respond_error(res, 400, "MalformedJSON", "the request body is not valid JSON%s%s",
-                      jerr != json_tokener_success ? ": " : "",
-                      jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "");
+    const char *why;
+    json_object *obj = json_parse_whole(req->body, JSON_MAX_DEPTH, &why);
+    if (!obj) {
+        respond_error(res, 400, "MalformedJSON", "the request body is not valid JSON: %s", why);
         return NULL;
     }
     if (!json_object_is_type(obj, json_type_object)) {

@@ -9,7 +9,10 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "credentials_provider.h"
+#include "credentials_store.h"
 #include "doctor.h"
+#include "metrics.h"
 #include "s3_key.h"
 #include "s3_url.h"
 #include "server.h"
@@ -32,8 +35,10 @@ static const char USAGE[] =
     "         output is reproducible.\n"
     "\n"
     "-c FILE  settings file (default " CONFIG_DEFAULT_PATH ", optional); every\n"
-    "         setting can also come from S3MPU_<NAME>, credentials and region from\n"
-    "         the AWS_* variables or an AWS profile.\n";
+    "         setting can also come from S3MPU_<NAME>, the region from the AWS_*\n"
+    "         variables or an AWS profile. AWS credentials come from the first\n"
+    "         source that has them: environment, systemd credentials, web identity,\n"
+    "         profile (keys, credential_process, role), container, instance metadata.\n";
 
 static const char *env_lookup(const char *name)
 {
@@ -50,6 +55,28 @@ static bool load(config *cfg, const char *path)
                 buf_failed(&err) ? "out of memory" : buf_cstr(&err));
     buf_free(&err);
     return ok;
+}
+
+static credentials_provider *credentials_chain(const config *cfg)
+{
+    credentials_options o = { .env = env_lookup, .profile = cfg->profile, .region = cfg->region };
+    return credentials_provider_default(&o);
+}
+
+/* The credentials store for serve and doctor, its first credentials fetched;
+ * NULL with the reason in err. */
+static credentials_store *start_credentials(const config *cfg, buf *err)
+{
+    credentials_store *store = credentials_store_new(credentials_chain(cfg));
+    if (!store) {
+        buf_append_str(err, "out of memory");
+        return NULL;
+    }
+    if (!credentials_store_start(store, err)) {
+        credentials_store_free(store);
+        return NULL;
+    }
+    return store;
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -110,8 +137,17 @@ static int cmd_serve(int argc, char **argv)
         }
         if (threads)
             cfg.threads = (unsigned)threads;
-        if (!listen || cfg.listen)
-            rc = server_run(&cfg);
+        buf err;
+        buf_init(&err, 4096);
+        /* metrics first: the credentials store records their expiry */
+        metrics_init(metrics_global(), (long)time(NULL));
+        credentials_store *store = (!listen || cfg.listen) ? start_credentials(&cfg, &err) : NULL;
+        if (store)
+            rc = server_run(&cfg, store);
+        else if (!listen || cfg.listen)
+            fprintf(stderr, "s3mpu: no AWS credentials: %s\n", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+        credentials_store_free(store);
+        buf_free(&err);
     }
     config_free(&cfg);
     return rc;
@@ -175,16 +211,33 @@ static int cmd_presign(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
-    buf url;
+    buf url, err;
     buf_init(&url, 16384);
-    s3_presign_part part = { .upload_id = upload_id, .part_number = (unsigned)part_number };
-    bool ok = s3_presign_url(&cfg, NULL, method, bucket, slice_of(key), upload_id ? &part : NULL,
-                             have_expires ? (unsigned)expires : cfg.url_expires, now, &url);
-    if (ok)
-        printf("%s\n", buf_cstr(&url));
-    else
-        fprintf(stderr, "s3mpu: could not sign the URL\n");
+    buf_init(&err, 4096);
+    aws_credentials cred = { 0 };
+    credentials_provider *chain = credentials_chain(&cfg);
+    bool ok = chain && credentials_fetch(chain, time(NULL), &cred, &err) == CRED_OK;
+    if (!ok) {
+        fprintf(stderr, "s3mpu: no AWS credentials: %s\n", chain && !buf_failed(&err) ? buf_cstr(&err) : "out of memory");
+    } else {
+        s3_signer signer = { &cred, NULL };
+        unsigned wanted = have_expires ? (unsigned)expires : cfg.url_expires;
+        unsigned seconds = s3_signer_expires(&signer, wanted, now);
+        if (seconds < wanted)
+            fprintf(stderr, "s3mpu: the URL expires in %u s, when the credentials from %s do\n", seconds,
+                    cred.source);
+        s3_presign_part part = { .upload_id = upload_id, .part_number = (unsigned)part_number };
+        ok = seconds > 0 && s3_presign_url(&cfg, &signer, method, bucket, slice_of(key),
+                                           upload_id ? &part : NULL, seconds, now, &url);
+        if (ok)
+            printf("%s\n", buf_cstr(&url));
+        else
+            fprintf(stderr, "s3mpu: could not sign the URL%s\n", seconds ? "" : ": the credentials have expired");
+    }
+    aws_credentials_free(&cred);
+    credentials_provider_free(chain);
     buf_free(&url);
+    buf_free(&err);
     config_free(&cfg);
     return ok ? 0 : 1;
 }
@@ -230,9 +283,29 @@ static int cmd_doctor(int argc, char **argv)
                         "set `origins` (or S3MPU_ORIGINS) to the origins of your upload pages",
                         "no page origins: the buckets' CORS rules cannot be checked for them");
     }
+    credentials_store *store = NULL;
+    if (ok) {
+        buf_reset(&err);
+        store = start_credentials(&cfg, &err);
+        if (!store) {
+            doctor_line(&report, DOCTOR_FAIL, "credentials",
+                        "give s3mpu AWS credentials: see README's \"AWS credentials\" for the sources",
+                        "no AWS credentials: %s", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+        } else {
+            credentials_status st;
+            credentials_store_status(store, time(NULL), &st);
+            char expiry[32] = "never";
+            struct tm tm;
+            if (st.expiration && gmtime_r(&st.expiration, &tm))
+                strftime(expiry, sizeof expiry, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            doctor_line(&report, DOCTOR_OK, "credentials source", NULL, "%s, key %s…, expire %s", st.source,
+                        st.key_id_prefix, expiry);
+        }
+    }
     buf_free(&err);
-    if (ok)
-        doctor_run(&cfg, &report);
+    if (store)
+        doctor_run(&cfg, store, &report);
+    credentials_store_free(store);
     config_free(&cfg);
     printf("%u ok, %u warnings, %u failed\n", report.n_ok, report.n_warn, report.n_fail);
     return report.n_fail ? 1 : 0;

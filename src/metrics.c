@@ -107,6 +107,16 @@ void metrics_s3_call(metrics *m, s3_operation op, long http_status, bool error_b
         add(&m->s3_retries[op], tries - 1);
 }
 
+void metrics_credentials(metrics *m, long expiration)
+{
+    atomic_store_explicit(&m->credentials_expiry, expiration, memory_order_relaxed);
+}
+
+void metrics_credentials_refresh(metrics *m, bool ok)
+{
+    add(&m->credentials_refreshes[ok ? 0 : 1], 1);
+}
+
 static void header(buf *out, const char *name, const char *type, const char *help)
 {
     buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -177,5 +187,14 @@ bool metrics_render(const metrics *m, const char *version, buf *out)
         if (n)
             buf_printf(out, "s3mpu_s3_retries_total{operation=\"%s\"} %lu\n", OPERATION_NAMES[op], n);
     }
+
+    header(out, "s3mpu_credentials_expiry_seconds", "gauge",
+           "When the AWS credentials in use expire, in seconds since the epoch (0: they do not expire).");
+    buf_printf(out, "s3mpu_credentials_expiry_seconds %ld\n",
+               atomic_load_explicit((atomic_long *)&m->credentials_expiry, memory_order_relaxed));
+    header(out, "s3mpu_credentials_refreshes_total", "counter",
+           "Refreshes of temporary AWS credentials, by outcome.");
+    buf_printf(out, "s3mpu_credentials_refreshes_total{outcome=\"ok\"} %lu\n", get(&m->credentials_refreshes[0]));
+    buf_printf(out, "s3mpu_credentials_refreshes_total{outcome=\"error\"} %lu\n", get(&m->credentials_refreshes[1]));
     return !buf_failed(out);
 }

@@ -18,7 +18,10 @@
  *     outcome: ok, client_error (4xx), server_error (5xx or a 200 with <Error>),
  *     unreachable (no HTTP answer)
  *   s3mpu_s3_request_duration_seconds{operation}                histogram, all tries
- *   s3mpu_s3_retries_total{operation}                           counter, tries - 1 */
+ *   s3mpu_s3_retries_total{operation}                           counter, tries - 1
+ *   s3mpu_credentials_expiry_seconds                            gauge, when the AWS
+ *     credentials in use expire, seconds since the epoch (0: they do not expire)
+ *   s3mpu_credentials_refreshes_total{outcome}                  counter, ok or error */
 #ifndef S3MPU_METRICS_H
 #define S3MPU_METRICS_H
 
@@ -76,6 +79,8 @@ typedef struct {
     atomic_ulong s3_latency[S3_OP_COUNT][METRICS_N_LATENCY_BUCKETS + 1];
     atomic_ulong s3_latency_sum_us[S3_OP_COUNT];
     atomic_ulong s3_retries[S3_OP_COUNT];
+    atomic_long credentials_expiry;
+    atomic_ulong credentials_refreshes[2]; /* ok, error */
     long start_time; /* seconds since the epoch, set once before workers start */
 } metrics;
 
@@ -91,6 +96,11 @@ void metrics_request(metrics *m, const char *endpoint, int status);
  * error_body for a 2xx whose body was an <Error>. */
 void metrics_s3_call(metrics *m, s3_operation op, long http_status, bool error_body,
                      long duration_us, unsigned tries);
+
+/* The credentials in use now expire at `expiration` (0: never). */
+void metrics_credentials(metrics *m, long expiration);
+/* A refresh of temporary credentials ended. */
+void metrics_credentials_refresh(metrics *m, bool ok);
 
 /* The outcome label for an S3 answer (exposed for tests). */
 s3_outcome metrics_s3_outcome(long http_status, bool error_body);

@@ -21,19 +21,30 @@
 struct s3_client {
     const config *cfg;
     CURL *curl;
+    credentials_view view;
+    uint64_t cache_generation; /* the credentials the cache's key was derived from */
     sigv4_key_cache cache;
+    s3_signer signer;
     unsigned seed;
     long last_status, last_ms;
     unsigned last_tries;
     char last_date[64]; /* S3's Date header of the last answer, for the clock check */
 };
 
-s3_client *s3_client_new(const config *cfg)
+static void set_error(s3_error *err, int status, const char *code, const char *message)
+{
+    err->status = status;
+    snprintf(err->code, sizeof err->code, "%s", code);
+    snprintf(err->message, sizeof err->message, "%s", message);
+}
+
+s3_client *s3_client_new(const config *cfg, credentials_store *store)
 {
     s3_client *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->cfg = cfg;
+    c->view.store = store;
     c->curl = curl_easy_init();
     if (!c->curl) {
         free(c);
@@ -50,13 +61,28 @@ void s3_client_free(s3_client *c)
     if (!c)
         return;
     curl_easy_cleanup(c->curl);
+    credentials_view_release(&c->view);
     sigv4_key_cache_clear(&c->cache);
     free(c);
 }
 
-sigv4_key_cache *s3_client_key_cache(s3_client *c)
+const s3_signer *s3_client_signer(s3_client *c, time_t now, s3_error *err)
 {
-    return &c->cache;
+    buf why;
+    buf_init(&why, 1024);
+    const aws_credentials *cred = credentials_view_get(&c->view, now, &why);
+    if (!cred) {
+        set_error(err, 503, "CredentialsUnavailable", buf_failed(&why) ? "no valid AWS credentials" : buf_cstr(&why));
+        buf_free(&why);
+        return NULL;
+    }
+    buf_free(&why);
+    if (c->view.generation != c->cache_generation) {
+        sigv4_key_cache_clear(&c->cache); /* the memoised key belongs to the old credentials */
+        c->cache_generation = c->view.generation;
+    }
+    c->signer = (s3_signer){ cred, &c->cache };
+    return &c->signer;
 }
 
 void s3_client_last_call(const s3_client *c, long *status, long *ms, unsigned *tries)
@@ -145,7 +171,7 @@ static bool add_header(struct curl_slist **list, buf *scratch, const char *name,
     return true;
 }
 
-static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
+static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *call, s3_answer *ans)
 {
     const config *cfg = c->cfg;
     s3_signed_request sr;
@@ -154,14 +180,14 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
     buf_init(&hdr, 8192);
     struct curl_slist *headers = NULL;
     bool ok = false;
-    if (!s3_sign_request(cfg, &c->cache, call->method, call->bucket, call->key, call->query,
+    if (!s3_sign_request(cfg, signer, call->method, call->bucket, call->key, call->query,
                          call->n_query, call->body, time(NULL), &sr))
         goto out;
     if (!add_header(&headers, &hdr, "Authorization", buf_cstr(&sr.authorization)) ||
         !add_header(&headers, &hdr, "x-amz-date", sr.amz_date) ||
         !add_header(&headers, &hdr, "x-amz-content-sha256", sr.body_hash) ||
-        (cfg->session_token &&
-         !add_header(&headers, &hdr, "x-amz-security-token", cfg->session_token)) ||
+        (signer->cred->session_token &&
+         !add_header(&headers, &hdr, "x-amz-security-token", signer->cred->session_token)) ||
         /* curl would call a POST body a form, which some servers then parse away */
         (call->body.len && !add_header(&headers, &hdr, "Content-Type", "application/xml")) ||
         /* no 100-continue round trip for small XML bodies */
@@ -234,13 +260,6 @@ int s3_error_status(const char *code, long s3_status)
     return s3_status == 503 ? 503 : 502;
 }
 
-static void set_error(s3_error *err, int status, const char *code, const char *message)
-{
-    err->status = status;
-    snprintf(err->code, sizeof err->code, "%s", code);
-    snprintf(err->message, sizeof err->message, "%s", message);
-}
-
 static bool transient_curl_error(CURLcode rc)
 {
     switch (rc) {
@@ -303,7 +322,10 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
             backoff(c, tries);
         tries++;
         error_body = false;
-        if (!perform_once(c, call, ans)) {
+        const s3_signer *signer = s3_client_signer(c, time(NULL), err);
+        if (!signer)
+            break; /* no valid credentials: 503, nothing sent */
+        if (!perform_once(c, signer, call, ans)) {
             set_error(err, 500, "InternalError", "s3mpu could not build the S3 request");
             break;
         }

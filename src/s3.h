@@ -10,7 +10,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "credentials_store.h"
 #include "s3_bucket_xml.h"
+#include "s3_url.h"
 #include "s3_xml.h"
 #include "sigv4.h"
 
@@ -22,9 +24,14 @@ typedef struct {
 
 typedef struct s3_client s3_client;
 
-s3_client *s3_client_new(const config *cfg);
+/* A client signing with the store's credentials (its view of them is this
+ * client's: one client per thread). */
+s3_client *s3_client_new(const config *cfg, credentials_store *store);
 void s3_client_free(s3_client *client);
-sigv4_key_cache *s3_client_key_cache(s3_client *client);
+/* The signer for a request at now: credentials valid then and this client's
+ * signing-key cache (cleared whenever the credentials change). NULL, with err
+ * 503 CredentialsUnavailable, when no valid credentials remain. */
+const s3_signer *s3_client_signer(s3_client *client, time_t now, s3_error *err);
 /* S3 status, milliseconds and tries of the last call (for the request log); tries
  * is 0 when no call was made since s3_client_forget_last_call. */
 void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);

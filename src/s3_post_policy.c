@@ -78,7 +78,7 @@ static bool add_length_range(json_object *conditions, uint64_t max)
 }
 
 /* Writes the policy document's JSON to out. */
-static bool policy_json(const config *cfg, const char *bucket, slice key, slice content_type,
+static bool policy_json(const char *session_token, const char *bucket, slice key, slice content_type,
                         uint64_t max_bytes, time_t expires_at, const s3_post_form *form, buf *out)
 {
     char expiration[32];
@@ -106,8 +106,7 @@ static bool policy_json(const config *cfg, const char *bucket, slice key, slice 
          add_equals(conditions, "x-amz-algorithm", SLICE_LIT("AWS4-HMAC-SHA256")) &&
          add_equals(conditions, "x-amz-credential", buf_slice(&form->credential)) &&
          add_equals(conditions, "x-amz-date", slice_of(form->amz_date)) &&
-         (!cfg->session_token || add_equals(conditions, "x-amz-security-token",
-                                            slice_of(cfg->session_token)));
+         (!session_token || add_equals(conditions, "x-amz-security-token", slice_of(session_token)));
     const char *text = ok ? json_object_to_json_string_ext(
                                 policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
                           : NULL;
@@ -130,15 +129,15 @@ static bool append_base64(buf *out, slice data)
     return ok;
 }
 
-bool s3_post_policy_sign(const config *cfg, sigv4_key_cache *cache, time_t when,
+bool s3_post_policy_sign(const config *cfg, const s3_signer *signer, time_t when,
                          slice policy_b64, char signature[65])
 {
-    sigv4_credentials cred = s3_credentials(cfg);
-    return sigv4_sign_string(&cred, when, slice_of(cfg->region), SLICE_LIT("s3"), cache,
+    sigv4_credentials cred = aws_credentials_sigv4(signer->cred);
+    return sigv4_sign_string(&cred, when, slice_of(cfg->region), SLICE_LIT("s3"), signer->cache,
                              policy_b64, signature);
 }
 
-bool s3_post_policy(const config *cfg, sigv4_key_cache *cache, const char *bucket, slice key,
+bool s3_post_policy(const config *cfg, const s3_signer *signer, const char *bucket, slice key,
                     slice content_type, uint64_t max_bytes, unsigned expires, time_t now,
                     s3_post_form *form)
 {
@@ -146,16 +145,17 @@ bool s3_post_policy(const config *cfg, sigv4_key_cache *cache, const char *bucke
     buf_init(&host, 512);
     buf_init(&path, 512);
     bool ok = sigv4_format_time(now, form->amz_date) &&
-              buf_printf(&form->credential, "%s/%.8s/%s/s3/aws4_request", cfg->access_key_id,
+              buf_printf(&form->credential, "%s/%.8s/%s/s3/aws4_request", signer->cred->access_key_id,
                          form->amz_date, cfg->region) &&
               /* the bucket's URL: the key travels in the form, not the URL */
               s3_locate(cfg, bucket, (slice){ "", 0 }, &host, &path) &&
               buf_printf(&form->url, "%s://%s", cfg->endpoint_scheme, buf_cstr(&host)) &&
               uri_encode(&form->url, buf_slice(&path), true) &&
-              policy_json(cfg, bucket, key, content_type, max_bytes, now + (time_t)expires, form,
+              policy_json(signer->cred->session_token, bucket, key, content_type, max_bytes,
+                          now + (time_t)expires, form,
                           &form->policy) &&
               append_base64(&form->policy_b64, buf_slice(&form->policy)) &&
-              s3_post_policy_sign(cfg, cache, now, buf_slice(&form->policy_b64), form->signature);
+              s3_post_policy_sign(cfg, signer, now, buf_slice(&form->policy_b64), form->signature);
     buf_free(&host);
     buf_free(&path);
     return ok;

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "s3_url.h"
 #include "sigv4.h"
 
 #define S3_POST_MAX_BYTES 5368709120ULL /* 5 GiB: S3's limit for one PUT or POST */
@@ -31,14 +32,14 @@ void s3_post_form_free(s3_post_form *form);
 /* Fills form for an upload to bucket/key, valid `expires` seconds from `now`, of
  * 0..max_bytes bytes; content_type (when not empty) becomes a condition the form's
  * Content-Type field must equal. With temporary credentials the policy also names
- * cfg->session_token (the form then carries x-amz-security-token). */
-bool s3_post_policy(const config *cfg, sigv4_key_cache *cache, const char *bucket, slice key,
+ * the signer's session token (the form then carries x-amz-security-token). */
+bool s3_post_policy(const config *cfg, const s3_signer *signer, const char *bucket, slice key,
                     slice content_type, uint64_t max_bytes, unsigned expires, time_t now,
                     s3_post_form *form);
 
 /* The hex signature of a base64 policy with the signing key of `when`'s day:
  * exposed so that botocore's own policies can be checked against it. */
-bool s3_post_policy_sign(const config *cfg, sigv4_key_cache *cache, time_t when,
+bool s3_post_policy_sign(const config *cfg, const s3_signer *signer, time_t when,
                          slice policy_b64, char signature[65]);
 
 #endif

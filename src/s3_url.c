@@ -5,13 +5,10 @@
 #include "decimal.h"
 #include "uri.h"
 
-sigv4_credentials s3_credentials(const config *cfg)
+unsigned s3_signer_expires(const s3_signer *signer, unsigned wanted, time_t now)
 {
-    return (sigv4_credentials){
-        slice_of(cfg->access_key_id),
-        slice_of(cfg->secret_access_key),
-        slice_of(cfg->session_token),
-    };
+    long left = aws_credentials_remaining(signer->cred, now);
+    return left < (long)wanted ? (unsigned)left : wanted;
 }
 
 bool s3_path_style(const config *cfg, const char *bucket)
@@ -53,7 +50,7 @@ bool s3_locate(const config *cfg, const char *bucket, slice key, buf *host, buf 
     return !buf_failed(host) && !buf_failed(path);
 }
 
-bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *method,
+bool s3_presign_url(const config *cfg, const s3_signer *signer, const char *method,
                     const char *bucket, slice key, const s3_presign_part *part,
                     unsigned expires, time_t now, buf *url)
 {
@@ -80,13 +77,13 @@ bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *metho
             .query = query, .n_query = n_query, .payload_hash = SLICE_LIT("UNSIGNED-PAYLOAD"),
             .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
         };
-        sigv4_credentials cred = s3_credentials(cfg);
+        sigv4_credentials cred = aws_credentials_sigv4(signer->cred);
         buf_append_str(url, cfg->endpoint_scheme);
         buf_append_str(url, "://");
         buf_append_slice(url, buf_slice(&host));
         uri_encode(url, buf_slice(&path), true);
         buf_append_char(url, '?');
-        ok = !buf_failed(url) && sigv4_presign(&req, &cred, expires, cache, url);
+        ok = !buf_failed(url) && sigv4_presign(&req, &cred, expires, signer->cache, url);
     }
     buf_free(&host);
     buf_free(&path);
@@ -106,7 +103,7 @@ void s3_signed_request_free(s3_signed_request *sr)
     buf_free(&sr->authorization);
 }
 
-bool s3_sign_request(const config *cfg, sigv4_key_cache *cache, const char *method,
+bool s3_sign_request(const config *cfg, const s3_signer *signer, const char *method,
                      const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
                      slice body, time_t now, s3_signed_request *out)
 {
@@ -119,16 +116,16 @@ bool s3_sign_request(const config *cfg, sigv4_key_cache *cache, const char *meth
         sigv4_pair h[3] = {
             { SLICE_LIT("x-amz-content-sha256"), slice_of(out->body_hash) },
             { SLICE_LIT("x-amz-date"), slice_of(out->amz_date) },
-            { SLICE_LIT("x-amz-security-token"), slice_of(cfg->session_token) },
+            { SLICE_LIT("x-amz-security-token"), slice_of(signer->cred->session_token) },
         };
         sigv4_request req = {
             .method = slice_of(method), .host = buf_slice(&host), .path = buf_slice(&path),
             .query = query, .n_query = n_query, .headers = h,
-            .n_headers = cfg->session_token ? 3 : 2, .payload_hash = slice_of(out->body_hash),
+            .n_headers = signer->cred->session_token ? 3 : 2, .payload_hash = slice_of(out->body_hash),
             .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
         };
-        sigv4_credentials cred = s3_credentials(cfg);
-        ok = sigv4_authorization(&req, &cred, cache, &out->authorization);
+        sigv4_credentials cred = aws_credentials_sigv4(signer->cred);
+        ok = sigv4_authorization(&req, &cred, signer->cache, &out->authorization);
     }
     if (ok) {
         buf *url = &out->url;

@@ -9,10 +9,20 @@
 
 #include "buf.h"
 #include "config.h"
+#include "credentials.h"
 #include "sigv4.h"
 
-/* The credentials of cfg as the signer takes them. */
-sigv4_credentials s3_credentials(const config *cfg);
+/* Who signs: the credentials in use and this thread's signing-key cache (NULL
+ * for none). The cache must be cleared when the credentials change. */
+typedef struct {
+    const aws_credentials *cred;
+    sigv4_key_cache *cache;
+} s3_signer;
+
+/* `wanted` seconds, or fewer: a URL never outlives the credentials that sign it
+ * (S3 refuses it once they expire, whatever X-Amz-Expires says). 0 when they
+ * have expired at now. */
+unsigned s3_signer_expires(const s3_signer *signer, unsigned wanted, time_t now);
 
 /* Whether bucket's URLs are path-style (https://endpoint/bucket/key) rather than
  * virtual-hosted (https://bucket.endpoint/key): the one place that decides. Always
@@ -35,7 +45,7 @@ typedef struct {
 } s3_presign_part;
 
 /* Appends a pre-signed URL for method on bucket/key, valid `expires` seconds from `now`. */
-bool s3_presign_url(const config *cfg, sigv4_key_cache *cache, const char *method,
+bool s3_presign_url(const config *cfg, const s3_signer *signer, const char *method,
                     const char *bucket, slice key, const s3_presign_part *part,
                     unsigned expires, time_t now, buf *url);
 
@@ -52,8 +62,8 @@ void s3_signed_request_free(s3_signed_request *sr);
 
 /* Signs method on bucket/key with the query (not yet encoded) and body at `now`:
  * the headers to send are Authorization, x-amz-date, x-amz-content-sha256 and,
- * with temporary credentials, x-amz-security-token (cfg->session_token). */
-bool s3_sign_request(const config *cfg, sigv4_key_cache *cache, const char *method,
+ * with temporary credentials, x-amz-security-token (the signer's session token). */
+bool s3_sign_request(const config *cfg, const s3_signer *signer, const char *method,
                      const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
                      slice body, time_t now, s3_signed_request *out);
 

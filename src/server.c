@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,14 @@
 #include "s3_url.h"
 
 static int listen_fd = -1;
-static volatile sig_atomic_t stopping;
+/* written by the signal handler, read by every worker: an atomic, not a
+ * volatile sig_atomic_t (lock-free atomics are async-signal-safe) */
+static atomic_bool stopping;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
-    stopping = 1;
+    atomic_store(&stopping, true);
     /* wakes the workers blocked in accept(); async-signal-safe */
     if (listen_fd >= 0)
         shutdown(listen_fd, SHUT_RDWR);
@@ -149,6 +152,7 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
 
 typedef struct {
     const config *cfg;
+    credentials_store *credentials;
     pthread_t thread;
     bool started;
 } worker;
@@ -156,17 +160,17 @@ typedef struct {
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    app_ctx app = { .cfg = w->cfg, .s3 = s3_client_new(w->cfg) };
+    app_ctx app = { .cfg = w->cfg, .s3 = s3_client_new(w->cfg, w->credentials) };
     FCGX_Request r;
     if (!app.s3 || FCGX_InitRequest(&r, listen_fd, 0) != 0) {
         log_msg("error", "a worker could not start (out of memory)");
         s3_client_free(app.s3);
         return NULL;
     }
-    while (!stopping) {
+    while (!atomic_load(&stopping)) {
         /* no lock around the accept: Linux's accept() is thread-safe, and a lock
          * would also serialise libfcgi's reading of each request's parameters */
-        int rc = stopping ? -1 : FCGX_Accept_r(&r);
+        int rc = FCGX_Accept_r(&r);
         if (rc < 0)
             break;
         serve_one(&app, &r);
@@ -197,7 +201,7 @@ static int open_listener(const config *cfg)
     return fd;
 }
 
-int server_run(const config *cfg)
+int server_run(const config *cfg, credentials_store *credentials)
 {
     if (FCGX_Init() != 0) {
         log_msg("error", "libfcgi could not initialise");
@@ -206,7 +210,6 @@ int server_run(const config *cfg)
     listen_fd = open_listener(cfg);
     if (listen_fd < 0)
         return 1;
-    metrics_init(metrics_global(), (long)time(NULL));
     struct sigaction sa = { .sa_handler = on_stop_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
@@ -219,6 +222,7 @@ int server_run(const config *cfg)
     unsigned started = 0;
     for (unsigned i = 0; i < cfg->threads; i++) {
         workers[i].cfg = cfg;
+        workers[i].credentials = credentials;
         workers[i].started = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
         started += workers[i].started;
     }

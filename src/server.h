@@ -3,10 +3,12 @@
 #define S3MPU_SERVER_H
 
 #include "config.h"
+#include "credentials_store.h"
 
 /* Serves until SIGTERM or SIGINT, then lets the workers finish their requests.
  * Listens on cfg->listen ("unix:/path" or "HOST:PORT"), or else on the socket
- * handed over as fd 0 (spawn-fcgi, systemd socket activation). Returns the exit status. */
-int server_run(const config *cfg);
+ * handed over as fd 0 (spawn-fcgi, systemd socket activation). The workers sign
+ * with the store's credentials. Returns the exit status. */
+int server_run(const config *cfg, credentials_store *credentials);
 
 #endif

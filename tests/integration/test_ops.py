@@ -325,13 +325,15 @@ class Doctor(unittest.TestCase):
         self.assertEqual([l for l in out.splitlines() if l.startswith("warn")], [])
         for want in (r"^ok    configuration: .* parses: 1 bucket\(s\), region us-east-1, endpoint "
                      r"http://127\.0\.0\.1:\d+ \(path-style URLs\)$",
+                     r"^ok    credentials source: environment, key %s…, expire never$"
+                     % re.escape(CREDENTIALS["AWS_ACCESS_KEY_ID"][:4]),
                      r"^ok    credentials: ",
                      r"^ok    bucket uploads: reachable",
                      r"^ok    cors uploads: %s may PUT parts and read their ETag$" % re.escape(STACK.base_url),
                      r"^ok    lifecycle uploads: rule 'abort-incomplete' aborts incomplete multipart "
                      r"uploads after 7 day\(s\)$",
                      r"^ok    clock: \d+ s (ahead of|behind) S3's",
-                     r"^6 ok, 0 warnings, 0 failed$"):
+                     r"^7 ok, 0 warnings, 0 failed$"):
             self.assertRegex(out, re.compile(want, re.M))
 
     def test_no_cors(self):
@@ -387,7 +389,7 @@ class Doctor(unittest.TestCase):
         self.assertRegex(out, r"(?m)^FAIL  s3 endpoint: S3 at 127\.0\.0\.1:\d+ could not be reached.* "
                               r"-> fix: check `endpoint`")
         self.assertIn("not checked: S3 could not be reached", out)
-        self.assertRegex(out, r"(?m)^1 ok, 0 warnings, 1 failed$")
+        self.assertRegex(out, r"(?m)^2 ok, 0 warnings, 1 failed$")
 
     def test_bad_configuration(self):
         conf = os.path.join(STACK.dir, "doctor-bad.conf")

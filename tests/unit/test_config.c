@@ -3,11 +3,13 @@
  * found the AWS way. Every loaded config goes through config_free. */
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 
 #include "../../src/config.h"
+#include "../../src/credentials_provider.h"
 
 /* ---- a fake environment ---- */
 
@@ -20,7 +22,8 @@ static const char *fake_env(const char *name)
     for (int i = 0; i < n_env; i++)
         if (strcmp(env_names[i], name) == 0)
             return env_values[i];
-    return NULL;
+    /* unit tests never ask the network for instance metadata */
+    return strcmp(name, "AWS_EC2_METADATA_DISABLED") == 0 ? "true" : NULL;
 }
 
 static void env_clear(void)
@@ -96,6 +99,26 @@ static bool load(const char *path)
     return loaded;
 }
 
+/* The credentials the default chain finds now, with the loaded profile setting
+ * (AWS credentials are not settings: credentials_provider.h finds them); NULL
+ * with the reason in err when there are none. */
+static aws_credentials creds;
+static const aws_credentials *fetch_creds(void)
+{
+    aws_credentials_free(&creds);
+    buf_reset(&err);
+    credentials_options o = { .env = fake_env, .profile = cfg.profile, .region = "us-east-1" };
+    credentials_provider *chain = credentials_provider_default(&o);
+    cred_result r = chain ? credentials_fetch(chain, time(NULL), &creds, &err) : CRED_FAILED;
+    credentials_provider_free(chain);
+    return r == CRED_OK ? &creds : NULL;
+}
+
+static const char *key_id(void)
+{
+    return fetch_creds() ? creds.access_key_id : "(no credentials)";
+}
+
 static bool load_text(const char *text)
 {
     return load(write_file("s3mpu.conf", text));
@@ -138,9 +161,9 @@ static void test_defaults(void)
     CHECK(cfg.max_retries == 3);
     CHECK(cfg.max_body == 1024 * 1024);
     CHECK(cfg.profile == NULL);
-    CHECK_STR(cfg.access_key_id, "AKIDENV");
-    CHECK_STR(cfg.secret_access_key, "secretenv");
-    CHECK(cfg.session_token == NULL);
+    CHECK_STR(key_id(), "AKIDENV");
+    CHECK_STR(creds.secret_access_key, "secretenv");
+    CHECK(creds.session_token == NULL);
 }
 
 static void test_every_setting(void)
@@ -186,7 +209,7 @@ static void test_every_setting(void)
     CHECK(cfg.max_body == 2048);
     CHECK_STR(cfg.profile, "other");
     /* env credentials win over the (absent) profile */
-    CHECK_STR(cfg.access_key_id, "AKIDENV");
+    CHECK_STR(key_id(), "AKIDENV");
 
     CHECK(config_bucket_allowed(&cfg, "a-bucket"));
     CHECK(config_bucket_allowed(&cfg, "other.bucket"));
@@ -560,12 +583,12 @@ static void test_credentials(void)
     env_basic();
     env_set("AWS_SESSION_TOKEN", "tokenenv");
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDENV");
-    CHECK_STR(cfg.secret_access_key, "secretenv");
-    CHECK_STR(cfg.session_token, "tokenenv");
+    CHECK_STR(key_id(), "AKIDENV");
+    CHECK_STR(creds.secret_access_key, "secretenv");
+    CHECK_STR(creds.session_token, "tokenenv");
     env_set("AWS_SESSION_TOKEN", "");
     CHECK(load("/dev/null"));
-    CHECK(cfg.session_token == NULL);
+    CHECK(fetch_creds() && creds.session_token == NULL);
 
     /* from profiles */
     const char *home = in_dir("home");
@@ -598,92 +621,97 @@ static void test_credentials(void)
     env_clear();
     env_set("HOME", home);
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDDEFAULT");
-    CHECK_STR(cfg.secret_access_key, "secretdefault");
-    CHECK(cfg.session_token == NULL);
+    CHECK_STR(key_id(), "AKIDDEFAULT");
+    CHECK_STR(creds.secret_access_key, "secretdefault");
+    CHECK(creds.session_token == NULL);
     CHECK_STR(cfg.region, "eu-west-1");
 
     env_set("AWS_PROFILE", "other");
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDOTHER"); /* the credentials file wins */
-    CHECK_STR(cfg.secret_access_key, "secretother");
-    CHECK_STR(cfg.session_token, "tokenother");
+    CHECK_STR(key_id(), "AKIDOTHER"); /* the credentials file wins */
+    CHECK_STR(creds.secret_access_key, "secretother");
+    CHECK_STR(creds.session_token, "tokenother");
     CHECK_STR(cfg.region, "us-west-2");
 
     env_set("AWS_PROFILE", "third");
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDTHIRD");
+    CHECK_STR(key_id(), "AKIDTHIRD");
     CHECK_STR(cfg.region, "ap-northeast-1");
 
     /* the profile setting, and AWS_PROFILE over it */
     env_set("AWS_PROFILE", NULL);
     CHECK(load_text("profile = other\n"));
-    CHECK_STR(cfg.access_key_id, "AKIDOTHER");
+    CHECK_STR(key_id(), "AKIDOTHER");
     CHECK_STR(cfg.region, "us-west-2");
     env_set("S3MPU_PROFILE", "third");
     CHECK(load_text("profile = other\n"));
-    CHECK_STR(cfg.access_key_id, "AKIDTHIRD");
+    CHECK_STR(key_id(), "AKIDTHIRD");
     env_set("S3MPU_PROFILE", NULL);
     env_set("AWS_PROFILE", "default");
     CHECK(load_text("profile = other\n"));
-    CHECK_STR(cfg.access_key_id, "AKIDDEFAULT");
+    CHECK_STR(key_id(), "AKIDDEFAULT");
 
     /* environment credentials over the profile's */
     env_set("AWS_PROFILE", "other");
     env_set("AWS_ACCESS_KEY_ID", "AKIDENV");
     env_set("AWS_SECRET_ACCESS_KEY", "secretenv");
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDENV");
-    CHECK(cfg.session_token == NULL); /* not the profile's token */
+    CHECK_STR(key_id(), "AKIDENV");
+    CHECK(creds.session_token == NULL); /* not the profile's token */
     CHECK_STR(cfg.region, "us-west-2");
     /* half of the environment's pair is not enough: the profile is used */
     env_set("AWS_SECRET_ACCESS_KEY", NULL);
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDOTHER");
+    CHECK_STR(key_id(), "AKIDOTHER");
     env_set("AWS_ACCESS_KEY_ID", NULL);
 
-    /* a profile that does not exist: no credentials */
+    /* a profile asked for that does not exist: an error naming it */
     env_set("AWS_PROFILE", "nosuch");
-    CHECK(!load("/dev/null"));
-    CHECK(err_has("AWS_ACCESS_KEY_ID"));
+    CHECK(load("/dev/null"));
+    CHECK(!fetch_creds());
+    CHECK(err_has("no profile 'nosuch'"));
 
     /* AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE instead of HOME's files */
-    const char *creds = write_file("elsewhere-credentials",
+    const char *creds_file = write_file("elsewhere-credentials",
                                    "[other]\naws_access_key_id = AKIDELSEWHERE\n"
                                    "aws_secret_access_key = secretelsewhere\n");
     const char *conf = write_file("elsewhere-config", "[profile other]\nregion = af-south-1\n");
     env_set("AWS_PROFILE", "other");
-    env_set("AWS_SHARED_CREDENTIALS_FILE", creds);
+    env_set("AWS_SHARED_CREDENTIALS_FILE", creds_file);
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDELSEWHERE");
-    CHECK(cfg.session_token == NULL);
+    CHECK_STR(key_id(), "AKIDELSEWHERE");
+    CHECK(creds.session_token == NULL);
     CHECK_STR(cfg.region, "us-west-2"); /* HOME's config still */
     env_set("AWS_CONFIG_FILE", conf);
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDELSEWHERE");
+    CHECK_STR(key_id(), "AKIDELSEWHERE");
     CHECK_STR(cfg.region, "af-south-1");
     env_set("AWS_SHARED_CREDENTIALS_FILE", NULL);
     CHECK(load("/dev/null"));
-    CHECK_STR(cfg.access_key_id, "AKIDOTHER");
+    CHECK_STR(key_id(), "AKIDOTHER");
     CHECK_STR(cfg.region, "af-south-1");
     /* a named file that is missing is like no file */
     env_set("AWS_SHARED_CREDENTIALS_FILE", in_dir("no-such-credentials"));
     env_set("AWS_CONFIG_FILE", in_dir("no-such-config"));
-    CHECK(!load("/dev/null"));
-    CHECK(err_has("AWS_ACCESS_KEY_ID"));
+    CHECK(load("/dev/null"));
+    CHECK(!fetch_creds());
+    CHECK(err_has("no profile 'other'"));
     /* a malformed credentials file is an error naming it */
     const char *broken = write_file("broken-credentials", "[other\n");
     env_set("AWS_SHARED_CREDENTIALS_FILE", broken);
     CHECK(!load("/dev/null"));
     CHECK(err_has(broken));
 
-    /* none at all */
+    /* none at all: every source says why it has none */
     env_clear();
     env_set("HOME", in_dir("emptyhome"));
-    CHECK(!load("/dev/null"));
-    CHECK(err_has("AWS_ACCESS_KEY_ID"));
+    CHECK(load("/dev/null"));
+    CHECK(!fetch_creds());
+    CHECK(err_has("environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set"));
+    CHECK(err_has("imds: AWS_EC2_METADATA_DISABLED is true"));
     env_clear();
-    CHECK(!load("/dev/null"));
+    CHECK(load("/dev/null"));
+    CHECK(!fetch_creds());
     CHECK(err_has("AWS_ACCESS_KEY_ID"));
 
     /* implausibly long credentials */
@@ -692,7 +720,9 @@ static void test_credentials(void)
     long_secret[sizeof long_secret - 1] = '\0';
     env_basic();
     env_set("AWS_SECRET_ACCESS_KEY", long_secret);
-    CHECK(!load("/dev/null"));
+    CHECK(load("/dev/null"));
+    CHECK(!fetch_creds());
+    CHECK(err_has("implausibly long"));
 }
 
 static void test_buckets(void)
@@ -807,14 +837,14 @@ static void test_upload_limits_and_tokens(void)
     write_file("creds/token_secret", "fedcba9876543210fedcba9876543210\n");
     env_set("CREDENTIALS_DIRECTORY", in_dir("creds"));
     CHECK(load_text("buckets = bkt\n"));
-    CHECK_STR(cfg.access_key_id, "AKIDENV"); /* the environment still wins */
+    CHECK_STR(key_id(), "AKIDENV"); /* the environment still wins */
     CHECK_STR(cfg.token_secret, "fedcba9876543210fedcba9876543210");
     env_set("AWS_ACCESS_KEY_ID", NULL);
     env_set("AWS_SECRET_ACCESS_KEY", NULL);
     CHECK(load_text("buckets = bkt\n"));
-    CHECK_STR(cfg.access_key_id, "AKIDCRED");
-    CHECK_STR(cfg.secret_access_key, "secretcred");
-    CHECK(cfg.session_token == NULL);
+    CHECK_STR(key_id(), "AKIDCRED");
+    CHECK_STR(creds.secret_access_key, "secretcred");
+    CHECK(creds.session_token == NULL);
     env_set("CREDENTIALS_DIRECTORY", NULL);
 }
 
@@ -877,6 +907,7 @@ int main(void)
     test_buckets();
     test_upload_limits_and_tokens();
     test_origins();
+    aws_credentials_free(&creds);
     config_free(&cfg);
     buf_free(&err);
     char cmd[128];

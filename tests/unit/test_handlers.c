@@ -10,6 +10,7 @@
 #include "check.h"
 
 #include "../../src/config.h"
+#include "../../src/credentials_store.h"
 #include "../../src/handlers.h"
 #include "../../src/json_io.h"
 #include "../../src/router.h"
@@ -452,9 +453,12 @@ int main(void)
         fprintf(stderr, "config_load: %s\n", buf_cstr(&err));
         return 1;
     }
+    credentials_options o = { .env = fake_env, .region = cfg.region };
+    credentials_store *store = credentials_store_new(credentials_provider_environment(&o));
+    CHECK(store && credentials_store_start(store, &err));
     buf_free(&err);
     app.cfg = &cfg;
-    app.s3 = s3_client_new(&cfg);
+    app.s3 = store ? s3_client_new(&cfg, store) : NULL;
     CHECK(app.s3 != NULL);
     if (!app.s3)
         return check_done("test_handlers");
@@ -470,6 +474,7 @@ int main(void)
     json_object_put(answer);
     response_free(&res);
     s3_client_free(app.s3);
+    credentials_store_free(store);
     config_free(&cfg);
     curl_global_cleanup();
     return check_done("test_handlers");

@@ -27,7 +27,15 @@ static void test_empty(void)
               "# HELP s3mpu_s3_request_duration_seconds Duration of S3 calls including retries and backoff, in seconds.\n"
               "# TYPE s3mpu_s3_request_duration_seconds histogram\n"
               "# HELP s3mpu_s3_retries_total Extra tries of S3 calls after a transient failure, by operation.\n"
-              "# TYPE s3mpu_s3_retries_total counter\n");
+              "# TYPE s3mpu_s3_retries_total counter\n"
+              "# HELP s3mpu_credentials_expiry_seconds When the AWS credentials in use expire, in seconds "
+              "since the epoch (0: they do not expire).\n"
+              "# TYPE s3mpu_credentials_expiry_seconds gauge\n"
+              "s3mpu_credentials_expiry_seconds 0\n"
+              "# HELP s3mpu_credentials_refreshes_total Refreshes of temporary AWS credentials, by outcome.\n"
+              "# TYPE s3mpu_credentials_refreshes_total counter\n"
+              "s3mpu_credentials_refreshes_total{outcome=\"ok\"} 0\n"
+              "s3mpu_credentials_refreshes_total{outcome=\"error\"} 0\n");
     buf_free(&out);
 }
 
@@ -50,12 +58,19 @@ static void test_records(void)
     metrics_s3_call(&m, S3_OP_COMPLETE_MULTIPART_UPLOAD, 200, true, 1500, 2); /* 200 + <Error> */
     metrics_s3_call(&m, S3_OP_ABORT_MULTIPART_UPLOAD, 404, false, -5, 1); /* clock oddity: 0 */
     metrics_s3_call(&m, (s3_operation)99, 200, false, 1, 1);                 /* ignored */
+    metrics_credentials(&m, 1800000000);
+    metrics_credentials_refresh(&m, true);
+    metrics_credentials_refresh(&m, true);
+    metrics_credentials_refresh(&m, false);
     buf out;
     buf_init(&out, 1 << 20);
     CHECK(metrics_render(&m, "0.1", &out));
     const char *text = buf_cstr(&out);
     const char *want[] = {
         "s3mpu_process_start_time_seconds 5\n",
+        "\ns3mpu_credentials_expiry_seconds 1800000000\n",
+        "\ns3mpu_credentials_refreshes_total{outcome=\"ok\"} 2\n"
+        "s3mpu_credentials_refreshes_total{outcome=\"error\"} 1\n",
         "\ns3mpu_http_requests_total{endpoint=\"/api/health\",status=\"200\"} 2\n",
         "\ns3mpu_http_requests_total{endpoint=\"/api/ready\",status=\"503\"} 1\n",
         "\ns3mpu_http_requests_total{endpoint=\"/api/start-upload\",status=\"502\"} 1\n",

@@ -11,6 +11,7 @@
 #include "check.h"
 
 #include "../../src/config.h"
+#include "../../src/credentials_provider.h"
 #include "../../src/s3_post_policy.h"
 
 static const char *const *env_table;
@@ -23,12 +24,19 @@ static const char *fake_env(const char *name)
     return NULL;
 }
 
+/* The credentials of the environment source, as the server would sign with. */
+static aws_credentials cred;
+
 static bool load(config *cfg, const char *const *env)
 {
     env_table = env;
     buf err;
     buf_init(&err, 4096);
-    bool ok = config_load(cfg, "/dev/null", fake_env, &err);
+    credentials_options o = { .env = fake_env };
+    credentials_provider *source = credentials_provider_environment(&o);
+    bool ok = config_load(cfg, "/dev/null", fake_env, &err) && source &&
+              credentials_fetch(source, time(NULL), &cred, &err) == CRED_OK;
+    credentials_provider_free(source);
     if (!ok)
         fprintf(stderr, "config: %s\n", buf_cstr(&err));
     buf_free(&err);
@@ -71,11 +79,12 @@ static void test_policy(void)
     config cfg;
     CHECK(load(&cfg, env));
     sigv4_key_cache cache = { 0 };
+    s3_signer signer = { &cred, &cache };
     s3_post_form form;
     s3_post_form_init(&form);
     time_t now;
     CHECK(sigv4_parse_time("20260314T150926Z", &now));
-    CHECK(s3_post_policy(&cfg, &cache, "uploads", SLICE_LIT("dir/\xc3\xa9t\xc3\xa9 \"q\".txt"),
+    CHECK(s3_post_policy(&cfg, &signer, "uploads", SLICE_LIT("dir/\xc3\xa9t\xc3\xa9 \"q\".txt"),
                          SLICE_LIT("text/plain"), S3_POST_MAX_BYTES, 3600, now, &form));
     CHECK_STR(buf_cstr(&form.url), "http://127.0.0.1:9000/uploads");
     CHECK_STR(form.amz_date, "20260314T150926Z");
@@ -100,7 +109,7 @@ static void test_policy(void)
     json_object_put(policy);
 
     char again[65];
-    CHECK(s3_post_policy_sign(&cfg, &cache, now, buf_slice(&form.policy_b64), again));
+    CHECK(s3_post_policy_sign(&cfg, &signer, now, buf_slice(&form.policy_b64), again));
     CHECK_STR(form.signature, again);
     CHECK(strlen(form.signature) == 64);
     /* the signature covers the policy: one byte more and it changes */
@@ -108,7 +117,7 @@ static void test_policy(void)
     buf_init(&other, 1 << 16);
     buf_append_slice(&other, buf_slice(&form.policy_b64));
     buf_append_char(&other, 'A');
-    CHECK(s3_post_policy_sign(&cfg, &cache, now, buf_slice(&other), again));
+    CHECK(s3_post_policy_sign(&cfg, &signer, now, buf_slice(&other), again));
     CHECK(strcmp(form.signature, again) != 0);
     buf_free(&other);
     s3_post_form_free(&form);
@@ -125,11 +134,12 @@ static void test_session_token_no_type_virtual_host(void)
     config cfg;
     CHECK(load(&cfg, env));
     sigv4_key_cache cache = { 0 };
+    s3_signer signer = { &cred, &cache };
     s3_post_form form;
     s3_post_form_init(&form);
     time_t now;
     CHECK(sigv4_parse_time("20261231T235959Z", &now));
-    CHECK(s3_post_policy(&cfg, &cache, "uploads", SLICE_LIT("a"), SLICE_LIT(""), 1000, 60, now,
+    CHECK(s3_post_policy(&cfg, &signer, "uploads", SLICE_LIT("a"), SLICE_LIT(""), 1000, 60, now,
                          &form));
     CHECK_STR(buf_cstr(&form.url), "https://uploads.s3.us-west-2.amazonaws.com/");
     json_object *policy = decode_policy(&form), *exp, *conditions;
@@ -151,5 +161,6 @@ int main(void)
 {
     test_policy();
     test_session_token_no_type_virtual_host();
+    aws_credentials_free(&cred);
     return check_done("test_s3_post_policy");
 }

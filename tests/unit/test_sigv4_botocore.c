@@ -9,6 +9,7 @@
 #include "check.h"
 
 #include "../../src/config.h"
+#include "../../src/credentials_provider.h"
 #include "../../src/s3_post_policy.h"
 #include "../../src/s3_url.h"
 
@@ -116,10 +117,10 @@ static char *conditions_of(const char *policy_b64, char **expiration)
 /* A "post" vector: botocore's generate_presigned_post for a key and content type.
  * Its policy string signed by s3mpu gives its signature; s3mpu's own policy for the
  * same inputs has the same conditions, expiration, URL, credential and date. */
-static void check_post(const config *cfg, json_object *v, time_t when, sigv4_key_cache *cache)
+static void check_post(const config *cfg, json_object *v, time_t when, const s3_signer *signer)
 {
     char signature[65];
-    CHECK(s3_post_policy_sign(cfg, cache, when, slice_of(str(v, "policy")), signature));
+    CHECK(s3_post_policy_sign(cfg, signer, when, slice_of(str(v, "policy")), signature));
     CHECK_STR(signature, str(v, "expected"));
 
     json_object *fields, *max, *expires;
@@ -128,7 +129,7 @@ static void check_post(const config *cfg, json_object *v, time_t when, sigv4_key
     json_object_object_get_ex(v, "expires", &expires);
     s3_post_form form;
     s3_post_form_init(&form);
-    CHECK(s3_post_policy(cfg, cache, str(v, "bucket"), slice_of(str(v, "key")),
+    CHECK(s3_post_policy(cfg, signer, str(v, "bucket"), slice_of(str(v, "key")),
                          slice_of(str(v, "content_type")), (uint64_t)json_object_get_int64(max),
                          (unsigned)json_object_get_int(expires), when, &form));
     CHECK_STR(buf_cstr(&form.url), str(v, "url"));
@@ -172,8 +173,17 @@ static void check_vector(json_object *v, int line)
     const char *kind = str(v, "kind"), *bucket = str(v, "bucket");
     slice key = slice_of(str(v, "key"));
     sigv4_key_cache cache = { 0 };
-    if (strcmp(kind, "post") == 0) {
-        check_post(&cfg, v, when, &cache);
+    /* the credentials as the server gets them: from the environment source */
+    credentials_options o = { .env = fake_env, .region = cfg.region };
+    credentials_provider *env_source = credentials_provider_environment(&o);
+    aws_credentials cred = { 0 };
+    CHECK(env_source && credentials_fetch(env_source, when, &cred, &err) == CRED_OK);
+    credentials_provider_free(env_source);
+    s3_signer signer = { &cred, &cache };
+    if (!cred.access_key_id) {
+        fprintf(stderr, "vector %d: %s\n", line, buf_cstr(&err));
+    } else if (strcmp(kind, "post") == 0) {
+        check_post(&cfg, v, when, &signer);
     } else if (strcmp(kind, "presign") == 0) {
         json_object *pn, *ex;
         json_object_object_get_ex(v, "part_number", &pn);
@@ -187,7 +197,7 @@ static void check_vector(json_object *v, int line)
         }
         buf url;
         buf_init(&url, 1 << 16);
-        CHECK(s3_presign_url(&cfg, &cache, str(v, "method"), bucket, key,
+        CHECK(s3_presign_url(&cfg, &signer, str(v, "method"), bucket, key,
                              part.part_number ? &part : NULL, (unsigned)json_object_get_int(ex),
                              when, &url));
         char *got = normalise_url(buf_cstr(&url)), *want = normalise_url(str(v, "expected"));
@@ -207,7 +217,7 @@ static void check_vector(json_object *v, int line)
         }
         s3_signed_request sr;
         s3_signed_request_init(&sr);
-        CHECK(s3_sign_request(&cfg, &cache, str(v, "method"), bucket, key, query, nq,
+        CHECK(s3_sign_request(&cfg, &signer, str(v, "method"), bucket, key, query, nq,
                               slice_of(str(v, "body")), when, &sr));
         char *got = normalise_url(buf_cstr(&sr.url)), *want = normalise_url(str(v, "expected_url"));
         CHECK_STR(got, want);
@@ -216,6 +226,7 @@ static void check_vector(json_object *v, int line)
         free(want);
         s3_signed_request_free(&sr);
     }
+    aws_credentials_free(&cred);
     buf_free(&err);
     config_free(&cfg);
 }

@@ -1,0 +1,86 @@
+/* The sources that hold long-term keys as they are: the environment and
+ * systemd's credentials directory. */
+#include <stdlib.h>
+
+#include "credentials_provider.h"
+
+typedef struct {
+    credentials_provider base;
+    env_lookup_fn env;
+} static_source;
+
+static void static_destroy(credentials_provider *p)
+{
+    free(p);
+}
+
+static cred_result env_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
+{
+    (void)now;
+    env_lookup_fn env = ((static_source *)p)->env;
+    const char *id = env_value(env, "AWS_ACCESS_KEY_ID"), *secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
+    if (!id || !secret) {
+        buf_append_str(err, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set");
+        return CRED_ABSENT;
+    }
+    return aws_credentials_set(out, slice_of(id), slice_of(secret), slice_of(env_value(env, "AWS_SESSION_TOKEN")),
+                               0, p->name, err)
+               ? CRED_OK
+               : CRED_FAILED;
+}
+
+static cred_result directory_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
+{
+    (void)now;
+    const char *dir = env_value(((static_source *)p)->env, "CREDENTIALS_DIRECTORY");
+    if (!dir) {
+        buf_append_str(err, "CREDENTIALS_DIRECTORY is not set");
+        return CRED_ABSENT;
+    }
+    buf id, secret, token;
+    buf_init(&id, CREDENTIALS_KEY_ID_MAX + 2);
+    buf_init(&secret, CREDENTIALS_SECRET_MAX + 2);
+    buf_init(&token, CREDENTIALS_TOKEN_MAX + 2);
+    cred_result r = CRED_FAILED;
+    env_lookup_fn env = ((static_source *)p)->env;
+    if (!env_credential_file(env, "aws_access_key_id", &id, err) ||
+        !env_credential_file(env, "aws_secret_access_key", &secret, err) ||
+        !env_credential_file(env, "aws_session_token", &token, err))
+        goto cleanup;
+    if (!id.len || !secret.len) {
+        buf_printf(err, "%s has no aws_access_key_id and aws_secret_access_key", dir);
+        r = CRED_ABSENT;
+        goto cleanup;
+    }
+    if (aws_credentials_set(out, buf_slice(&id), buf_slice(&secret), buf_slice(&token), 0, p->name, err))
+        r = CRED_OK;
+cleanup:
+    buf_wipe(&id);
+    buf_wipe(&secret);
+    buf_wipe(&token);
+    return r;
+}
+
+static const credentials_provider_vtable ENVIRONMENT = { env_fetch, static_destroy };
+static const credentials_provider_vtable DIRECTORY = { directory_fetch, static_destroy };
+
+static credentials_provider *static_new(const credentials_provider_vtable *vt, const char *name,
+                                        const credentials_options *o)
+{
+    static_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->base = (credentials_provider){ vt, name };
+    s->env = o->env;
+    return &s->base;
+}
+
+credentials_provider *credentials_provider_environment(const credentials_options *o)
+{
+    return static_new(&ENVIRONMENT, "environment", o);
+}
+
+credentials_provider *credentials_provider_credentials_directory(const credentials_options *o)
+{
+    return static_new(&DIRECTORY, "credentials-directory", o);
+}
