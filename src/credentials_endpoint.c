@@ -1,5 +1,6 @@
 /* The sources that answer credentials as JSON over HTTP: the container endpoint
  * (ECS task roles, EKS Pod Identity) and EC2's instance metadata (IMDSv2 only). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,12 @@ static void endpoint_destroy(credentials_provider *p)
     free(p);
 }
 
+static bool ipv4_loopback(const char *host)
+{
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 /* http is allowed only to the addresses where ECS and EKS serve credentials and
  * to loopback, as the SDKs allow it: credentials are not sent in the clear elsewhere. */
 static bool container_host_allowed(const char *url)
@@ -45,16 +52,13 @@ static bool container_host_allowed(const char *url)
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && strcmp(scheme, "http") == 0)
         ok = strcmp(host, "169.254.170.2") == 0 || strcmp(host, "169.254.170.23") == 0 ||
              strcmp(host, "[fd00:ec2::23]") == 0 || strcmp(host, "localhost") == 0 ||
-             strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
+             strcmp(host, "[::1]") == 0 || ipv4_loopback(host);
     curl_free(host);
     curl_free(scheme);
     curl_url_cleanup(u);
     return ok;
 }
 
-#ifndef S3MPU_UNITTEST
-static
-#endif
 bool credentials_container_url(env_lookup_fn env, buf *url, buf *err)
 {
     const char *relative = env_value(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");

@@ -72,11 +72,8 @@ credentials_provider *credentials_provider_default(const credentials_options *o)
 /* The name of the source a chain is bound to ("" before its first success). */
 const char *credentials_chain_source(const credentials_provider *chain);
 
-/* Internals shared by the sources (exposed for tests as curl's UNITTEST does). */
-#ifdef S3MPU_UNITTEST
-/* The container endpoint's URL and whether it may be used (http only to the ECS
- * and EKS link-local addresses and loopback). */
+/* The container endpoint's URL from the environment, refused unless https or
+ * http to the ECS/EKS link-local addresses or loopback (exposed for tests). */
 bool credentials_container_url(env_lookup_fn env, buf *url, buf *err);
-#endif
 
 #endif

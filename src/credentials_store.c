@@ -11,6 +11,9 @@
 
 #define BACKOFF_FIRST 1
 #define BACKOFF_MAX 60
+/* requests with expired credentials wake the refresher, but never more often
+ * than this: a source that is down is not hammered at the request rate */
+#define KICK_INTERVAL 1
 
 struct credentials_snapshot {
     aws_credentials cred;
@@ -29,6 +32,7 @@ struct credentials_store {
     time_t retry_at;
     unsigned backoff; /* seconds */
     bool kicked, stopping;
+    time_t last_attempt;
     unsigned long refreshes, refresh_failures;
     char last_error[256];
     pthread_t thread;
@@ -111,12 +115,15 @@ static void *refresher(void *arg)
     while (!s->stopping) {
         time_t now = time(NULL);
         time_t due = s->failing ? s->retry_at : credentials_refresh_at(&s->current->cred, s->fetched_at);
-        if (!s->kicked && now < due) {
+        if (s->kicked && s->last_attempt + KICK_INTERVAL < due)
+            due = s->last_attempt + KICK_INTERVAL;
+        if (now < due) {
             struct timespec until = { due, 0 };
             pthread_cond_timedwait(&s->wake, &s->lock, &until);
             continue; /* look again: woken, kicked, stopping or due */
         }
         s->kicked = false;
+        s->last_attempt = now;
         pthread_mutex_unlock(&s->lock);
 
         buf err;
