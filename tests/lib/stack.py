@@ -41,7 +41,7 @@ REGION = "us-east-1"
 # The only key the gate knows at start (tests register temporary ones at run time).
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIALOCALS3MPUSTACK1",
                "AWS_SECRET_ACCESS_KEY": "local-secret-only-the-s3-gate-knows"}
-STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "s3gate", "moto")
+STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "credemu", "s3gate", "moto")
 # The Angular example's build (npm --prefix examples/angular run build), served at /angular/ when present.
 ANGULAR_DIST = os.path.join(REPO, "examples", "angular", "dist", "browser")
 
@@ -156,7 +156,7 @@ class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
                  supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1,
-                 s3mpu_credentials=None, s3_only=False):
+                 s3mpu_credentials=None, s3_only=False, aws_env=None, credemu_lifetime=None):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -171,7 +171,11 @@ class Stack:
         worker_processes. s3mpu_credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
         and AWS_SESSION_TOKEN for s3mpu instead of the stack's key, registered with
         the gate as temporary credentials. s3_only: moto and the gate, nothing else
-        (the gate's own tests)."""
+        (the gate's own tests). aws_env: s3mpu's AWS_* credential variables instead
+        of the stack's key (e.g. {} and a source's own variables).
+        credemu_lifetime: seconds; starts tests/lib/credemu.py (IMDSv2, container,
+        STS) handing out credentials that live that long, registered with the gate
+        (credemu_url; credemu_control() drives it)."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.gate_port = self.gate_control_port = None
@@ -184,6 +188,9 @@ class Stack:
         self.env = dict(env or {})
         self.s3mpu_credentials = s3mpu_credentials
         self.s3_only = s3_only
+        self.aws_env = aws_env
+        self.credemu_lifetime = credemu_lifetime
+        self.credemu_url = None
         self.limit_req = limit_req
         self.threads = threads
         self.nginx_workers = nginx_workers
@@ -263,6 +270,8 @@ class Stack:
         try:
             self._start_moto()
             self._start_gate()
+            if self.credemu_lifetime:
+                self._start_credemu()
             if self.s3_only:
                 return self
             if self.fault_proxy:
@@ -306,6 +315,25 @@ class Stack:
         self.s3.create_bucket(Bucket=BUCKET)  # moto keeps nothing across starts
         self.set_cors(self.expose_etag)
 
+    def _start_credemu(self):
+        port = free_port()
+        proc = self._spawn("credemu", [sys.executable, os.path.join(REPO, "tests", "lib", "credemu.py"),
+                                       "--port", str(port), "--gate-control", self.gate.url,
+                                       "--lifetime", str(self.credemu_lifetime), "--region", REGION,
+                                       "--key", "%(AWS_ACCESS_KEY_ID)s:%(AWS_SECRET_ACCESS_KEY)s" % CREDENTIALS])
+        self.credemu_url = "http://127.0.0.1:%d" % port
+        wait_until(lambda: http_answers(self.credemu_url + "/control/state"), "credemu", proc,
+                   [self.log("credemu")])
+
+    def credemu_control(self, doc=None):
+        """The emulators' state, after applying doc (lifetime, down, tokens) when given."""
+        import json
+        req = urllib.request.Request(self.credemu_url + "/control" + ("" if doc else "/state"),
+                                     data=json.dumps(doc).encode() if doc else None,
+                                     method="POST" if doc else "GET")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
     def _start_fault_proxy(self):
         from faultproxy import FaultControl
         self.proxy_port, self.control_port = free_port(), free_port()
@@ -341,7 +369,8 @@ class Stack:
                                                            self.extra_conf))
         if os.path.exists(sock):
             os.unlink(sock)
-        env = dict(os.environ, **(self.s3mpu_credentials or CREDENTIALS))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.aws_env if self.aws_env is not None else self.s3mpu_credentials or CREDENTIALS)
         env.update(self.env)
         # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
         # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
