@@ -172,7 +172,8 @@ class Stack:
         and AWS_SESSION_TOKEN for s3mpu instead of the stack's key, registered with
         the gate as temporary credentials. s3_only: moto and the gate, nothing else
         (the gate's own tests). aws_env: s3mpu's AWS_* credential variables instead
-        of the stack's key (e.g. {} and a source's own variables).
+        of the stack's key (e.g. {} and a source's own variables), or a function of
+        the stack giving them (to name credemu_url).
         credemu_lifetime: seconds; starts tests/lib/credemu.py (IMDSv2, container,
         STS) handing out credentials that live that long, registered with the gate
         (credemu_url; credemu_control() drives it)."""
@@ -370,7 +371,8 @@ class Stack:
         if os.path.exists(sock):
             os.unlink(sock)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(self.aws_env if self.aws_env is not None else self.s3mpu_credentials or CREDENTIALS)
+        aws_env = self.aws_env(self) if callable(self.aws_env) else self.aws_env
+        env.update(aws_env if aws_env is not None else self.s3mpu_credentials or CREDENTIALS)
         env.update(self.env)
         # -n: spawn-fcgi binds the socket and execs s3mpu in its place (same pid).
         # -U/-G/-M: the socket belongs to nginx's workers (nobody:nogroup when
