@@ -34,12 +34,13 @@ export const STRICT = {
 /** The stack; env: more environment for s3mpu (S3MPU_* settings); faultProxy:
  * S3 behind tests/lib/faultproxy.py (s3Url, faults()); supervise: s3mpu
  * restarted when it dies (pid() reads its pid). */
-export async function startStack({ www, env = {}, faultProxy = false, supervise = false } = {}) {
+export async function startStack({ www, env = {}, faultProxy = false, supervise = false, imdsCredentials } = {}) {
   const port = await freePort();
   const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
   if (www) args.push('--www', www);
   if (faultProxy) args.push('--fault-proxy');
   if (supervise) args.push('--supervise');
+  if (imdsCredentials) args.push('--imds-credentials', String(imdsCredentials));
   const proc = spawn('python3', args,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
@@ -62,6 +63,7 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
   const gateControl = out.match(/gate\s+control (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
   const key = out.match(/S3\s+\S+ \(.*key ([^/\s]+)\/([^)\s]+)\)/);
   const pidfile = out.match(/pid\s+(\S+) \(s3mpu's pid/)?.[1];
+  const imds = out.match(/imds\s+(http:\/\/127\.0\.0\.1:\d+) \(credentials/)?.[1];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     gateUrl, // S3 for the tests' own calls: moto behind the S3 gate
@@ -81,6 +83,11 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
       const res = await fetch(`${proxy[2]}/${what}`, body ? { method: 'POST', body: JSON.stringify(body) } : {});
       if (!res.ok) throw new Error(`fault proxy ${what}: HTTP ${res.status} ${await res.text()}`);
       return res.json();
+    },
+    /** The credential emulators' state (stacks with imdsCredentials). */
+    async credentials() {
+      if (!imds) throw new Error('the stack has no credential emulators');
+      return (await fetch(`${imds}/control/state`)).json();
     },
     /** s3mpu's pid (supervised stacks). */
     pid() {

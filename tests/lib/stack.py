@@ -496,6 +496,9 @@ def main():
                         help="restart s3mpu when it dies (tests/lib/supervise.py, like systemd's Restart=on-failure)")
     parser.add_argument("--fault-proxy", action="store_true",
                         help="S3 for s3mpu and the page through tests/lib/faultproxy.py")
+    parser.add_argument("--imds-credentials", type=int, metavar="SECONDS",
+                        help="s3mpu takes its credentials from instance metadata (tests/lib/credemu.py) "
+                             "that hands out credentials living SECONDS")
     args = parser.parse_args()
 
     def on_signal(signum, frame):
@@ -504,12 +507,16 @@ def main():
     # SIGINT too: a shell starts background jobs with it ignored
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy)
+    imds = {"credemu_lifetime": args.imds_credentials,
+            "aws_env": lambda st: {"AWS_EC2_METADATA_SERVICE_ENDPOINT": st.credemu_url}} if args.imds_credentials else {}
+    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy, **imds)
     try:
         stack.start()
         extra = ""
         if args.fault_proxy:
             extra += "  proxy  %s (fault proxy to S3; control %s)\n" % (stack.s3_url, stack.faults.url)
+        if stack.credemu_url:
+            extra += "  imds   %s (credentials for s3mpu, living %d s)\n" % (stack.credemu_url, args.imds_credentials)
         if angular_conf():
             extra += "  angular %s/angular/ (examples/angular's build)\n" % stack.base_url
         if args.supervise:
