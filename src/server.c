@@ -107,6 +107,8 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
         .content_type = param(r, "CONTENT_TYPE"),
         .remote_user = param(r, "REMOTE_USER"),
         .upload_token = param(r, "HTTP_X_UPLOAD_TOKEN"),
+        .sec_fetch_site = param(r, "HTTP_SEC_FETCH_SITE"),
+        .origin = param(r, "HTTP_ORIGIN"),
         .request_id = param(r, "REQUEST_ID"),
     };
     http_response res;

@@ -7,6 +7,8 @@ and moto behind the S3 gate, with curl as the client:
   JSON, and a long but legitimate request line is not a 414;
 - the access log keeps no query string, no upload token (in a query, a header or
   Companion's <id>~<token> path) and no Referer query;
+- a call whose Sec-Fetch-Site is cross-site is refused unless its Origin is in
+  `origins`; curl (no Sec-Fetch-*), same-origin, same-site and none pass;
 - with S3 away, client-facing errors (and /api/ready) do not name S3's host and
   port, and s3mpu's log line for the request does."""
 import json
@@ -113,6 +115,46 @@ class NginxErrors(ApiError, unittest.TestCase):
 
     def test_denied_is_a_json_403(self):
         self.assert_api_error(curl("GET", "/api/test-denied"), 403, "Forbidden")
+
+
+class CrossSite(ApiError, unittest.TestCase):
+    def start(self, name, headers=()):
+        return curl("GET", "/api/start-upload" + query({"fileName": name}), headers=headers)
+
+    def test_curl_without_fetch_metadata_is_served(self):
+        status, _, payload = self.start("cross-curl.bin")
+        self.assertEqual(status, 200, payload)
+        self.assertEqual(len(open_uploads("cross-curl.bin")), 1)
+
+    def test_cross_site_is_refused_unless_its_origin_is_allowed(self):
+        for i, headers in enumerate((
+                ["Sec-Fetch-Site: cross-site"],  # an <img>, a link: no Origin
+                ["Sec-Fetch-Site: cross-site", "Origin: https://evil.example"],
+                ["Sec-Fetch-Site: cross-site", "Origin: null"],
+                ["Sec-Fetch-Site: cross-site", "Origin: %s.evil.example" % ALLOWED],
+                ["Sec-Fetch-Site: cross-site", "Origin: %s:443" % ALLOWED],
+                ["Sec-Fetch-Site: Cross-Site", "Origin: https://evil.example"])):
+            with self.subTest(headers=headers):
+                name = "cross-refused-%d.bin" % i
+                self.assert_api_error(self.start(name, headers), 403, "CrossSiteRequest")
+                self.assertEqual(open_uploads(name), [])
+        # not only start-upload: every call, the Companion routes too
+        self.assert_api_error(curl("POST", "/api/s3/multipart", json.dumps({"filename": "c.bin"}),
+                                   ["Content-Type: application/json", "Sec-Fetch-Site: cross-site"]),
+                              403, "CrossSiteRequest")
+        self.assertEqual(open_uploads("c.bin"), [])
+
+    def test_allowed_origin_same_origin_same_site_and_none_pass(self):
+        for i, headers in enumerate((
+                ["Sec-Fetch-Site: cross-site", "Origin: %s" % ALLOWED],
+                ["Sec-Fetch-Site: same-origin"],
+                ["Sec-Fetch-Site: same-site"],
+                ["Sec-Fetch-Site: none"])):
+            with self.subTest(headers=headers):
+                name = "cross-passed-%d.bin" % i
+                status, _, payload = self.start(name, headers)
+                self.assertEqual(status, 200, payload)
+                self.assertEqual(len(open_uploads(name)), 1)
 
 
 class AccessLog(unittest.TestCase):

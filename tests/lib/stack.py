@@ -156,7 +156,7 @@ class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
                  supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1,
-                 s3mpu_credentials=None, s3_only=False):
+                 s3mpu_credentials=None, s3_only=False, origins=()):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -171,7 +171,8 @@ class Stack:
         worker_processes. s3mpu_credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
         and AWS_SESSION_TOKEN for s3mpu instead of the stack's key, registered with
         the gate as temporary credentials. s3_only: moto and the gate, nothing else
-        (the gate's own tests)."""
+        (the gate's own tests). origins: other pages' origins that may call the API, as
+        a deployer lists them: in the site's CORS map and in s3mpu's `origins`."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.gate_port = self.gate_control_port = None
@@ -184,6 +185,7 @@ class Stack:
         self.env = dict(env or {})
         self.s3mpu_credentials = s3mpu_credentials
         self.s3_only = s3_only
+        self.origins = list(origins)
         self.limit_req = limit_req
         self.threads = threads
         self.nginx_workers = nginx_workers
@@ -338,6 +340,8 @@ class Stack:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\npath_style = true\n"
                     "url_expires = 3600\nthreads = %d\n%s" % (BUCKET, REGION, self.s3_url, self.threads,
                                                            self.extra_conf))
+            if self.origins:
+                f.write("origins = %s\n" % " ".join(self.origins))
         if os.path.exists(sock):
             os.unlink(sock)
         env = dict(os.environ, **(self.s3mpu_credentials or CREDENTIALS))
@@ -362,6 +366,9 @@ class Stack:
         os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
             site = f.read()
+        cors = '    "@ORIGIN@" $http_origin;\n'
+        assert cors in site
+        site = site.replace(cors, cors + "".join('    "%s" $http_origin;\n' % o for o in self.origins))
         upstream = "server unix:@SOCKET@;"
         assert upstream in site
         site = site.replace(upstream, "\n    ".join("server unix:%s;" % s for s in self.sockets))
@@ -463,6 +470,8 @@ def main():
     parser.add_argument("--www", help="static root (default: <repo>/www)")
     parser.add_argument("--supervise", action="store_true",
                         help="restart s3mpu when it dies (tests/lib/supervise.py, like systemd's Restart=on-failure)")
+    parser.add_argument("--origin", action="append", default=[], dest="origins",
+                        help="another page origin that may call the API (CORS map and s3mpu's origins)")
     parser.add_argument("--fault-proxy", action="store_true",
                         help="S3 for s3mpu and the page through tests/lib/faultproxy.py")
     args = parser.parse_args()
@@ -473,7 +482,8 @@ def main():
     # SIGINT too: a shell starts background jobs with it ignored
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy)
+    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy,
+                  origins=args.origins)
     try:
         stack.start()
         extra = ""
