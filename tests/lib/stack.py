@@ -379,7 +379,7 @@ class Stack:
                 site = site.replace(anchor, anchor + extra + "\n", 1)
         for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
                             ("SOCKET", self.socket), ("ORIGIN", self.base_url),
-                            ("ACCESS_LOG", self.log("nginx-access"))):
+                            ("ACCESS_LOG", self.log("nginx-access")), ("S3_ORIGINS", self.s3_url)):
             site = site.replace("@%s@" % name, value)
         if not self.limit_req:
             # benchmarks only: drop the rate limit (limit_req, limit_req_status)
