@@ -229,12 +229,18 @@ class Zz1S3Unreachable(ApiError, unittest.TestCase):
 class Zz2TooManyRequests(ApiError, unittest.TestCase):
     def test_over_the_rate_limit_is_a_json_429(self):
         # 50 requests a second per address with a burst of 200: 300 at once overflow it
+        # (one curl, one connection; each answer followed by its status and type)
         cmd = ["curl", "-sS"]
         for _ in range(300):
-            cmd += ["-o", "/dev/null", "-w", "%{http_code}\\n", STACK.base_url + "/api/health"]
-        codes = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
-        self.assertIn("429", codes)
-        self.assert_api_error(curl("GET", "/api/health"), 429, "TooManyRequests")
+            cmd += ["-w", "\\t%{http_code}\\t%{content_type}\\n", STACK.base_url + "/api/health"]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        answers = re.findall(r"(\{[^\t]*\})\s*\t(\d{3})\t([^\n]*)\n", out)
+        self.assertEqual(len(answers), 300, out[:500])
+        refused = [(body, ctype) for body, status, ctype in answers if status == "429"]
+        self.assertTrue(refused, [status for _, status, _ in answers])
+        for body, ctype in refused[:1] + refused[-1:]:
+            self.assertEqual(ctype, "application/json")
+            self.assertEqual(json.loads(body)["error"]["code"], "TooManyRequests")
 
 
 class Zz3ServiceDown(ApiError, unittest.TestCase):
