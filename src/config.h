@@ -50,7 +50,8 @@ typedef struct {
     uint64_t max_upload_size; /* bytes; 0: only S3's own limit */
     uint64_t max_part_size;   /* bytes, at most S3's 5 GiB */
     /* Origins (scheme://host[:port]) of the pages that upload straight to the
-     * bucket: `s3mpu doctor` checks the bucket's CORS rules for each. */
+     * bucket: `s3mpu doctor` checks the bucket's CORS rules for each, and only
+     * these may make cross-site calls (cross_site.h). */
     char *origins[CONFIG_MAX_ORIGINS];
     size_t n_origins;
 } config;

@@ -77,7 +77,7 @@ static bool check_credentials(s3_client *s3, const config *cfg, doctor_report *r
         doctor_line(r, DOCTOR_FAIL, "s3 endpoint",
                     "check `endpoint`/`region` in the configuration, DNS, firewall and proxy "
                     "settings between this host and S3",
-                    "%s", err.message);
+                    "%s://%s: %s", cfg->endpoint_scheme, cfg->endpoint_host, err.message);
         return false;
     }
     if (strcmp(code, "AccessDenied") == 0)

@@ -14,6 +14,8 @@ typedef struct {
     slice body;
     slice remote_user;  /* REMOTE_USER: whom nginx authenticated, or empty */
     slice upload_token; /* the X-Upload-Token header, or empty */
+    slice sec_fetch_site; /* the Sec-Fetch-Site header, or empty */
+    slice origin;       /* the Origin header, or empty */
     slice request_id;
 } http_request;
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "companion_route.h"
+#include "cross_site.h"
 #include "handlers.h"
 #include "json_io.h"
 
@@ -39,6 +40,12 @@ const char *route_name(slice path)
 
 void route_request(app_ctx *app, const http_request *req, http_response *res)
 {
+    /* before any route: no handler runs for a call another site's page made */
+    if (!cross_site_allowed(req->sec_fetch_site, req->origin, app->cfg->origins, app->cfg->n_origins)) {
+        respond_error(res, 403, "CrossSiteRequest",
+                      "calls from another site's page are refused unless its origin is allowed");
+        return;
+    }
     /* Companion's routes carry the upload id and part number in the path */
     if (companion_route_matches(req->path)) {
         handle_companion(app, req, res);

@@ -29,6 +29,7 @@ struct s3_client {
     long last_status, last_ms;
     unsigned last_tries;
     char last_date[64]; /* S3's Date header of the last answer, for the clock check */
+    const char *last_unreachable; /* curl's reason, when the last call did not reach S3 */
 };
 
 static void set_error(s3_error *err, int status, const char *code, const char *message)
@@ -97,6 +98,12 @@ void s3_client_forget_last_call(s3_client *c)
     c->last_status = c->last_ms = 0;
     c->last_tries = 0;
     c->last_date[0] = '\0';
+    c->last_unreachable = NULL;
+}
+
+const char *s3_client_last_unreachable(const s3_client *c)
+{
+    return c->last_unreachable;
 }
 
 const char *s3_client_last_date(const s3_client *c)
@@ -331,10 +338,10 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
         }
         bool retry;
         if (ans->curl != CURLE_OK) {
+            /* the endpoint is for the log (s3_client_last_unreachable), not for clients */
             char msg[256];
-            snprintf(msg, sizeof msg, "S3 at %s could not be reached: %s (%u %s)",
-                     c->cfg->endpoint_host, curl_easy_strerror(ans->curl), tries,
-                     tries == 1 ? "try" : "tries");
+            snprintf(msg, sizeof msg, "S3 could not be reached: %s (%u %s)",
+                     curl_easy_strerror(ans->curl), tries, tries == 1 ? "try" : "tries");
             set_error(err, ans->curl == CURLE_OPERATION_TIMEDOUT ? 504 : 502,
                       ans->curl == CURLE_OPERATION_TIMEDOUT ? "S3Timeout" : "S3Unreachable",
                       msg);
@@ -377,6 +384,8 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
     c->last_ms = us / 1000;
     c->last_tries = tries;
     snprintf(c->last_date, sizeof c->last_date, "%s", ans->date);
+    c->last_unreachable = ans->curl != CURLE_OK && ans->curl != CURLE_WRITE_ERROR
+                              ? curl_easy_strerror(ans->curl) : NULL;
     metrics_s3_call(metrics_global(), call->op, ans->curl == CURLE_OK ? ans->status : 0,
                     error_body, us, tries);
     if (!success && tries > 1 && err->status >= 500) {

@@ -36,6 +36,9 @@ const s3_signer *s3_client_signer(s3_client *client, time_t now, s3_error *err);
  * is 0 when no call was made since s3_client_forget_last_call. */
 void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);
 void s3_client_forget_last_call(s3_client *client);
+/* curl's reason when the last call could not reach S3 (the API's error then says only
+ * "S3 could not be reached"; the request log names the endpoint), else NULL. */
+const char *s3_client_last_unreachable(const s3_client *client);
 /* S3's Date header in the last call's answer ("" when none): the clock check. */
 const char *s3_client_last_date(const s3_client *client);
 

@@ -111,6 +111,8 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
         .content_type = param(r, "CONTENT_TYPE"),
         .remote_user = param(r, "REMOTE_USER"),
         .upload_token = param(r, "HTTP_X_UPLOAD_TOKEN"),
+        .sec_fetch_site = param(r, "HTTP_SEC_FETCH_SITE"),
+        .origin = param(r, "HTTP_ORIGIN"),
         .request_id = param(r, "REQUEST_ID"),
     };
     http_response res;
@@ -134,10 +136,16 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
     long s3_status, s3_ms;
     unsigned s3_tries;
     s3_client_last_call(app->s3, &s3_status, &s3_ms, &s3_tries);
-    char s3_fields[64] = "";
+    char s3_fields[512] = "";
     if (s3_tries)
         snprintf(s3_fields, sizeof s3_fields, " s3_status=%ld s3_ms=%ld s3_tries=%u", s3_status, s3_ms,
                  s3_tries);
+    const char *unreachable = s3_client_last_unreachable(app->s3);
+    if (unreachable) { /* where S3 was: for the operator, never in the answer */
+        size_t n = strlen(s3_fields);
+        snprintf(s3_fields + n, sizeof s3_fields - n, " s3_endpoint=%s://%s s3_unreachable=\"%s\"",
+                 app->cfg->endpoint_scheme, app->cfg->endpoint_host, unreachable);
+    }
     metrics_request(metrics_global(), route_name(req.path), res.status);
     /* no query string: it names files and upload ids, and URLs are secrets */
     log_msg(res.status >= 500 ? "error" : res.status >= 400 ? "warn" : "info",

@@ -7,12 +7,18 @@ const list = $('#uploads');
 const input = $('#files');
 const tasks = new Set();
 
+/** A setting of the page (<meta name="s3mpu-...">), or undefined when empty. Where
+ * files go is the site's choice, never the URL's: a link must not be able to send
+ * someone's files to another server or bucket. */
+const setting = (name) => $(`meta[name="s3mpu-${name}"]`)?.content || undefined;
+
 function uploader() {
   const partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;
   const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
-  const params = new URLSearchParams(location.search);
-  return new Uploader({ endpoint: params.get('api') ?? '/api', bucket: params.get('bucket') ?? undefined,
-    partSize, concurrency, batchSize: Number(params.get('batchSize')) || undefined });
+  // ?batchSize=N only changes how many part URLs one call signs (bench/upload.mjs)
+  const batchSize = Number(new URLSearchParams(location.search).get('batchSize')) || undefined;
+  return new Uploader({ endpoint: setting('api') ?? '/api', bucket: setting('bucket'), partSize, concurrency,
+    batchSize });
 }
 
 function updateOverall() {

@@ -44,7 +44,12 @@ async function openPage() {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(stack.baseUrl + '/angular/');
+  // the app runs under the site's Content-Security-Policy: a violation is an error too
+  await page.exposeFunction('cspViolation', (v) => errors.push(`CSP violation: ${v}`));
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation',
+    (e) => window.cspViolation(`${e.effectiveDirective} ${e.blockedURI}`)));
+  const res = await page.goto(stack.baseUrl + '/angular/');
+  assert.match(res.headers()['content-security-policy'], /^default-src 'self'; connect-src 'self' http:/);
   await page.waitForSelector('app-root input[type=file][multiple]');
   page.errors = errors;
   return page;

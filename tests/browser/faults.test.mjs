@@ -112,7 +112,7 @@ test('S3 unreachable for a few seconds mid-upload: clear API errors, then the pa
         const doc = await res.json();
         assert.deepEqual(Object.keys(doc), ['error']);
         assert.equal(doc.error.code, 'S3Unreachable');
-        assert.match(doc.error.message, /^S3 at 127\.0\.0\.1:\d+ could not be reached: .*\(4 tries\)$/);
+        assert.match(doc.error.message, /^S3 could not be reached: .*\(4 tries\)$/); // no host:port
       }
       assert.ok(Date.now() - downAt < OUTAGE_MS, 'the API was checked during the outage');
       await sleep(downAt + OUTAGE_MS - Date.now());

@@ -33,11 +33,15 @@ export const STRICT = {
 
 /** The stack; env: more environment for s3mpu (S3MPU_* settings); faultProxy:
  * S3 behind tests/lib/faultproxy.py (s3Url, faults()); supervise: s3mpu
- * restarted when it dies (pid() reads its pid). */
-export async function startStack({ www, env = {}, faultProxy = false, supervise = false, imdsCredentials } = {}) {
+ * restarted when it dies (pid() reads its pid); origins: other pages' origins that
+ * may call the API (the site's CORS map and s3mpu's `origins`); imdsCredentials:
+ * s3mpu's credentials from instance metadata living that many seconds. */
+export async function startStack({ www, env = {}, faultProxy = false, supervise = false, origins = [],
+  imdsCredentials } = {}) {
   const port = await freePort();
   const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
   if (www) args.push('--www', www);
+  for (const origin of origins) args.push('--origin', origin);
   if (faultProxy) args.push('--fault-proxy');
   if (supervise) args.push('--supervise');
   if (imdsCredentials) args.push('--imds-credentials', String(imdsCredentials));
@@ -64,6 +68,7 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
   const key = out.match(/S3\s+\S+ \(.*key ([^/\s]+)\/([^)\s]+)\)/);
   const pidfile = out.match(/pid\s+(\S+) \(s3mpu's pid/)?.[1];
   const imds = out.match(/imds\s+(http:\/\/127\.0\.0\.1:\d+) \(credentials/)?.[1];
+  const logs = out.match(/logs\s+(\S+)/)[1];
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     gateUrl, // S3 for the tests' own calls: moto behind the S3 gate
@@ -95,6 +100,11 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
       return Number(readFileSync(pidfile, 'utf8'));
     },
     output: () => out,
+    /** A log's text, named as tests/lib/stack.py names them: 's3mpu', 'nginx-access', ... */
+    log(name) {
+      return readFileSync(name.startsWith('nginx-') ? path.join(logs, 'nginx', 'logs', `${name.slice(6)}.log`)
+        : path.join(logs, `${name}.log`), 'utf8');
+    },
     async stop() {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.on('exit', r));
@@ -104,12 +114,13 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
   };
 }
 
-export function launchChromium() {
+/** Debian's Chromium, headless; args: more command-line switches. */
+export function launchChromium({ args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', ...args],
   });
 }
 

@@ -24,7 +24,7 @@ function makeFile(name, bytes) {
 before(async () => {
   chmodSync(tmp, 0o755); // nginx's workers (nobody) serve the page from here
   mkdirSync(www);
-  cpSync(path.join(REPO, 'tests/browser/uppy/index.html'), path.join(www, 'index.html'));
+  for (const f of ['index.html', 'page.js']) cpSync(path.join(REPO, 'tests/browser/uppy', f), path.join(www, f));
   await build({
     entryPoints: [path.join(REPO, 'tests/browser/uppy/entry.js')],
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
@@ -47,10 +47,17 @@ async function uploadWithUppy(query, files) {
     if (u.pathname.startsWith('/api/')) routes.push(`${r.method()} ${u.pathname}`);
   });
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  // the site's Content-Security-Policy applies to this page too: nothing may break it
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
   await page.goto(`${stack.baseUrl}/${query}`);
   await page.setInputFiles('#files', files.map((f) => f.path));
   await page.waitForFunction(() => window.uppyResult, null, { timeout: 120000 });
   const result = await page.evaluate(() => window.uppyResult);
+  assert.deepEqual(await page.evaluate(() => window.cspViolations), []);
   await page.close();
   return { result, routes };
 }

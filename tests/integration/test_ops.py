@@ -386,7 +386,7 @@ class Doctor(unittest.TestCase):
     def test_s3_unreachable(self):
         rc, out = self.doctor(endpoint="http://127.0.0.1:%d" % free_port(), extra="max_retries = 0\n")
         self.assertEqual(rc, 1, out)
-        self.assertRegex(out, r"(?m)^FAIL  s3 endpoint: S3 at 127\.0\.0\.1:\d+ could not be reached.* "
+        self.assertRegex(out, r"(?m)^FAIL  s3 endpoint: http://127\.0\.0\.1:\d+: S3 could not be reached.* "
                               r"-> fix: check `endpoint`")
         self.assertIn("not checked: S3 could not be reached", out)
         self.assertRegex(out, r"(?m)^2 ok, 0 warnings, 1 failed$")
@@ -453,7 +453,8 @@ class ZzS3Down(unittest.TestCase):
         self.assertEqual(value(after, "s3mpu_http_requests_total", endpoint="/api/ready", status="503") -
                          value(before, "s3mpu_http_requests_total", endpoint="/api/ready", status="503"), 2)
         self.assertRegex(s3mpu_log(), r"error request id=\w+ GET /api/ready status=503 ms=\d+ "
-                                      r"s3_status=0 s3_ms=\d+ s3_tries=1 error=S3Unreachable\n")
+                                      r"s3_status=0 s3_ms=\d+ s3_tries=1 s3_endpoint=http://127\.0\.0\.1:%d "
+                                      r"s3_unreachable=\"[^\"]+\" error=S3Unreachable\n" % STACK.gate_port)
         # liveness does not depend on S3
         status, doc = get_json("/api/health")
         self.assertEqual((status, doc["status"]), (200, "ok"))

@@ -156,7 +156,8 @@ class Stack:
     def __init__(self, port=None, www=None, expose_etag=True, s3mpu_bin=None, extra_conf="",
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
                  supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1,
-                 s3mpu_credentials=None, s3_only=False, aws_env=None, credemu_lifetime=None):
+                 s3mpu_credentials=None, s3_only=False, aws_env=None, credemu_lifetime=None,
+                 origins=()):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -176,7 +177,9 @@ class Stack:
         the stack giving them (to name credemu_url).
         credemu_lifetime: seconds; starts tests/lib/credemu.py (IMDSv2, container,
         STS) handing out credentials that live that long, registered with the gate
-        (credemu_url; credemu_control() drives it)."""
+        (credemu_url; credemu_control() drives it). origins: other pages' origins that
+        may call the API, as a deployer lists them: in the site's CORS map and in
+        s3mpu's `origins`."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.gate_port = self.gate_control_port = None
@@ -192,6 +195,7 @@ class Stack:
         self.aws_env = aws_env
         self.credemu_lifetime = credemu_lifetime
         self.credemu_url = None
+        self.origins = list(origins)
         self.limit_req = limit_req
         self.threads = threads
         self.nginx_workers = nginx_workers
@@ -368,6 +372,8 @@ class Stack:
             f.write("buckets = %s\nregion = %s\nendpoint = %s\n"
                     "url_expires = 3600\nthreads = %d\n%s" % (BUCKET, REGION, self.s3_url, self.threads,
                                                            self.extra_conf))
+            if self.origins:
+                f.write("origins = %s\n" % " ".join(self.origins))
         if os.path.exists(sock):
             os.unlink(sock)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -394,6 +400,9 @@ class Stack:
         os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
             site = f.read()
+        cors = '    "@ORIGIN@" $http_origin;\n'
+        assert cors in site
+        site = site.replace(cors, cors + "".join('    "%s" $http_origin;\n' % o for o in self.origins))
         upstream = "server unix:@SOCKET@;"
         assert upstream in site
         site = site.replace(upstream, "\n    ".join("server unix:%s;" % s for s in self.sockets))
@@ -403,7 +412,8 @@ class Stack:
                 assert anchor in site
                 site = site.replace(anchor, anchor + extra + "\n", 1)
         for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
-                            ("SOCKET", self.socket), ("ORIGIN", self.base_url)):
+                            ("SOCKET", self.socket), ("ORIGIN", self.base_url),
+                            ("ACCESS_LOG", self.log("nginx-access")), ("S3_ORIGINS", self.s3_url)):
             site = site.replace("@%s@" % name, value)
         if not self.limit_req:
             # benchmarks only: drop the rate limit (limit_req, limit_req_status)
@@ -494,6 +504,8 @@ def main():
     parser.add_argument("--www", help="static root (default: <repo>/www)")
     parser.add_argument("--supervise", action="store_true",
                         help="restart s3mpu when it dies (tests/lib/supervise.py, like systemd's Restart=on-failure)")
+    parser.add_argument("--origin", action="append", default=[], dest="origins",
+                        help="another page origin that may call the API (CORS map and s3mpu's origins)")
     parser.add_argument("--fault-proxy", action="store_true",
                         help="S3 for s3mpu and the page through tests/lib/faultproxy.py")
     parser.add_argument("--imds-credentials", type=int, metavar="SECONDS",
@@ -507,9 +519,6 @@ def main():
     # SIGINT too: a shell starts background jobs with it ignored
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    imds = {"credemu_lifetime": args.imds_credentials,
-            "aws_env": lambda st: {"AWS_EC2_METADATA_SERVICE_ENDPOINT": st.credemu_url}} if args.imds_credentials else {}
-    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy, **imds)
     try:
         stack.start()
         extra = ""

@@ -400,12 +400,14 @@ static void test_complete_body(void)
                     "{\"PartNumber\":1,\"ETag\":\"b\"},{\"PartNumber\":3,\"ETag\":\"c\"}]}"),
            400, "DuplicatePart");
 
-    /* valid, but S3 is unreachable */
+    /* valid, but S3 is unreachable: the client is not told where S3 is, the log is */
     EXPECT(COMPLETE(good), 502, "S3Unreachable");
     json_object *err, *msg;
     CHECK(json_object_object_get_ex(answer, "error", &err) &&
           json_object_object_get_ex(err, "message", &msg) &&
-          strstr(json_object_get_string(msg), "127.0.0.1:1") != NULL);
+          strncmp(json_object_get_string(msg), "S3 could not be reached: ", 25) == 0 &&
+          strstr(json_object_get_string(msg), "127.0.0.1") == NULL);
+    CHECK(s3_client_last_unreachable(app.s3) != NULL);
     EXPECT(CALL("POST", "/api/complete-upload", "", "Application/JSON; charset=utf-8", good), 502,
            "S3Unreachable");
     EXPECT(COMPLETE("  {\"bucket\":\"other\"," REF ",\"parts\":[{\"PartNumber\":2,\"ETag\":\"b\"},"
