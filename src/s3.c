@@ -26,6 +26,7 @@ struct s3_client {
     long last_status, last_ms;
     unsigned last_tries;
     char last_date[64]; /* S3's Date header of the last answer, for the clock check */
+    char last_bucket_region[64]; /* its x-amz-bucket-region header, for doctor */
 };
 
 s3_client *s3_client_new(const config *cfg)
@@ -71,11 +72,17 @@ void s3_client_forget_last_call(s3_client *c)
     c->last_status = c->last_ms = 0;
     c->last_tries = 0;
     c->last_date[0] = '\0';
+    c->last_bucket_region[0] = '\0';
 }
 
 const char *s3_client_last_date(const s3_client *c)
 {
     return c->last_date;
+}
+
+const char *s3_client_last_bucket_region(const s3_client *c)
+{
+    return c->last_bucket_region;
 }
 
 typedef struct {
@@ -96,6 +103,7 @@ typedef struct {
     buf body;
     buf etag;
     char date[64];
+    char bucket_region[64];
 } s3_answer;
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *data)
@@ -126,6 +134,15 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *data)
     } else if (len > 5 && strncasecmp(ptr, "date:", 5) == 0) {
         slice v = header_value(ptr, len, 5);
         snprintf(ans->date, sizeof ans->date, "%.*s", (int)v.len, v.ptr);
+    } else if (len > 20 && strncasecmp(ptr, "x-amz-bucket-region:", 20) == 0) {
+        slice v = header_value(ptr, len, 20);
+        /* kept only when it looks like a region name: doctor prints it */
+        bool plausible = v.len && v.len < sizeof ans->bucket_region;
+        for (size_t i = 0; plausible && i < v.len; i++)
+            plausible = (v.ptr[i] >= 'a' && v.ptr[i] <= 'z') ||
+                        (v.ptr[i] >= '0' && v.ptr[i] <= '9') || v.ptr[i] == '-';
+        if (plausible)
+            snprintf(ans->bucket_region, sizeof ans->bucket_region, "%.*s", (int)v.len, v.ptr);
     }
     return len;
 }
@@ -194,6 +211,7 @@ static bool perform_once(s3_client *c, const s3_call *call, s3_answer *ans)
     buf_reset(&ans->body);
     buf_reset(&ans->etag);
     ans->date[0] = '\0';
+    ans->bucket_region[0] = '\0';
     ans->status = 0;
     ans->curl = curl_easy_perform(k);
     if (ans->curl == CURLE_OK)
@@ -355,6 +373,7 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
     c->last_ms = us / 1000;
     c->last_tries = tries;
     snprintf(c->last_date, sizeof c->last_date, "%s", ans->date);
+    snprintf(c->last_bucket_region, sizeof c->last_bucket_region, "%s", ans->bucket_region);
     metrics_s3_call(metrics_global(), call->op, ans->curl == CURLE_OK ? ans->status : 0,
                     error_body, us, tries);
     if (!success && tries > 1 && err->status >= 500) {
