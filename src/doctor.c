@@ -116,11 +116,30 @@ static bool check_bucket(s3_client *s3, const config *cfg, const char *bucket, d
     char what[128];
     snprintf(what, sizeof what, "bucket %s", bucket);
     s3_error err = { 0 };
-    if (s3_head_bucket(s3, bucket, 0, &err)) {
+    bool reachable = s3_head_bucket(s3, bucket, 0, &err);
+    /* S3 names the bucket's region on HeadBucket, answered or refused */
+    const char *region = s3_client_last_bucket_region(s3);
+    bool elsewhere = *region && strcmp(region, cfg->region) != 0;
+    char fix[512];
+    snprintf(fix, sizeof fix, "set `region = %s` in the configuration (or S3MPU_REGION)", region);
+    if (reachable && elsewhere) {
+        /* this store took a signature scoped to another region; AWS S3 would not */
+        doctor_line(r, DOCTOR_WARN, what, fix,
+                    "reachable (HeadBucket), but the bucket is in %s and `region` is %s: "
+                    "S3 refuses requests and URLs signed for another region than the bucket's",
+                    region, cfg->region);
+        return true;
+    }
+    if (reachable) {
         doctor_line(r, DOCTOR_OK, what, NULL, "reachable (HeadBucket)");
         return true;
     }
-    char fix[512];
+    if (elsewhere) {
+        doctor_line(r, DOCTOR_FAIL, what, fix,
+                    "the bucket is in %s, not in %s (HeadBucket answered %s)", region,
+                    cfg->region, err.code);
+        return false;
+    }
     if (strcmp(err.code, "NoSuchBucket") == 0) {
         snprintf(fix, sizeof fix, "create the bucket (aws s3api create-bucket --bucket %s) or "
                                   "correct `buckets` in the configuration", bucket);

@@ -4,7 +4,8 @@
  *                wrong secret from a valid key without the ListAllMyBuckets
  *                permission (which s3mpu does not need, so that counts as ok);
  *                HeadBucket could not tell them apart, its answer has no body
- *   bucket       HeadBucket of each allowed bucket
+ *   bucket       HeadBucket of each allowed bucket, and the region S3 names in
+ *                its answer (x-amz-bucket-region) against `region`
  *   cors         GetBucketCors: each configured page origin may PUT and the rule
  *                S3 applies exposes ETag
  *   lifecycle    an enabled rule with AbortIncompleteMultipartUpload covering

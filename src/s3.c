@@ -30,6 +30,7 @@ struct s3_client {
     unsigned last_tries;
     char last_date[64]; /* S3's Date header of the last answer, for the clock check */
     const char *last_unreachable; /* curl's reason, when the last call did not reach S3 */
+    char last_bucket_region[64]; /* its x-amz-bucket-region header, for doctor */
 };
 
 static void set_error(s3_error *err, int status, const char *code, const char *message)
@@ -99,6 +100,7 @@ void s3_client_forget_last_call(s3_client *c)
     c->last_tries = 0;
     c->last_date[0] = '\0';
     c->last_unreachable = NULL;
+    c->last_bucket_region[0] = '\0';
 }
 
 const char *s3_client_last_unreachable(const s3_client *c)
@@ -109,6 +111,11 @@ const char *s3_client_last_unreachable(const s3_client *c)
 const char *s3_client_last_date(const s3_client *c)
 {
     return c->last_date;
+}
+
+const char *s3_client_last_bucket_region(const s3_client *c)
+{
+    return c->last_bucket_region;
 }
 
 typedef struct {
@@ -129,6 +136,7 @@ typedef struct {
     buf body;
     buf etag;
     char date[64];
+    char bucket_region[64];
 } s3_answer;
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *data)
@@ -159,6 +167,15 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *data)
     } else if (len > 5 && strncasecmp(ptr, "date:", 5) == 0) {
         slice v = header_value(ptr, len, 5);
         snprintf(ans->date, sizeof ans->date, "%.*s", (int)v.len, v.ptr);
+    } else if (len > 20 && strncasecmp(ptr, "x-amz-bucket-region:", 20) == 0) {
+        slice v = header_value(ptr, len, 20);
+        /* kept only when it looks like a region name: doctor prints it */
+        bool plausible = v.len && v.len < sizeof ans->bucket_region;
+        for (size_t i = 0; plausible && i < v.len; i++)
+            plausible = (v.ptr[i] >= 'a' && v.ptr[i] <= 'z') ||
+                        (v.ptr[i] >= '0' && v.ptr[i] <= '9') || v.ptr[i] == '-';
+        if (plausible)
+            snprintf(ans->bucket_region, sizeof ans->bucket_region, "%.*s", (int)v.len, v.ptr);
     }
     return len;
 }
@@ -227,6 +244,7 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
     buf_reset(&ans->body);
     buf_reset(&ans->etag);
     ans->date[0] = '\0';
+    ans->bucket_region[0] = '\0';
     ans->status = 0;
     ans->curl = curl_easy_perform(k);
     if (ans->curl == CURLE_OK)
@@ -386,6 +404,7 @@ static bool call_s3(s3_client *c, const s3_call *call, s3_answer *ans, s3_error 
     snprintf(c->last_date, sizeof c->last_date, "%s", ans->date);
     c->last_unreachable = ans->curl != CURLE_OK && ans->curl != CURLE_WRITE_ERROR
                               ? curl_easy_strerror(ans->curl) : NULL;
+    snprintf(c->last_bucket_region, sizeof c->last_bucket_region, "%s", ans->bucket_region);
     metrics_s3_call(metrics_global(), call->op, ans->curl == CURLE_OK ? ans->status : 0,
                     error_body, us, tries);
     if (!success && tries > 1 && err->status >= 500) {

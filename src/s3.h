@@ -41,6 +41,11 @@ void s3_client_forget_last_call(s3_client *client);
 const char *s3_client_last_unreachable(const s3_client *client);
 /* S3's Date header in the last call's answer ("" when none): the clock check. */
 const char *s3_client_last_date(const s3_client *client);
+/* S3's x-amz-bucket-region header in the last call's answer ("" when none or not
+ * shaped like a region name). S3 sends it on HeadBucket, also when refusing it
+ * (301 from another region's endpoint, 400 for a signature scoped to the wrong
+ * region): the bucket's own region. */
+const char *s3_client_last_bucket_region(const s3_client *client);
 
 /* CreateMultipartUpload; appends the upload id. */
 bool s3_create_multipart_upload(s3_client *client, const char *bucket, slice key,

@@ -254,6 +254,22 @@ class ClockProxy(http.server.ThreadingHTTPServer):
         self.upstream, self.skew = upstream, skew
         super().__init__(("127.0.0.1", 0), ProxyHandler)
 
+    def status(self, command, answer):
+        return answer.status
+
+
+class RegionalEndpoint(ClockProxy):
+    """S3's endpoint for REGION as AWS runs it: HeadBucket of a bucket in another
+    region is refused with 301 and the bucket's region in x-amz-bucket-region (moto
+    answers it from any region)."""
+
+    def __init__(self, upstream):
+        super().__init__(upstream, 0)
+
+    def status(self, command, answer):
+        elsewhere = answer.getheader("x-amz-bucket-region", REGION) != REGION
+        return 301 if command == "HEAD" and answer.status == 200 and elsewhere else answer.status
+
 
 class ProxyHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -265,7 +281,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         r = conn.getresponse()
         data = r.read()
-        self.send_response_only(r.status)
+        self.send_response_only(self.server.status(self.command, r))
         for k, v in r.getheaders():
             if k.lower() not in ("date", "content-length", "connection", "transfer-encoding"):
                 self.send_header(k, v)
@@ -297,6 +313,11 @@ class Doctor(unittest.TestCase):
         s3.put_bucket_cors(Bucket="doc-nolife", CORSConfiguration={"CORSRules": [good_rule]})
         for bucket in ("doc-nocors", "doc-noetag", "doc-noput"):
             s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)
+        # a bucket in another region than the settings' (moto names it on HeadBucket)
+        s3.create_bucket(Bucket="doc-elsewhere",
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_cors(Bucket="doc-elsewhere", CORSConfiguration={"CORSRules": [good_rule]})
+        s3.put_bucket_lifecycle_configuration(Bucket="doc-elsewhere", LifecycleConfiguration=LIFECYCLE)
 
     def doctor(self, buckets="uploads", origins=None, endpoint=None, extra=""):
         conf = os.path.join(STACK.dir, "doctor-%s.conf" % time.monotonic_ns())
@@ -382,6 +403,39 @@ class Doctor(unittest.TestCase):
         self.assertEqual(len(self.fail_lines(out)), 1, out)
         self.assertRegex(out, r"(?m)^FAIL  bucket doc-missing: no such bucket .* -> fix: create the bucket")
         self.assertNotIn("cors doc-missing", out)
+
+    def test_bucket_in_another_region(self):
+        # S3 names a bucket's region in HeadBucket's x-amz-bucket-region header
+        head = STACK.s3.head_bucket(Bucket="doc-elsewhere")
+        self.assertEqual(head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region"), "eu-west-1")
+        rc, out = self.doctor("doc-elsewhere")  # with region = us-east-1
+        self.assertEqual(rc, 0, out)  # this store answered: a warning, not a failure
+        warns = [l for l in out.splitlines() if l.startswith("warn")]
+        self.assertEqual(warns, [
+            "warn  bucket doc-elsewhere: reachable (HeadBucket), but the bucket is in eu-west-1 and "
+            "`region` is us-east-1: S3 refuses requests and URLs signed for another region than "
+            "the bucket's -> fix: set `region = eu-west-1` in the configuration (or S3MPU_REGION)"], out)
+        self.assertRegex(out, r"(?m)^ok    cors doc-elsewhere: ")
+        # the bucket in the settings' region: no warning
+        rc, out = self.doctor("uploads")
+        self.assertRegex(out, r"(?m)^ok    bucket uploads: reachable \(HeadBucket\)$")
+
+    def test_bucket_in_another_region_refused(self):
+        # AWS S3 refuses the HeadBucket (301), still naming the bucket's region
+        proxy = RegionalEndpoint(("127.0.0.1", STACK.gate_port))
+        t = threading.Thread(target=proxy.serve_forever, daemon=True)
+        t.start()
+        try:
+            rc, out = self.doctor("doc-elsewhere", endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(self.fail_lines(out), [
+            "FAIL  bucket doc-elsewhere: the bucket is in eu-west-1, not in us-east-1 (HeadBucket "
+            "answered PermanentRedirect) -> fix: set `region = eu-west-1` in the configuration (or "
+            "S3MPU_REGION)"], out)
+        self.assertNotIn("cors doc-elsewhere", out)
 
     def test_s3_unreachable(self):
         rc, out = self.doctor(endpoint="http://127.0.0.1:%d" % free_port(), extra="max_retries = 0\n")

@@ -24,6 +24,7 @@ import argparse
 import atexit
 import ctypes
 import os
+import re
 import shutil
 import signal
 import socket
@@ -157,7 +158,7 @@ class Stack:
                  env=None, instances=1, api_conf="", server_conf="", fault_proxy=False,
                  supervise=False, restart_sec=1.0, limit_req=True, threads=4, nginx_workers=1,
                  s3mpu_credentials=None, s3_only=False, aws_env=None, credemu_lifetime=None,
-                 origins=()):
+                 origins=(), site=None):
         """port: nginx's (default: a free one). www: static root (default <repo>/www).
         expose_etag=False: bucket CORS without ExposeHeaders ETag. extra_conf: more
         lines for s3mpu.conf. env: extra environment for s3mpu (ASAN_OPTIONS, ...).
@@ -179,7 +180,11 @@ class Stack:
         STS) handing out credentials that live that long, registered with the gate
         (credemu_url; credemu_control() drives it). origins: other pages' origins that
         may call the API, as a deployer lists them: in the site's CORS map and in
-        s3mpu's `origins`."""
+        s3mpu's `origins`. site: an installed nginx site (e.g. the Debian
+        package's /etc/nginx/sites-available/s3mpu) to run instead of rendering
+        nginx/s3mpu.conf.in: its paths are kept (the page from its own root), only
+        its `listen`, its upstream's `server unix:...` lines and its access log are
+        moved to this stack's port, sockets and log."""
         self.port = port or free_port()
         self.moto_port = free_port()
         self.gate_port = self.gate_control_port = None
@@ -196,6 +201,7 @@ class Stack:
         self.credemu_lifetime = credemu_lifetime
         self.credemu_url = None
         self.origins = list(origins)
+        self.site = site
         self.limit_req = limit_req
         self.threads = threads
         self.nginx_workers = nginx_workers
@@ -398,23 +404,13 @@ class Stack:
     def _start_nginx(self):
         prefix = self.nginx_prefix
         os.makedirs(os.path.join(prefix, "logs"), exist_ok=True)
-        with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
-            site = f.read()
-        cors = '    "@ORIGIN@" $http_origin;\n'
-        assert cors in site
-        site = site.replace(cors, cors + "".join('    "%s" $http_origin;\n' % o for o in self.origins))
-        upstream = "server unix:@SOCKET@;"
-        assert upstream in site
-        site = site.replace(upstream, "\n    ".join("server unix:%s;" % s for s in self.sockets))
+        site = self._installed_site() if self.site else self._rendered_site()
         for anchor, extra in (("    location /api/ {\n", self.api_conf),
-                              ("    index index.html;\n", self.server_conf + angular_conf())):
+                              ("    index index.html;\n", self.server_conf +
+                               ("" if self.site else angular_conf()))):
             if extra:
                 assert anchor in site
                 site = site.replace(anchor, anchor + extra + "\n", 1)
-        for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
-                            ("SOCKET", self.socket), ("ORIGIN", self.base_url),
-                            ("ACCESS_LOG", self.log("nginx-access")), ("S3_ORIGINS", self.s3_url)):
-            site = site.replace("@%s@" % name, value)
         if not self.limit_req:
             # benchmarks only: drop the rate limit (limit_req, limit_req_status)
             site = "".join(line for line in site.splitlines(True)
@@ -440,6 +436,39 @@ class Stack:
             with open(pidfile) as f:
                 return f.read().strip() == str(proc.pid) and http_answers(self.base_url + "/api/health")
         wait_until(ready, "nginx", proc, [self.log("nginx"), self.log("nginx-error")])
+
+    def _upstream_servers(self):
+        return "\n    ".join("server unix:%s;" % s for s in self.sockets)
+
+    def _rendered_site(self):
+        """nginx/s3mpu.conf.in with this stack's port, page, sockets, origins and S3."""
+        with open(os.path.join(REPO, "nginx", "s3mpu.conf.in")) as f:
+            site = f.read()
+        cors = '    "@ORIGIN@" $http_origin;\n'
+        assert cors in site
+        site = site.replace(cors, cors + "".join('    "%s" $http_origin;\n' % o for o in self.origins))
+        upstream = "server unix:@SOCKET@;"
+        assert upstream in site
+        site = site.replace(upstream, self._upstream_servers())
+        for name, value in (("LISTEN", "127.0.0.1:%d" % self.port), ("WWWROOT", self.www),
+                            ("ORIGIN", self.base_url), ("ACCESS_LOG", self.log("nginx-access")),
+                            ("S3_ORIGINS", self.s3_url)):
+            site = site.replace("@%s@" % name, value)
+        return site
+
+    def _installed_site(self):
+        """The installed site as it is, on this stack's port and sockets."""
+        with open(self.site) as f:
+            site = f.read()
+        site, n = re.subn(r"(?m)^(\s*)listen\s+[^;]+;", r"\g<1>listen 127.0.0.1:%d;" % self.port, site)
+        if n != 1:
+            raise RuntimeError("%s: expected one listen line, found %d" % (self.site, n))
+        site, n = re.subn(r"(?m)^(\s*)server unix:[^;]+;", lambda m: m.group(1) + self._upstream_servers(), site)
+        if n != 1:
+            raise RuntimeError("%s: expected one upstream `server unix:` line, found %d" % (self.site, n))
+        site = re.sub(r"(?m)^(\s*)access_log\s+\S+", lambda m: m.group(1) + "access_log " + self.log("nginx-access"),
+                      site)
+        return site
 
     def kill_s3mpu(self, sig=signal.SIGKILL, wait=True):
         """Sends s3mpu sig; wait: until it is gone. Returns its pid."""
