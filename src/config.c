@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "upload_token.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
+#define KEY_PREFIX_MAX 512
 
 static void wipe_str(char **s)
 {
@@ -34,6 +37,7 @@ void config_free(config *cfg)
     for (size_t i = 0; i < cfg->n_buckets; i++)
         free(cfg->buckets[i]);
     free(cfg->region);
+    free(cfg->endpoint_url);
     free(cfg->endpoint_scheme);
     free(cfg->endpoint_host);
     free(cfg->key_prefix);
@@ -189,164 +193,248 @@ static bool origin_valid(const char *o)
 }
 
 
-/* The settings of s3mpu.conf, also read from S3MPU_<NAME upper-cased>. */
-typedef enum {
-    S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
-    S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
-    S_KEY_TEMPLATE, S_TOKEN_SECRET, S_REQUIRE_TOKEN, S_TOKEN_TTL, S_MAX_UPLOAD_SIZE,
-    S_MAX_PART_SIZE, S_ORIGINS, S_ADDRESSING_STYLE, S_COUNT
-} setting_id;
+/* ---- the settings table: one line per setting (as nginx's ngx_command_t) ---- */
 
-static const char *const SETTING_NAMES[S_COUNT] = {
-    "buckets", "region", "endpoint", "path_style", "url_expires", "key_prefix", "listen",
-    "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
-    "key_template", "token_secret", "require_token", "token_ttl", "max_upload_size",
-    "max_part_size",
-    "origins", "addressing_style",
+typedef struct config_setting config_setting;
+typedef bool (*setting_setter)(const config_setting *s, config *cfg, slice v, buf *err);
+
+struct config_setting {
+    const char *name;
+    setting_setter set;
+    size_t offset;      /* of the field in config */
+    size_t count;       /* lists: of the field holding the number of items */
+    long long min, max; /* numbers: bounds; lists: items at most */
+    const void *extra;  /* choices: their names; lists: the item check */
+    config_setting_doc doc;
 };
 
-/* Raw values as read, resolved once every source is in. */
-typedef struct {
-    config *cfg;
-    char *endpoint; /* raw endpoint URL */
-    buf *err;
-} load_ctx;
+#define FIELD(f) offsetof(config, f)
+#define AT(cfg, s, type) ((type *)((char *)(cfg) + (s)->offset))
 
-static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
+static bool set_text(const config_setting *s, config *cfg, slice v, buf *err)
 {
-    config *cfg = ctx->cfg;
-    buf *err = ctx->err;
-    const char *name = SETTING_NAMES[id];
-    long n;
-    switch (id) {
-    case S_BUCKETS:
-        return set_list(cfg->buckets, &cfg->n_buckets, CONFIG_MAX_BUCKETS, v, name,
-                        bucket_name_valid, "a valid S3 bucket name", err);
-    case S_REGION:
-        return set_str(&cfg->region, v);
-    case S_ENDPOINT:
-        return set_str(&ctx->endpoint, v);
-    case S_PATH_STYLE: { /* the older spelling: true is path, false auto */
-        bool path;
-        if (parse_bool(v, &path)) {
-            cfg->addressing = path ? ADDRESSING_PATH : ADDRESSING_AUTO;
-            return true;
-        }
-        buf_printf(err, "%s: expected true or false", name);
-        return false;
-    }
-    case S_ADDRESSING_STYLE:
-        if (slice_eq_str(v, "auto"))
-            cfg->addressing = ADDRESSING_AUTO;
-        else if (slice_eq_str(v, "path"))
-            cfg->addressing = ADDRESSING_PATH;
-        else if (slice_eq_str(v, "virtual"))
-            cfg->addressing = ADDRESSING_VIRTUAL;
-        else {
-            buf_printf(err, "%s: expected auto, path or virtual", name);
-            return false;
-        }
+    (void)err;
+    return set_str(AT(cfg, s, char *), v);
+}
+
+/* Empty means unset (the default applies). */
+static bool set_optional_text(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    (void)err;
+    char **dst = AT(cfg, s, char *);
+    if (v.len)
+        return set_str(dst, v);
+    wipe_str(dst);
+    return true;
+}
+
+static bool set_flag(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    if (parse_bool(v, AT(cfg, s, bool)))
         return true;
-    case S_URL_EXPIRES:
-        if (!parse_long(v, 1, SIGV4_MAX_EXPIRES, &n)) {
-            buf_printf(err, "%s: expected seconds from 1 to %u", name, SIGV4_MAX_EXPIRES);
-            return false;
-        }
-        cfg->url_expires = (unsigned)n;
-        return true;
-    case S_KEY_PREFIX:
-        return set_str(&cfg->key_prefix, v);
-    case S_LISTEN:
-        return v.len ? set_str(&cfg->listen, v) : (free(cfg->listen), cfg->listen = NULL, true);
-    case S_THREADS:
-        if (!parse_long(v, 1, 256, &n)) {
-            buf_printf(err, "%s: expected a number from 1 to 256", name);
-            return false;
-        }
-        cfg->threads = (unsigned)n;
-        return true;
-    case S_CONNECT_TIMEOUT:
-    case S_REQUEST_TIMEOUT:
-        if (!parse_long(v, 1, 3600, &n)) {
-            buf_printf(err, "%s: expected seconds from 1 to 3600", name);
-            return false;
-        }
-        *(id == S_CONNECT_TIMEOUT ? &cfg->connect_timeout_ms : &cfg->request_timeout_ms) =
-            n * 1000;
-        return true;
-    case S_MAX_RETRIES:
-        if (!parse_long(v, 0, 10, &n)) {
-            buf_printf(err, "%s: expected a number from 0 to 10", name);
-            return false;
-        }
-        cfg->max_retries = (unsigned)n;
-        return true;
-    case S_MAX_BODY:
-        if (!parse_long(v, 1024, 64L * 1024 * 1024, &n)) {
-            buf_printf(err, "%s: expected bytes from 1024 to 67108864", name);
-            return false;
-        }
-        cfg->max_body = (size_t)n;
-        return true;
-    case S_PROFILE:
-        return set_str(&cfg->profile, v);
-    case S_KEY_TEMPLATE:
-        return set_str(&cfg->key_template, v);
-    case S_TOKEN_SECRET:
-        return set_str(&cfg->token_secret, v);
-    case S_REQUIRE_TOKEN:
-        if (parse_bool(v, &cfg->require_token))
-            return true;
-        buf_printf(err, "%s: expected true or false", name);
-        return false;
-    case S_TOKEN_TTL:
-        if (!parse_long(v, 60, 30L * 86400, &n)) {
-            buf_printf(err, "%s: expected seconds from 60 to 2592000 (30 days)", name);
-            return false;
-        }
-        cfg->token_ttl = (unsigned)n;
-        return true;
-    case S_MAX_UPLOAD_SIZE:
-        if (!parse_size(v, &cfg->max_upload_size) || cfg->max_upload_size > S3_MAX_OBJECT_SIZE) {
-            buf_printf(err, "%s: expected bytes (suffix K, M, G or T allowed), at most 5T", name);
-            return false;
-        }
-        return true;
-    case S_MAX_PART_SIZE:
-        if (!parse_size(v, &cfg->max_part_size) || cfg->max_part_size < S3_MIN_PART_SIZE ||
-            cfg->max_part_size > S3_MAX_PART_SIZE) {
-            buf_printf(err, "%s: expected bytes from 5M to 5G", name);
-            return false;
-        }
-        return true;
-    case S_ORIGINS:
-        return set_list(cfg->origins, &cfg->n_origins, CONFIG_MAX_ORIGINS, v, name, origin_valid,
-                        "scheme://host[:port] (no path, no trailing /)", err);
-    case S_COUNT:
-        break;
-    }
+    buf_printf(err, "%s: expected true or false", s->name);
     return false;
+}
+
+static bool set_number(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    long n;
+    if (!parse_long(v, (long)s->min, (long)s->max, &n)) {
+        buf_printf(err, "%s: expected %s from %lld to %lld", s->name, s->doc.type, s->min, s->max);
+        return false;
+    }
+    *AT(cfg, s, unsigned) = (unsigned)n;
+    return true;
+}
+
+/* Seconds in the file, milliseconds in config. */
+static bool set_milliseconds(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    long n;
+    if (!parse_long(v, (long)s->min, (long)s->max, &n)) {
+        buf_printf(err, "%s: expected seconds from %lld to %lld", s->name, s->min, s->max);
+        return false;
+    }
+    *AT(cfg, s, long) = n * 1000;
+    return true;
+}
+
+/* 1073741824 as 1G: the largest binary suffix that divides it. */
+static void format_bytes(uint64_t n, char out[24])
+{
+    static const char units[] = " KMGT";
+    int u = 0;
+    while (n && u < 4 && n % 1024 == 0)
+        n /= 1024, u++;
+    snprintf(out, 24, u ? "%llu%c" : "%llu", (unsigned long long)n, units[u]);
+}
+
+static bool set_bytes(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    uint64_t n;
+    if (!parse_size(v, &n) || n < (uint64_t)s->min || n > (uint64_t)s->max) {
+        char min[24], max[24];
+        format_bytes((uint64_t)s->min, min);
+        format_bytes((uint64_t)s->max, max);
+        buf_printf(err, "%s: expected bytes (suffix K, M, G or T allowed) from %s to %s", s->name, min, max);
+        return false;
+    }
+    *AT(cfg, s, uint64_t) = n;
+    return true;
+}
+
+static bool set_choice(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    const char *const *choices = s->extra;
+    for (int i = 0; choices[i]; i++)
+        if (slice_eq_str(v, choices[i])) {
+            *AT(cfg, s, int) = i;
+            return true;
+        }
+    buf_printf(err, "%s: expected %s", s->name, s->doc.type);
+    return false;
+}
+
+typedef struct {
+    bool (*valid)(const char *);
+    const char *shape;
+} list_check;
+
+static bool set_words(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    const list_check *check = s->extra;
+    return set_list(AT(cfg, s, char *), (size_t *)((char *)cfg + s->count), (size_t)s->max, v, s->name,
+                    check->valid, check->shape, err);
+}
+
+/* path_style, the older spelling of addressing_style: true is path, false auto. */
+static bool set_path_style(const config_setting *s, config *cfg, slice v, buf *err)
+{
+    bool path;
+    if (!parse_bool(v, &path)) {
+        buf_printf(err, "%s: expected true or false", s->name);
+        return false;
+    }
+    cfg->addressing = path ? ADDRESSING_PATH : ADDRESSING_AUTO;
+    return true;
+}
+
+static const char *const ADDRESSING_NAMES[] = { "auto", "path", "virtual", NULL };
+static const list_check BUCKET_NAMES = { bucket_name_valid, "a valid S3 bucket name" };
+static const list_check ORIGINS = { origin_valid, "scheme://host[:port] (no path, no trailing /)" };
+
+/* Each line: name, setter, field, count field (lists), bounds, what the setter
+ * checks further, and the documentation: type, default, summary. */
+static const config_setting SETTINGS[] = {
+    { "buckets", set_words, FIELD(buckets), FIELD(n_buckets), 1, CONFIG_MAX_BUCKETS, &BUCKET_NAMES,
+      { "list", "(none: required)", "the buckets clients may upload to; the first is the default" } },
+    { "region", set_optional_text, FIELD(region), 0, 0, 0, NULL,
+      { "text", "AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1", "the buckets' region" } },
+    { "endpoint", set_optional_text, FIELD(endpoint_url), 0, 0, 0, NULL,
+      { "URL", "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, AWS's regional endpoint", "an S3-compatible store's scheme://host[:port]" } },
+    { "addressing_style", set_choice, FIELD(addressing), 0, 0, 0, ADDRESSING_NAMES,
+      { "auto, path or virtual", "auto", "how bucket URLs are built" } },
+    { "path_style", set_path_style, FIELD(addressing), 0, 0, 0, NULL,
+      { "boolean", "false", "the older spelling of addressing_style: true is path, false auto" } },
+    { "url_expires", set_number, FIELD(url_expires), 0, 1, SIGV4_MAX_EXPIRES, NULL,
+      { "seconds", "3600", "how long a pre-signed URL stays valid" } },
+    { "key_prefix", set_text, FIELD(key_prefix), 0, 0, KEY_PREFIX_MAX, NULL,
+      { "text", "(empty)", "prepended to file names: key_template = <prefix>{name}" } },
+    { "key_template", set_optional_text, FIELD(key_template), 0, 0, 0, NULL,
+      { "text", "{name}", "the object key from {user} and {name}" } },
+    { "listen", set_optional_text, FIELD(listen), 0, 0, 0, NULL,
+      { "unix:/path or host:port", "the socket on fd 0", "where the FastCGI responder listens" } },
+    { "threads", set_number, FIELD(threads), 0, 1, 256, NULL,
+      { "a number", "4", "worker threads" } },
+    { "connect_timeout", set_milliseconds, FIELD(connect_timeout_ms), 0, 1, 3600, NULL,
+      { "seconds", "5", "to connect to S3" } },
+    { "request_timeout", set_milliseconds, FIELD(request_timeout_ms), 0, 1, 3600, NULL,
+      { "seconds", "30", "for one whole S3 call" } },
+    { "max_retries", set_number, FIELD(max_retries), 0, 0, 10, NULL,
+      { "a number", "3", "extra tries of S3 calls that failed transiently" } },
+    { "max_body", set_bytes, FIELD(max_body), 0, 1024, 64 << 20, NULL,
+      { "bytes", "1M", "largest request body" } },
+    { "profile", set_optional_text, FIELD(profile), 0, 0, 0, NULL,
+      { "text", "default", "the AWS profile for region and credentials (AWS_PROFILE wins)" } },
+    { "token_secret", set_optional_text, FIELD(token_secret), 0, UPLOAD_TOKEN_SECRET_MIN, 0, NULL,
+      { "secret text", "(none: no upload tokens)", "upload tokens' HMAC key" } },
+    { "require_token", set_flag, FIELD(require_token), 0, 0, 0, NULL,
+      { "boolean", "false", "calls on an upload must bring its token" } },
+    { "token_ttl", set_number, FIELD(token_ttl), 0, 60, 30L * 86400, NULL,
+      { "seconds", "604800", "how long an upload token stays valid" } },
+    { "max_upload_size", set_bytes, FIELD(max_upload_size), 0, 0, (long long)S3_MAX_OBJECT_SIZE, NULL,
+      { "bytes", "0 (S3's own limit)", "largest upload accepted" } },
+    { "max_part_size", set_bytes, FIELD(max_part_size), 0, (long long)S3_MIN_PART_SIZE,
+      (long long)S3_MAX_PART_SIZE, NULL, { "bytes", "5G", "largest part" } },
+    { "origins", set_words, FIELD(origins), FIELD(n_origins), 0, CONFIG_MAX_ORIGINS, &ORIGINS,
+      { "list", "(none)", "the upload pages' origins, checked by doctor" } },
+};
+
+#define N_SETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
+
+size_t config_settings_count(void)
+{
+    return N_SETTINGS;
+}
+
+const char *config_setting_name(size_t i)
+{
+    return i < N_SETTINGS ? SETTINGS[i].name : NULL;
+}
+
+const config_setting_doc *config_setting_docs(size_t i)
+{
+    return i < N_SETTINGS ? &SETTINGS[i].doc : NULL;
+}
+
+void config_setting_bounds(size_t i, char min[32], char max[32])
+{
+    min[0] = max[0] = '\0';
+    if (i >= N_SETTINGS)
+        return;
+    const config_setting *s = &SETTINGS[i];
+    if (s->set == set_number || s->set == set_milliseconds) {
+        snprintf(min, 32, "%lld", s->min);
+        snprintf(max, 32, "%lld", s->max);
+    } else if (s->set == set_bytes) {
+        format_bytes((uint64_t)s->min, min);
+        format_bytes((uint64_t)s->max, max);
+    } else if (s->set == set_words) {
+        snprintf(max, 32, "%lld items", s->max);
+    } else {
+        if (s->min)
+            snprintf(min, 32, "%lld characters", s->min);
+        if (s->max)
+            snprintf(max, 32, "%lld bytes", s->max);
+    }
+}
+
+static const config_setting *setting_named(slice name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (slice_eq_str(name, SETTINGS[i].name))
+            return &SETTINGS[i];
+    return NULL;
 }
 
 static bool file_entry(void *vctx, slice section, slice key, slice value, int line, buf *err)
 {
-    load_ctx *ctx = vctx;
+    config *cfg = vctx;
     if (section.len) {
         buf_printf(err, "line %d: s3mpu.conf has no sections", line);
         return false;
     }
-    for (int id = 0; id < S_COUNT; id++) {
-        if (slice_eq_str(key, SETTING_NAMES[id])) {
-            if (apply_setting(ctx, (setting_id)id, value))
-                return true;
-            if (err->len == 0)
-                buf_printf(err, "line %d: out of memory", line);
-            else
-                buf_printf(err, " (line %d)", line);
-            return false;
-        }
+    const config_setting *s = setting_named(key);
+    if (!s) {
+        buf_printf(err, "line %d: unknown setting '%.*s'", line, (int)key.len, key.ptr);
+        return false;
     }
-    buf_printf(err, "line %d: unknown setting '%.*s'", line, (int)key.len, key.ptr);
+    if (s->set(s, cfg, value, err))
+        return true;
+    if (err->len == 0)
+        buf_printf(err, "line %d: out of memory", line);
+    else
+        buf_printf(err, " (line %d)", line);
     return false;
 }
 
@@ -451,23 +539,25 @@ static bool read_token_secret(config *cfg, env_lookup_fn env, buf *err)
     return ok;
 }
 
-bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
+static void config_defaults(config *cfg)
 {
     *cfg = (config){
         .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
         .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
         .token_ttl = 7 * 86400, .max_part_size = S3_MAX_PART_SIZE,
     };
-    load_ctx ctx = { .cfg = cfg, .err = err };
-    aws_profile profile = { 0 };
-    bool ok = set_str(&cfg->key_prefix, SLICE_LIT(""));
+}
 
+/* The settings file: absent is fine unless it was named. */
+static bool load_file(config *cfg, const char *path, buf *err)
+{
     const char *file = path ? path : CONFIG_DEFAULT_PATH;
     buf text;
     buf_init(&text, CONFIG_FILE_MAX);
-    if (ok && read_file(file, &text)) {
+    bool ok = true;
+    if (read_file(file, &text)) {
         size_t mark = err->len;
-        if (!ini_parse(buf_slice(&text), false, file_entry, &ctx, err)) {
+        if (!ini_parse(buf_slice(&text), false, file_entry, cfg, err)) {
             /* prefix the message with the file's name */
             buf tmp;
             buf_init(&tmp, 4096);
@@ -477,32 +567,41 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
             buf_free(&tmp);
             ok = false;
         }
-    } else if (ok && (path || errno != ENOENT)) {
+    } else if (path || errno != ENOENT) {
         buf_printf(err, "%s: %s", file, errno == EFBIG ? "file too large" : strerror(errno));
         ok = false;
     }
     buf_free(&text);
+    return ok;
+}
 
-    /* S3MPU_<NAME> variables override the file */
-    for (int id = 0; ok && id < S_COUNT; id++) {
+/* S3MPU_<NAME> variables, over the file; token_secret also from systemd's credentials. */
+static bool apply_environment(config *cfg, env_lookup_fn env, buf *err)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const config_setting *s = &SETTINGS[i];
         char var[64] = "S3MPU_";
-        for (size_t i = 0; SETTING_NAMES[id][i]; i++)
-            var[6 + i] = (char)toupper((unsigned char)SETTING_NAMES[id][i]);
+        for (size_t c = 0; s->name[c] && c + 7 < sizeof var; c++)
+            var[6 + c] = (char)toupper((unsigned char)s->name[c]);
         const char *v = env(var);
-        if (v && !apply_setting(&ctx, (setting_id)id, slice_of(v))) {
+        if (v && !s->set(s, cfg, slice_of(v), err)) {
             if (err->len == 0)
                 buf_append_str(err, "out of memory");
             buf_printf(err, " (from %s)", var);
-            ok = false;
+            return false;
         }
     }
+    return read_token_secret(cfg, env, err);
+}
 
-    ok = ok && read_token_secret(cfg, env, err) &&
-         aws_profile_load(&profile, aws_profile_name(env, cfg->profile), env, err);
-    const char *profile_region = aws_profile_get(&profile, "region");
-
+/* Region and endpoint the AWS way, when the settings left them unset. */
+static bool resolve_aws(config *cfg, env_lookup_fn env, buf *err)
+{
+    aws_profile profile = { 0 };
+    bool ok = aws_profile_load(&profile, aws_profile_name(env, cfg->profile), env, err);
     if (ok && !cfg->region) {
         const char *r = first_set(env, "AWS_REGION", "AWS_DEFAULT_REGION");
+        const char *profile_region = aws_profile_get(&profile, "region");
         ok = set_str(&cfg->region, slice_of(r ? r : profile_region ? profile_region : "us-east-1"));
     }
     if (ok && !region_valid(cfg->region)) {
@@ -510,8 +609,8 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         ok = false;
     }
     if (ok) {
-        const char *e = ctx.endpoint && *ctx.endpoint ? ctx.endpoint
-                        : first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+        const char *e = cfg->endpoint_url ? cfg->endpoint_url
+                                          : first_set(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
         if (!e)
             e = aws_profile_get(&profile, "endpoint_url");
         cfg->endpoint_custom = e != NULL;
@@ -524,44 +623,59 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         ok = !buf_failed(&regional) && set_endpoint(cfg, e, err);
         buf_free(&regional);
     }
-    if (ok && cfg->addressing == ADDRESSING_VIRTUAL && cfg->endpoint_ip) {
+    aws_profile_free(&profile);
+    return ok;
+}
+
+/* What no single setting can check alone. */
+static bool validate(config *cfg, buf *err)
+{
+    if (cfg->addressing == ADDRESSING_VIRTUAL && cfg->endpoint_ip) {
         buf_printf(err, "addressing_style: virtual-hosted URLs (bucket.%s) cannot work on an IP "
                         "address endpoint; use auto or path", cfg->endpoint_host);
-        ok = false;
+        return false;
     }
-
-    if (ok && strlen(cfg->key_prefix) > 512) {
-        buf_append_str(err, "key_prefix: at most 512 bytes");
-        ok = false;
+    if (!cfg->key_prefix && !set_str(&cfg->key_prefix, SLICE_LIT("")))
+        return false;
+    if (strlen(cfg->key_prefix) > KEY_PREFIX_MAX) {
+        buf_printf(err, "key_prefix: at most %d bytes", KEY_PREFIX_MAX);
+        return false;
     }
-    if (ok && cfg->key_template && cfg->key_prefix[0]) {
+    if (cfg->key_template && cfg->key_prefix[0]) {
         buf_append_str(err, "key_template and key_prefix: set one of them (the prefix is "
                             "the template's text before {name})");
-        ok = false;
+        return false;
     }
-    if (ok && !cfg->key_template) {
+    if (!cfg->key_template) {
         buf t;
         buf_init(&t, 1024);
         buf_printf(&t, "%s{name}", cfg->key_prefix);
-        ok = !buf_failed(&t) && set_str(&cfg->key_template, buf_slice(&t));
+        bool ok = !buf_failed(&t) && set_str(&cfg->key_template, buf_slice(&t));
         buf_free(&t);
+        if (!ok)
+            return false;
     }
     const char *why;
-    if (ok && !key_template_valid(cfg->key_template, &why)) {
+    if (!key_template_valid(cfg->key_template, &why)) {
         buf_printf(err, "key_template: %s", why);
-        ok = false;
+        return false;
     }
-    if (ok && cfg->token_secret && strlen(cfg->token_secret) < UPLOAD_TOKEN_SECRET_MIN) {
+    if (cfg->token_secret && strlen(cfg->token_secret) < UPLOAD_TOKEN_SECRET_MIN) {
         buf_printf(err, "token_secret: at least %d characters (e.g. openssl rand -hex 32)",
                    UPLOAD_TOKEN_SECRET_MIN);
-        ok = false;
+        return false;
     }
-    if (ok && cfg->require_token && !cfg->token_secret) {
+    if (cfg->require_token && !cfg->token_secret) {
         buf_append_str(err, "require_token: needs token_secret (S3MPU_TOKEN_SECRET, or the "
                             "credential file token_secret)");
-        ok = false;
+        return false;
     }
-    free(ctx.endpoint);
-    aws_profile_free(&profile);
-    return ok;
+    return true;
+}
+
+bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
+{
+    config_defaults(cfg);
+    return load_file(cfg, path, err) && apply_environment(cfg, env, err) && resolve_aws(cfg, env, err) &&
+           validate(cfg, err);
 }

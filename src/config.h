@@ -28,6 +28,7 @@ typedef struct {
     char *buckets[CONFIG_MAX_BUCKETS]; /* the first is the default */
     size_t n_buckets;
     char *region;
+    char *endpoint_url;    /* the endpoint setting as given; NULL: found the AWS way */
     char *endpoint_scheme; /* "https" or "http" */
     char *endpoint_host;   /* host, with the port unless it is the scheme's default */
     bool endpoint_custom;  /* false: AWS's regional endpoint */
@@ -42,7 +43,7 @@ typedef struct {
     long connect_timeout_ms;
     long request_timeout_ms;
     unsigned max_retries;
-    size_t max_body;       /* bytes of a request body */
+    uint64_t max_body;     /* bytes of a request body */
     char *profile;           /* the AWS profile (AWS_PROFILE wins) */
     char *token_secret;      /* upload tokens' HMAC key; NULL: no tokens. Wiped. */
     bool require_token;      /* calls on an upload must bring its token */
@@ -65,6 +66,20 @@ typedef struct {
  * On failure err says what is wrong and where; cfg is left freeable. */
 bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err);
 void config_free(config *cfg);
+
+/* The settings, as data: what s3mpu.conf(5) documents and `s3mpu settings` prints. */
+typedef struct {
+    const char *type; /* "seconds", "bytes", "boolean", ... */
+    const char *default_text;
+    const char *summary;
+} config_setting_doc;
+
+size_t config_settings_count(void);
+/* The i-th setting's name (NULL past the end) and documentation. */
+const char *config_setting_name(size_t i);
+const config_setting_doc *config_setting_docs(size_t i);
+/* Its bounds as the setters apply them ("" when unbounded). */
+void config_setting_bounds(size_t i, char min[32], char max[32]);
 
 /* True when `bucket` is one of the allowed buckets. */
 bool config_bucket_allowed(const config *cfg, const char *bucket);

@@ -23,6 +23,7 @@ static const char USAGE[] =
     "                     [--upload-id U --part-number N] [--expires SECONDS]\n"
     "                     [--date YYYYMMDDTHHMMSSZ] [-c FILE]\n"
     "       s3mpu doctor [-c FILE]\n"
+    "       s3mpu settings\n"
     "       s3mpu --help | --version\n"
     "\n"
     "serve    answer the upload API over FastCGI (start-upload, get-upload-url,\n"
@@ -33,6 +34,8 @@ static const char USAGE[] =
     "         prints a checklist, exits 1 when a check fails.\n"
     "presign  print one pre-signed URL (like `aws s3 presign`); with --date the\n"
     "         output is reproducible.\n"
+    "settings list every setting: name, type, default, bounds, what it does\n"
+    "         (tab-separated, one per line).\n"
     "\n"
     "-c FILE  settings file (default " CONFIG_DEFAULT_PATH ", optional); every\n"
     "         setting can also come from S3MPU_<NAME>, the region from the AWS_*\n"
@@ -311,6 +314,22 @@ static int cmd_doctor(int argc, char **argv)
     return report.n_fail ? 1 : 0;
 }
 
+/* The settings table, as s3mpu.conf(5) documents it (checked by a test). */
+static int cmd_settings(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return usage_error("settings takes no arguments");
+    for (size_t i = 0; i < config_settings_count(); i++) {
+        const config_setting_doc *d = config_setting_docs(i);
+        char min[32], max[32];
+        config_setting_bounds(i, min, max);
+        printf("%s\t%s\t%s\t%s\t%s\t%s\n", config_setting_name(i), d->type, d->default_text, min, max,
+               d->summary);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -330,6 +349,8 @@ int main(int argc, char **argv)
         rc = cmd_presign(argc - 1, argv + 1);
     else if (argc > 1 && strcmp(argv[1], "doctor") == 0)
         rc = cmd_doctor(argc - 1, argv + 1);
+    else if (argc > 1 && strcmp(argv[1], "settings") == 0)
+        rc = cmd_settings(argc - 1, argv + 1);
     else if (argc > 1 && strcmp(argv[1], "serve") == 0)
         rc = cmd_serve(argc - 1, argv + 1);
     else if (argc > 1 && argv[1][0] != '-')

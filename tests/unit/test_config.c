@@ -1,6 +1,7 @@
 /* config_load with a fake environment and files in a temporary directory:
  * every setting, the S3MPU_* overrides, and region, endpoint and credentials
  * found the AWS way. Every loaded config goes through config_free. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -885,6 +886,49 @@ static void test_origins(void)
     buf_free(&text);
 }
 
+/* The settings table: every setting documented, names unique, and each one read
+ * from the file and from S3MPU_<NAME> (a bad value is refused naming it). */
+static void test_settings_table(void)
+{
+    size_t n = config_settings_count();
+    CHECK(n >= 21);
+    CHECK(config_setting_name(n) == NULL && config_setting_docs(n) == NULL);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = config_setting_name(i);
+        const config_setting_doc *d = config_setting_docs(i);
+        CHECK(name && d && *d->type && *d->default_text && *d->summary);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(name, config_setting_name(j)) != 0);
+        char min[32], max[32];
+        config_setting_bounds(i, min, max);
+        /* a value no setting but a free text one takes */
+        bool free_text = strcmp(d->type, "text") == 0 || strcmp(d->type, "URL") == 0 ||
+                         strcmp(d->type, "secret text") == 0 || strcmp(d->type, "unix:/path or host:port") == 0;
+        if (free_text)
+            continue;
+        char text[128], var[64];
+        snprintf(text, sizeof text, "%s = -1 x\n", name);
+        env_basic();
+        CHECK(!load_text(text));
+        CHECK(err_has(name));
+        snprintf(var, sizeof var, "S3MPU_%s", name);
+        for (char *c = var; *c; c++)
+            *c = (char)toupper((unsigned char)*c);
+        env_set(var, "-1 x");
+        CHECK(!load("/dev/null"));
+        CHECK(err_has(var));
+        env_set(var, NULL);
+    }
+    char min[32], max[32];
+    for (size_t i = 0; i < n; i++) {
+        config_setting_bounds(i, min, max);
+        if (strcmp(config_setting_name(i), "max_part_size") == 0)
+            CHECK(strcmp(min, "5M") == 0 && strcmp(max, "5G") == 0);
+        if (strcmp(config_setting_name(i), "url_expires") == 0)
+            CHECK(strcmp(min, "1") == 0 && strcmp(max, "604800") == 0);
+    }
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/s3mpu-test-config-XXXXXX");
@@ -907,6 +951,7 @@ int main(void)
     test_buckets();
     test_upload_limits_and_tokens();
     test_origins();
+    test_settings_table();
     aws_credentials_free(&creds);
     config_free(&cfg);
     buf_free(&err);
