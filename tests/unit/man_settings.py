@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""s3mpu.conf(5) documents exactly the settings src/config.c accepts: the names in
-SETTING_NAMES against the entries of the man page's SETTINGS section (a .TP, then
-the name alone on a .B line), both ways, each entry with its default. A setting
-added to config.c without its entry fails here."""
+"""s3mpu.conf(5) documents exactly the settings s3mpu accepts: the settings table
+as `s3mpu settings` prints it (name, type, default, bounds, summary) against the
+entries of the man page's SETTINGS section (a .TP, then the name alone on a .B
+line), both ways; each entry states a default, and the numeric ones the table's
+default and bounds. A setting added to the table without its entry fails here."""
 import os
 import re
+import subprocess
 import sys
 import unittest
 
@@ -14,12 +16,16 @@ from testrun import run_tests  # noqa: E402
 
 
 def config_settings():
-    with open(os.path.join(SRC, "src", "config.c")) as f:
-        text = f.read()
-    m = re.search(r"SETTING_NAMES\[[^\]]*\]\s*=\s*\{(.*?)\};", text, re.S)
-    if not m:
-        raise AssertionError("no SETTING_NAMES array in src/config.c")
-    return re.findall(r'"([a-z0-9_]+)"', m.group(1))
+    """{name: (type, default, min, max, summary)} from `s3mpu settings`."""
+    binary = os.environ.get("S3MPU_BIN") or os.path.join(SRC, "src", "s3mpu")
+    out = subprocess.run([binary, "settings"], capture_output=True, text=True, check=True).stdout
+    table = {}
+    for line in out.splitlines():
+        name, *fields = line.split("\t")
+        if len(fields) != 5:
+            raise AssertionError("s3mpu settings: not six tab-separated fields: %r" % line)
+        table[name] = tuple(fields)
+    return table
 
 
 def man_settings():
@@ -61,6 +67,16 @@ class ManSettings(unittest.TestCase):
         _, entries = man_settings()
         for name, body in entries.items():
             self.assertRegex(body, r"(?i)default", "%s: no default stated" % name)
+
+    def test_numbers_agree_with_the_table(self):
+        _, entries = man_settings()
+        for name, (_, default, low, high, _) in config_settings().items():
+            text = entries.get(name, "").replace("\\-", "-").replace("\\&", "")
+            for figure in (default, low, high):
+                if re.fullmatch(r"\d+[KMGT]?", figure):
+                    with self.subTest(setting=name, figure=figure):
+                        self.assertRegex(text, r"(?<![\d.])%s(?![\d])" % re.escape(figure),
+                                         "%s: the table says %s, the man page does not" % (name, figure))
 
 
 if __name__ == "__main__":
