@@ -27,6 +27,18 @@ typedef struct {
     env_lookup_fn env;
 } endpoint_source;
 
+/* The endpoint's JSON, an error naming `what` when it is not credentials. */
+static cred_result parse_answer(const buf *answer, const char *what, time_t now, const char *source,
+                                aws_credentials *out, buf *err)
+{
+    size_t mark = err->len;
+    buf_printf(err, "%s: ", what);
+    if (!credentials_parse_json(buf_slice(answer), CREDENTIALS_JSON_ENDPOINT, now, source, out, err))
+        return CRED_FAILED;
+    buf_truncate(err, mark);
+    return CRED_OK;
+}
+
 static void endpoint_destroy(credentials_provider *p)
 {
     free(p);
@@ -118,13 +130,7 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
         buf_printf(err, "the container endpoint answered HTTP %ld", status);
         goto cleanup;
     }
-    buf why;
-    buf_init(&why, 512);
-    if (credentials_parse_json(buf_slice(&answer), CREDENTIALS_JSON_ENDPOINT, now, p->name, out, &why))
-        r = CRED_OK;
-    else
-        buf_printf(err, "the container endpoint's answer: %s", buf_cstr(&why));
-    buf_free(&why);
+    r = parse_answer(&answer, "the container endpoint's answer", now, p->name, out, err);
 cleanup:
     buf_free(&url);
     buf_wipe(&token);
@@ -202,13 +208,7 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     if (buf_failed(&path) ||
         !imds_call("GET", buf_cstr(&root), buf_cstr(&path), buf_cstr(&header), &answer, &unreachable, err))
         goto cleanup;
-    buf why;
-    buf_init(&why, 512);
-    if (credentials_parse_json(buf_slice(&answer), CREDENTIALS_JSON_ENDPOINT, now, p->name, out, &why))
-        r = CRED_OK;
-    else
-        buf_printf(err, "instance metadata's answer: %s", buf_cstr(&why));
-    buf_free(&why);
+    r = parse_answer(&answer, "instance metadata's answer", now, p->name, out, err);
 cleanup:
     buf_free(&root);
     buf_wipe(&token);
