@@ -530,6 +530,57 @@ class Integrity(Refusal, unittest.TestCase):
         self.assertLess(peak, 100 * MIB, "the gate's peak RSS: %d MiB" % (peak // MIB))
 
 
+class SessionPolicy(Refusal, unittest.TestCase):
+    """Temporary credentials limited by a session policy (AssumeRole's Policy)."""
+
+    POLICY = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        "Resource": "arn:aws:s3:::%s/users/alice/*" % BUCKET}]}
+
+    @classmethod
+    def setUpClass(cls):
+        STACK.gate.put_credentials("ASIAPOLICY0000000001", "psecret", "ptoken", time.time() + 600,
+                                   json.dumps(cls.POLICY))
+        cls.s3 = s3_client(STACK.gate_url, "ASIAPOLICY0000000001", "psecret", "ptoken")
+
+    def test_allowed_under_the_prefix(self):
+        self.s3.put_object(Bucket=BUCKET, Key="users/alice/a.txt", Body=b"a")
+        up = self.s3.create_multipart_upload(Bucket=BUCKET, Key="users/alice/mp.bin")
+        part = self.s3.upload_part(Bucket=BUCKET, Key="users/alice/mp.bin", UploadId=up["UploadId"],
+                                   PartNumber=1, Body=b"p")
+        self.assertEqual(len(self.s3.list_parts(Bucket=BUCKET, Key="users/alice/mp.bin",
+                                                UploadId=up["UploadId"])["Parts"]), 1)
+        self.s3.complete_multipart_upload(Bucket=BUCKET, Key="users/alice/mp.bin", UploadId=up["UploadId"],
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        self.assertTrue(stored("users/alice/mp.bin"))
+
+    def test_refused_elsewhere_and_for_other_actions(self):
+        import botocore.exceptions
+        for call in (lambda: self.s3.put_object(Bucket=BUCKET, Key="users/bob/a.txt", Body=b"x"),
+                     lambda: self.s3.put_object(Bucket=BUCKET, Key="users/alice", Body=b"x"),
+                     lambda: self.s3.get_object(Bucket=BUCKET, Key="users/alice/a.txt"),
+                     lambda: self.s3.list_objects_v2(Bucket=BUCKET),
+                     lambda: self.s3.create_multipart_upload(Bucket=BUCKET, Key="other.bin")):
+            with self.assertRaises(botocore.exceptions.ClientError) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Code"], "AccessDenied")
+        self.assertFalse(stored("users/bob/"))
+        url = self.s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": "elsewhere.txt"})
+        self.assertRefused(put_with_curl(url, b"x"), 403, "AccessDenied", "session policy")
+
+    def test_wildcards_and_deny(self):
+        from s3gate import policy_allows
+        policy = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/u?/*"},
+                                {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}
+        self.assertTrue(policy_allows(policy, "s3:PutObject", "arn:aws:s3:::b/u1/x"))
+        self.assertTrue(policy_allows(policy, "S3:putobject", "arn:aws:s3:::b/u1/x"))  # actions: any case
+        self.assertFalse(policy_allows(policy, "s3:PutObject", "arn:aws:s3:::b/u12/x"))
+        self.assertFalse(policy_allows(policy, "s3:PutObject", "arn:aws:s3:::B/u1/x"))  # resources: exact case
+        self.assertFalse(policy_allows(policy, "s3:DeleteObject", "arn:aws:s3:::b/u1/x"))
+        self.assertFalse(policy_allows({"Statement": [{"Effect": "Allow", "NotAction": "s3:GetObject",
+                                                       "Resource": "*"}]}, "s3:PutObject", "arn:aws:s3:::b/k"))
+
+
 class Refused(unittest.TestCase):
     def test_the_gate_counts_its_refusals(self):
         before = STACK.gate.state()["refused"].get("SignatureDoesNotMatch", 0)

@@ -69,8 +69,9 @@ class Emulator:
         self.last_issued = None  # for tests that check no secret leaks into logs
         self.lock = threading.Lock()
 
-    def issue(self, kind):
-        """New temporary credentials, registered with the gate."""
+    def issue(self, kind, policy=None):
+        """New temporary credentials, registered with the gate (with the session
+        policy that limits them, when AssumeRole gave one)."""
         key = "ASIA" + secrets.token_hex(8).upper()
         secret = secrets.token_urlsafe(30)
         token = "FQoG" + secrets.token_urlsafe(96)
@@ -81,7 +82,7 @@ class Emulator:
             self.last_issued = {"AccessKeyId": key, "SecretAccessKey": secret, "Token": token,
                                 "Expiration": expires}
         if self.gate:
-            self.gate.put_credentials(key, secret, token, expires)
+            self.gate.put_credentials(key, secret, token, expires, policy)
         return {"AccessKeyId": key, "SecretAccessKey": secret, "Token": token, "Expiration": iso(expires)}
 
     def state(self):
@@ -231,7 +232,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with emu.lock:
                 emu.last_assume_role = {k: form.get(k) for k in ("RoleArn", "RoleSessionName", "Policy",
                                                                   "DurationSeconds", "ExternalId")}
-            return self.answer(*sts_answer("AssumeRole", emu.issue("assume-role")), "text/xml")
+            return self.answer(*sts_answer("AssumeRole", emu.issue("assume-role", form.get("Policy"))), "text/xml")
         if action == "AssumeRoleWithWebIdentity":
             if "Authorization" in self.headers:
                 return self.answer(*sts_error("InvalidParameterValue", "AssumeRoleWithWebIdentity is unsigned",

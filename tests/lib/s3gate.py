@@ -19,7 +19,9 @@ and headers, string to sign, signing key), never with s3mpu's code. Checked:
 - Credentials: the access key is registered (InvalidAccessKeyId), its secret
   signed, temporary keys bring their session token (InvalidToken) and have not
   expired (ExpiredToken), the scope's date is the request's, its region the
-  gate's and its service s3.
+  gate's and its service s3. Credentials registered with a session policy (what
+  STS AssumeRole with a Policy hands out) may do only what it allows: Allow/Deny
+  statements of Action and Resource with IAM's wildcards (403 AccessDenied).
 - Pre-signed POST (browser form uploads): the policy's signature and expiration,
   every condition (eq, starts-with, content-length-range, bucket), every form
   field covered by a condition.
@@ -38,7 +40,7 @@ can hand out temporary credentials that expire:
     python3 tests/lib/s3gate.py --upstream http://127.0.0.1:5000 --port 0 \\
         --control-port 0 --region us-east-1 --credentials ID:SECRET
     prints "s3gate listening on http://127.0.0.1:P control http://127.0.0.1:C"
-    POST C/credentials {"accessKeyId","secretAccessKey","sessionToken","expiration"}
+    POST C/credentials {"accessKeyId","secretAccessKey","sessionToken","expiration","policy"}
     DELETE C/credentials?accessKeyId=ID      GET C/state      POST C/reset
 GateControl(url) wraps that API.
 """
@@ -101,9 +103,11 @@ class CredentialStore:
         self._keys = {}
         self._lock = threading.Lock()
 
-    def put(self, access_key, secret, token=None, expires=None):
+    def put(self, access_key, secret, token=None, expires=None, policy=None):
+        """policy: a session policy (IAM JSON) these credentials are limited to."""
         with self._lock:
-            self._keys[access_key] = {"secret": secret, "token": token or None, "expires": expires}
+            self._keys[access_key] = {"secret": secret, "token": token or None, "expires": expires,
+                                      "policy": json.loads(policy) if isinstance(policy, str) else policy}
 
     def remove(self, access_key):
         with self._lock:
@@ -116,8 +120,8 @@ class CredentialStore:
 
     def describe(self):
         with self._lock:
-            return [{"accessKeyId": k, "temporary": bool(v["token"]), "expires": v["expires"]}
-                    for k, v in sorted(self._keys.items())]
+            return [{"accessKeyId": k, "temporary": bool(v["token"]), "expires": v["expires"],
+                     "policy": v["policy"]} for k, v in sorted(self._keys.items())]
 
 
 def parse_expiration(value):
@@ -259,6 +263,60 @@ def unsigned_amz_headers(headers, signed):
                             [("HeadersNotSigned", ", ".join(names))])
 
 
+# --- session policies (the temporary credentials of AssumeRole with a Policy) ---
+
+def iam_match(pattern, value, case=True):
+    """IAM's wildcards: * any run, ? one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, 0 if case else re.I) is not None
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def policy_allows(policy, action, resource):
+    """An explicit Allow and no Deny, as IAM evaluates a session policy (which can only
+    narrow what the role may do). Statements with NotAction, NotResource or Condition
+    are beyond this gate: they deny."""
+    allowed = False
+    for st in as_list(policy.get("Statement")):
+        if not isinstance(st, dict) or {"NotAction", "NotResource", "Condition"} & set(st):
+            return False
+        if (any(iam_match(a, action, case=False) for a in as_list(st.get("Action")))
+                and any(iam_match(r, resource) for r in as_list(st.get("Resource")))):
+            if st.get("Effect") == "Deny":
+                return False
+            allowed = allowed or st.get("Effect") == "Allow"
+    return allowed
+
+
+def s3_action(method, bucket, key, query_names):
+    """The IAM action and resource S3 authorises a request as (the ones s3mpu's
+    uploads use, and the common reads)."""
+    if not key:
+        action = {"GET": "s3:ListBucketMultipartUploads" if "uploads" in query_names else "s3:ListBucket",
+                  "HEAD": "s3:ListBucket"}.get(method, "s3:PutBucketConfiguration")
+        return action, "arn:aws:s3:::%s" % bucket
+    if "uploadId" in query_names and method == "DELETE":
+        action = "s3:AbortMultipartUpload"
+    elif "uploadId" in query_names and method == "GET":
+        action = "s3:ListMultipartUploadParts"
+    else:  # CreateMultipartUpload, UploadPart, CompleteMultipartUpload and PutObject are PutObject
+        action = {"PUT": "s3:PutObject", "POST": "s3:PutObject", "GET": "s3:GetObject",
+                  "HEAD": "s3:GetObject", "DELETE": "s3:DeleteObject"}.get(method, "s3:" + method)
+    return action, "arn:aws:s3:::%s/%s" % (bucket, key)
+
+
+def authorize(creds, method, raw_path, query_names):
+    if creds.get("policy") is None:
+        return
+    bucket, _, key = urllib.parse.unquote(raw_path.lstrip("/")).partition("/")
+    action, resource = s3_action(method, bucket, key, query_names)
+    if not policy_allows(creds["policy"], action, resource):
+        raise access_denied("Access Denied: the session policy does not allow %s on %s" % (action, resource))
+
+
 def verify_header_auth(store, region, method, raw_path, raw_query, headers, now):
     auth = headers["Authorization"]
     if not auth.startswith(ALGORITHM + " "):
@@ -302,7 +360,7 @@ def verify_header_auth(store, region, method, raw_path, raw_query, headers, now)
                                                headers, signed, payload, amz_date)
     if not hmac.compare_digest(expected, fields["Signature"]):
         raise signature_mismatch(scope.access_key, fields["Signature"], canonical, sts)
-    return payload
+    return payload, creds
 
 
 def verify_query_auth(store, region, method, raw_path, raw_query, headers, now):
@@ -352,6 +410,7 @@ def verify_query_auth(store, region, method, raw_path, raw_query, headers, now):
                                                headers, signed, UNSIGNED, amz_date)
     if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
         raise signature_mismatch(scope.access_key, params["X-Amz-Signature"], canonical, sts)
+    return creds
 
 
 # --- body integrity ---------------------------------------------------------
@@ -559,6 +618,7 @@ def check_post_policy(store, region, bucket, fields, now):
                    and not n.startswith("x-ignore-"))
     if extra:
         raise access_denied("Invalid according to Policy: Extra input fields: %s" % ", ".join(extra))
+    authorize(creds, "POST", "/%s/%s" % (urllib.parse.quote(bucket), urllib.parse.quote(fields["key"])), set())
     return length_range
 
 
@@ -770,11 +830,14 @@ class Gate:
             raise S3Error(400, "InvalidArgument", "Only one auth mechanism allowed; only the "
                           "X-Amz-Algorithm query parameter or the Authorization header should be specified")
         if has_header:
-            payload = verify_header_auth(self.credentials, self.region, h.command, raw_path, raw_query,
-                                         h.headers, now)
+            payload, creds = verify_header_auth(self.credentials, self.region, h.command, raw_path, raw_query,
+                                                h.headers, now)
+            authorize(creds, h.command, raw_path, query_names)
             return BodyCheck(h.command, h.headers, payload)
         if has_query:
-            verify_query_auth(self.credentials, self.region, h.command, raw_path, raw_query, h.headers, now)
+            creds = verify_query_auth(self.credentials, self.region, h.command, raw_path, raw_query, h.headers,
+                                      now)
+            authorize(creds, h.command, raw_path, query_names)
             return BodyCheck(h.command, h.headers)
         if (h.command == "POST" and raw_path.strip("/") == raw_path.strip("/").split("/")[0]
                 and h.headers.get_content_type() == "multipart/form-data"):
@@ -954,7 +1017,7 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
             doc = json.loads(self.rfile.read(length) or b"{}")
             if self.path == "/credentials":
                 gate.credentials.put(doc["accessKeyId"], doc["secretAccessKey"], doc.get("sessionToken"),
-                                     parse_expiration(doc.get("expiration")))
+                                     parse_expiration(doc.get("expiration")), doc.get("policy"))
             elif self.path == "/reset":
                 gate.reset_counts()
             else:
@@ -986,10 +1049,12 @@ class GateControl:
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)
 
-    def put_credentials(self, access_key, secret, token=None, expiration=None):
-        """expiration: epoch seconds or ISO 8601; None: never."""
+    def put_credentials(self, access_key, secret, token=None, expiration=None, policy=None):
+        """expiration: epoch seconds or ISO 8601; None: never. policy: a session policy
+        (IAM JSON) the credentials are limited to."""
         return self._call("POST", "/credentials", {"accessKeyId": access_key, "secretAccessKey": secret,
-                                                    "sessionToken": token, "expiration": expiration})
+                                                    "sessionToken": token, "expiration": expiration,
+                                                    "policy": policy})
 
     def remove_credentials(self, access_key):
         return self._call("DELETE", "/credentials?accessKeyId=" + urllib.parse.quote(access_key))
