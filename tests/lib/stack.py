@@ -548,6 +548,10 @@ def main():
     # SIGINT too: a shell starts background jobs with it ignored
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    imds = {"credemu_lifetime": args.imds_credentials,
+            "aws_env": lambda st: {"AWS_EC2_METADATA_SERVICE_ENDPOINT": st.credemu_url}} if args.imds_credentials else {}
+    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy,
+                  origins=args.origins, **imds)
     try:
         stack.start()
         extra = ""
