@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "ini.h"
+#include "metadata.h"
 #include "s3_key.h"
 #include "sigv4.h"
 #include "upload_token.h"
@@ -42,6 +43,8 @@ void config_free(config *cfg)
     wipe_str(&cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
+    for (size_t i = 0; i < cfg->n_metadata_fields; i++)
+        free(cfg->metadata_fields[i]);
     *cfg = (config){ 0 };
 }
 
@@ -193,7 +196,7 @@ typedef enum {
     S_BUCKETS, S_REGION, S_ENDPOINT, S_PATH_STYLE, S_URL_EXPIRES, S_KEY_PREFIX, S_LISTEN,
     S_THREADS, S_CONNECT_TIMEOUT, S_REQUEST_TIMEOUT, S_MAX_RETRIES, S_MAX_BODY, S_PROFILE,
     S_KEY_TEMPLATE, S_TOKEN_SECRET, S_REQUIRE_TOKEN, S_TOKEN_TTL, S_MAX_UPLOAD_SIZE,
-    S_MAX_PART_SIZE, S_ORIGINS, S_COUNT
+    S_MAX_PART_SIZE, S_ORIGINS, S_CHECKSUMS, S_METADATA_FIELDS, S_COUNT
 } setting_id;
 
 static const char *const SETTING_NAMES[S_COUNT] = {
@@ -201,7 +204,7 @@ static const char *const SETTING_NAMES[S_COUNT] = {
     "threads", "connect_timeout", "request_timeout", "max_retries", "max_body", "profile",
     "key_template", "token_secret", "require_token", "token_ttl", "max_upload_size",
     "max_part_size",
-    "origins",
+    "origins", "checksums", "metadata_fields",
 };
 
 /* Raw values as read, resolved once every source is in. */
@@ -305,6 +308,21 @@ static bool apply_setting(load_ctx *ctx, setting_id id, slice v)
     case S_ORIGINS:
         return set_list(cfg->origins, &cfg->n_origins, CONFIG_MAX_ORIGINS, v, name, origin_valid,
                         "scheme://host[:port] (no path, no trailing /)", err);
+    case S_CHECKSUMS:
+        if (slice_eq_str(v, "off")) {
+            cfg->checksums = CHECKSUMS_OFF;
+        } else if (slice_eq_str(v, "optional")) {
+            cfg->checksums = CHECKSUMS_OPTIONAL;
+        } else if (slice_eq_str(v, "required")) {
+            cfg->checksums = CHECKSUMS_REQUIRED;
+        } else {
+            buf_printf(err, "%s: expected off, optional or required", name);
+            return false;
+        }
+        return true;
+    case S_METADATA_FIELDS:
+        return set_list(cfg->metadata_fields, &cfg->n_metadata_fields, CONFIG_MAX_METADATA_FIELDS,
+                        v, name, metadata_name_valid, "a metadata name (an HTTP header token)", err);
     case S_COUNT:
         break;
     }
@@ -519,6 +537,7 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
         .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
         .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
         .token_ttl = 7 * 86400, .max_part_size = S3_MAX_PART_SIZE,
+        .checksums = CHECKSUMS_OPTIONAL,
     };
     load_ctx ctx = { .cfg = cfg, .err = err };
     aws_profile profile = { 0 };

@@ -14,6 +14,10 @@
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
 #define CONFIG_MAX_BUCKETS 64
 #define CONFIG_MAX_ORIGINS 32
+#define CONFIG_MAX_METADATA_FIELDS 64
+
+/* Part checksums (x-amz-checksum-*): off for stores that refuse the headers. */
+typedef enum { CHECKSUMS_OFF, CHECKSUMS_OPTIONAL, CHECKSUMS_REQUIRED } checksum_policy;
 
 typedef const char *(*env_lookup_fn)(const char *name);
 
@@ -47,6 +51,10 @@ typedef struct {
      * bucket: `s3mpu doctor` checks the bucket's CORS rules for each. */
     char *origins[CONFIG_MAX_ORIGINS];
     size_t n_origins;
+    checksum_policy checksums; /* optional unless set */
+    /* The metadata names kept from clients (any case); none listed: all of them. */
+    char *metadata_fields[CONFIG_MAX_METADATA_FIELDS];
+    size_t n_metadata_fields;
 } config;
 
 #define S3_MAX_PART_SIZE (5ull << 30)

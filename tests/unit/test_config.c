@@ -140,6 +140,8 @@ static void test_defaults(void)
     CHECK_STR(cfg.access_key_id, "AKIDENV");
     CHECK_STR(cfg.secret_access_key, "secretenv");
     CHECK(cfg.session_token == NULL);
+    CHECK(cfg.checksums == CHECKSUMS_OPTIONAL);
+    CHECK(cfg.n_metadata_fields == 0);
 }
 
 static void test_every_setting(void)
@@ -784,6 +786,42 @@ static void test_origins(void)
     buf_free(&text);
 }
 
+/* checksums: off, optional or required; metadata_fields: header tokens */
+static void test_object_settings(void)
+{
+    env_basic();
+    static const struct {
+        const char *text;
+        checksum_policy want;
+    } policies[] = { { "checksums = off\n", CHECKSUMS_OFF },
+                     { "checksums = optional\n", CHECKSUMS_OPTIONAL },
+                     { "checksums = required\n", CHECKSUMS_REQUIRED } };
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        CHECK(load_text(policies[i].text));
+        CHECK(cfg.checksums == policies[i].want);
+    }
+    env_set("S3MPU_CHECKSUMS", "off");
+    CHECK(load_text("checksums = required\n") && cfg.checksums == CHECKSUMS_OFF);
+    env_set("S3MPU_CHECKSUMS", NULL);
+    static const char *const bad_policies[] = { "checksums = on\n", "checksums = Required\n",
+                                                "checksums =\n", "checksums = sha256\n" };
+    for (size_t i = 0; i < sizeof bad_policies / sizeof bad_policies[0]; i++) {
+        CHECK(!load_text(bad_policies[i]));
+        CHECK(err_has("checksums: expected off, optional or required"));
+    }
+
+    CHECK(load_text("metadata_fields = name, type\tProject-Id\n"));
+    CHECK(cfg.n_metadata_fields == 3);
+    if (cfg.n_metadata_fields == 3) {
+        CHECK_STR(cfg.metadata_fields[0], "name");
+        CHECK_STR(cfg.metadata_fields[2], "Project-Id");
+    }
+    CHECK(!load_text("metadata_fields = name a:b\n"));
+    CHECK(err_has("metadata_fields: 'a:b' is not a metadata name"));
+    CHECK(!load_text("metadata_fields = caf\xc3\xa9\n"));
+    CHECK(err_has("metadata_fields: '"));
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/s3mpu-test-config-XXXXXX");
@@ -805,6 +843,7 @@ int main(void)
     test_buckets();
     test_upload_limits_and_tokens();
     test_origins();
+    test_object_settings();
     config_free(&cfg);
     buf_free(&err);
     char cmd[128];
