@@ -1,5 +1,5 @@
 // The upload page: a thin UI on uploader.js.
-import { Uploader, UploadCancelled, MiB } from './uploader.js';
+import { Uploader, UploadCancelled, MiB, canChecksum } from './uploader.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const list = $('#uploads');
@@ -27,7 +27,11 @@ function uploader() {
   const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
   const params = new URLSearchParams(location.search);
   return new Uploader({ endpoint: params.get('api') ?? '/api', bucket: params.get('bucket') ?? undefined,
-    partSize, concurrency, batchSize: Number(params.get('batchSize')) || undefined });
+    partSize, concurrency, batchSize: Number(params.get('batchSize')) || undefined,
+    // ?checksums=0: parts without their SHA-256 (to compare; S3 then verifies only the signature)
+    checksums: params.get('checksums') !== '0',
+    // as Uppy does: the file's own name goes with the object (its key may differ)
+    metadata: (file) => ({ name: file.name }) });
 }
 
 function updateOverall() {
@@ -77,6 +81,13 @@ function addFile(file, up) {
     setState('done', 'Done');
     $('.result', row).textContent = `Stored as ${e.detail.key}`;
     $('.result', row).dataset.key = e.detail.key;
+    // S3 checked every part against the SHA-256 the browser computed from the file
+    row.dataset.verified = String(e.detail.verified);
+    const check = $('.verified', row);
+    check.textContent = e.detail.verified ? 'verified by S3'
+      : canChecksum() ? 'not verified: sent without part checksums'
+        : 'not verified: part checksums need a secure (https) page';
+    if (e.detail.checksum) check.title = `S3's checksum of the parts (SHA-256 of their SHA-256s): ${e.detail.checksum}`;
     $('.cancel', row).disabled = true;
     updateOverall();
   });

@@ -97,12 +97,13 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
   };
 }
 
-export function launchChromium() {
+/** Headless Chromium; extraArgs: more command-line switches. */
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', ...extraArgs],
   });
 }
 
@@ -112,6 +113,18 @@ export function s3Call(endpoint, ...args) {
     { maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`s3client ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** An object's HeadObject answer (ContentType, Metadata, checksums), through the S3 gate. */
+export function headObject(gateUrl, key) {
+  return JSON.parse(s3Call(gateUrl, 'head-object', key));
+}
+
+/** A metadata value as S3 returns it, RFC 2047 "B" words (=?UTF-8?B?...?=) decoded. */
+export function decodeMetadata(value) {
+  const words = value.split(' ');
+  if (!words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/=]*\?=$/i.test(w))) return value;
+  return Buffer.concat(words.map((w) => Buffer.from(w.slice(10, -2), 'base64'))).toString('utf8');
 }
 
 /** An object's bytes, read through the S3 gate. */
