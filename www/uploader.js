@@ -22,8 +22,8 @@
 // signed, signed into that URL and sent as the x-amz-checksum-sha256 header, so S3
 // refuses a part that changed on the way (400 BadDigest; the part is then read
 // from the file and sent again) and the object gets S3's composite checksum. Parts
-// are hashed one at a time, a window ahead of the sends: memory holds the parts in
-// flight and one more. WebCrypto's crypto.subtle exists only in secure contexts
+// are hashed in order, a window ahead of the sends, as many at once as there are
+// cores (at most `concurrency`): memory holds at most that many parts. WebCrypto's crypto.subtle exists only in secure contexts
 // (https, or http on localhost/127.0.0.1): elsewhere files go without checksums.
 
 export const MiB = 1024 * 1024;
@@ -241,8 +241,10 @@ export class UploadTask extends EventTarget {
     this.checksum = null;          // 'SHA256' once S3 expects every part's checksum
     this.sums = new Map();         // part number → its base64 SHA-256, once computed
     this.hashes = new Map();       // part number → the promise of its SHA-256
-    this.hashChain = Promise.resolve(); // parts are hashed one after the other
-    this.hashedUpTo = 0;           // the last part number given to the chain
+    // parts hashed at once: WebCrypto hashes off the main thread, one part per core
+    this.hashSlots = new Slots(Math.max(1, Math.min(uploader.concurrency,
+      globalThis.navigator?.hardwareConcurrency ?? 2)));
+    this.hashedUpTo = 0;           // the last part number queued for hashing
     this.resumedParts = 0;
     this.loaded = 0;
     this.controller = new AbortController();
@@ -275,12 +277,21 @@ export class UploadTask extends EventTarget {
       Math.max(2 * uploader.concurrency, Math.floor(HASH_AHEAD_BYTES / this.partSize)));
   }
 
-  /** Queues parts up to `last` for hashing, in order, one at a time (bounded memory). */
+  /** Queues parts up to `last` for hashing, in order, a few at a time: each holds its
+   * part in memory while it is hashed. */
   hashUpTo(last) {
     for (let m = this.hashedUpTo + 1; m <= Math.min(last, this.partCount); m++) {
-      const sum = this.hashChain.then(() => sha256Base64(this.partBlob(m)));
-      this.hashChain = sum.catch(() => {});
-      this.hashes.set(m, sum.then((v) => { this.sums.set(m, v); return v; }));
+      const sum = this.hashSlots.take().then(async () => {
+        try {
+          if (this.controller.signal.aborted) throw new UploadCancelled(); // no hashing for nothing
+          return await sha256Base64(this.partBlob(m));
+        } finally {
+          this.hashSlots.give();
+        }
+      });
+      const known = sum.then((v) => { this.sums.set(m, v); return v; });
+      known.catch(() => {}); // a part nobody waits for (cancelled) is no unhandled rejection
+      this.hashes.set(m, known);
       this.hashedUpTo = m;
     }
   }
@@ -293,6 +304,7 @@ export class UploadTask extends EventTarget {
     }
     this.hashUpTo(n);
     return this.hashes.get(n).catch((cause) => {
+      if (cause instanceof UploadCancelled) throw cause;
       throw new UploadError(`The file could not be read to checksum part ${n}: ${cause.message}`,
         { code: 'FileNotReadable', cause });
     });
