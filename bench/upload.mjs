@@ -52,13 +52,25 @@ async function measure(stack, browser) {
     unchecked = best(unchecked, await viaPage('?checksums=0'));
   }
   const single = await viaPage('?batchSize=1');
+  // what the checksums cost the browser: WebCrypto SHA-256 of 10 MiB parts, as the page reads them
+  const page = await browser.newPage();
+  await page.goto(stack.baseUrl + '/');
+  const hashSeconds = await page.evaluate(async (mib) => {
+    const part = new Uint8Array(10 * 1024 * 1024);
+    for (let i = 0; i < part.length; i += 65536) crypto.getRandomValues(part.subarray(i, i + 65536));
+    const blob = new Blob([part]);
+    const t0 = performance.now();
+    for (let done = 0; done < mib; done += 10) await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+    return (performance.now() - t0) / 1000;
+  }, sizeMiB);
+  await page.close();
   const env = { ...process.env, ...stack.credentials, AWS_DEFAULT_REGION: 'us-east-1' };
   const t1 = performance.now();
   const cli = spawnSync('aws', ['--endpoint-url', stack.s3Url, 's3', 'cp', '--only-show-errors', file,
     's3://uploads/bench-cli.bin'], { env, stdio: 'inherit' });
   const cliSeconds = (performance.now() - t1) / 1000;
   if (cli.status !== 0) throw new Error('aws s3 cp failed');
-  return { batched, unchecked, single, cliSeconds };
+  return { batched, unchecked, single, cliSeconds, hashSeconds };
 }
 
 const browser = await launchChromium();
@@ -93,6 +105,8 @@ const g = results.gate, d = results.direct;
 const cost = (r) => `${(((r.batched.seconds / r.unchecked.seconds) - 1) * 100).toFixed(1)} %`;
 console.log(`\npart checksums (SHA-256 in the page, verified by S3): ${cost(g)} more time through the gate, ` +
   `${cost(d)} to moto directly (which checks nothing)`);
+console.log(`SHA-256 of the file in Chromium's WebCrypto, one part after another: ${g.hashSeconds.toFixed(2)} s ` +
+  `(${mbps(g.hashSeconds)} MiB/s of one core; the page hashes a part per core while parts are sent)`);
 console.log(`through the gate / moto directly: page ${(g.batched.seconds / d.batched.seconds).toFixed(2)}x, ` +
   `aws s3 cp ${(g.cliSeconds / d.cliSeconds).toFixed(2)}x`);
 console.log(`page / aws s3 cp time ratio (gate): ${(g.batched.seconds / g.cliSeconds).toFixed(2)}`);
@@ -100,4 +114,5 @@ console.log(`API requests for the file: ${g.batched.apiRequests} with batch sign
   `${g.unchecked.apiRequests} without checksums, ${g.single.apiRequests} signing one part a request`);
 console.log(`raw: size_mib=${sizeMiB} runs=${runs} ` + Object.entries(results).map(([n, r]) =>
   `${n}_page_seconds=${r.batched.seconds.toFixed(3)} ${n}_page_unchecked_seconds=${r.unchecked.seconds.toFixed(3)} ` +
-  `${n}_page_single_seconds=${r.single.seconds.toFixed(3)} ${n}_cli_seconds=${r.cliSeconds.toFixed(3)}`).join(' '));
+  `${n}_page_single_seconds=${r.single.seconds.toFixed(3)} ${n}_cli_seconds=${r.cliSeconds.toFixed(3)} ` +
+  `${n}_hash_seconds=${r.hashSeconds.toFixed(3)}`).join(' '));

@@ -238,6 +238,7 @@ export class UploadTask extends EventTarget {
     this.sent = new Map();         // part number → bytes sent so far
     this.urls = new Map();         // part number → signed URL not used yet
     this.signing = null;           // the batch-signing request under way
+    this.sending = new Set();      // part numbers whose PUT is out
     this.checksum = null;          // 'SHA256' once S3 expects every part's checksum
     this.sums = new Map();         // part number → its base64 SHA-256, once computed
     this.hashes = new Map();       // part number → the promise of its SHA-256
@@ -485,16 +486,17 @@ export class UploadTask extends EventTarget {
       const limit = this.checksum ? this.hashWindow : this.uploader.batchSize;
       const wanted = [n];
       for (let m = n + 1; m <= this.partCount && wanted.length < limit; m++) {
-        if (!this.etags.has(m) && !this.urls.has(m)) wanted.push(m);
+        if (!this.etags.has(m) && !this.urls.has(m) && !this.sending.has(m)) wanted.push(m);
       }
       const params = { ...this.refs(), ...this.sizes() };
       if (this.checksum) {
         this.hashUpTo(n + 2 * this.hashWindow); // hashing runs on while these parts go
-        // the parts that can go at once wait for their hashes; later ones join when hashed
-        const now = wanted.slice(0, this.uploader.concurrency);
-        await Promise.all(now.map((m) => this.checksumOf(m)));
-        wanted.splice(now.length, Infinity, ...wanted.slice(now.length).filter((m) => this.sums.has(m)));
-        if (this.urls.has(n) || this.signing) continue; // another worker signed meanwhile
+        // the parts that can go at once wait for their hashes; later ones join if hashed
+        await Promise.all(wanted.slice(0, this.uploader.concurrency).map((m) => this.checksumOf(m)));
+        // meanwhile other workers may have signed, or sent parts: look again
+        if (this.urls.has(n) || this.signing) continue;
+        wanted.splice(0, Infinity, ...wanted.filter((m) => m === n ||
+          (this.sums.has(m) && !this.etags.has(m) && !this.urls.has(m) && !this.sending.has(m))));
         params.checksums = wanted.map((m) => this.sums.get(m)).join(',');
       }
       params.partNumbers = wanted.join(',');
@@ -514,9 +516,12 @@ export class UploadTask extends EventTarget {
     let fresh = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        const checksum = this.checksum ? await this.checksumOf(n, { fresh }) : null;
-        const url = await this.urlFor(n, signal);
-        const etag = await this.put(url, blob, n, checksum);
+        if (fresh) this.checksumOf(n, { fresh }).catch(() => {}); // the new URL waits for it
+        const url = await this.urlFor(n, signal); // signed with the part's checksum
+        const checksum = this.checksum ? await this.checksumOf(n) : null;
+        // while its PUT is out no batch signs it: that URL would wait unused, and expire
+        this.sending.add(n);
+        const etag = await this.put(url, blob, n, checksum).finally(() => this.sending.delete(n));
         this.etags.set(n, etag);
         this.emit('partdone', { partNumber: n, etag, size: blob.size, checksum });
         return;
@@ -526,7 +531,7 @@ export class UploadTask extends EventTarget {
         if (!error.retryable || attempt >= uploader.retries) throw error;
         // S3 got other bytes than were hashed: read the part from the file again
         fresh = error.code === 'BadDigest';
-        if (fresh) this.urls.delete(n); // signed with the old checksum
+        if (fresh) this.urls.delete(n); // a URL signed with the old checksum
         const delay = uploader.retryDelay * 2 ** attempt * (0.5 + Math.random() / 2);
         this.emit('retry', { partNumber: n, attempt: attempt + 1, error, delay });
         await sleep(delay, signal);

@@ -526,7 +526,7 @@ static void test_sign_with_checksums(void)
     CHECK(json_object_object_get_ex(answer, "data", &data) &&
           json_object_object_get_ex(data, "urls", &urls) && json_object_object_length(urls) == 2);
     for (int k = 1; k <= 2; k++) {
-        char name[4];
+        char name[12];
         snprintf(name, sizeof name, "%d", k);
         CHECK(json_object_object_get_ex(urls, name, &u) &&
               has(json_object_get_string(u), "X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&"));
