@@ -465,22 +465,21 @@ static void test_start_upload_object_fields(void)
     cfg->checksums = CHECKSUMS_OPTIONAL;
 
     /* Companion's create: type and metadata from the JSON body */
-    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
-                "{\"filename\":\"x\",\"type\":\"video/mp4\",\"metadata\":{\"name\":\"x\",\"n\":7,"
-                "\"ok\":true,\"none\":null}}"),
-           502, "S3Unreachable");
-    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
-                "{\"filename\":\"x\",\"type\":\"video\"}"),
-           400, "InvalidParameter");
-    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
-                "{\"filename\":\"x\",\"type\":7}"),
-           400, "InvalidParameter");
-    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
-                "{\"filename\":\"x\",\"metadata\":[1]}"),
-           400, "InvalidMetadata");
-    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
-                "{\"filename\":\"x\",\"metadata\":{\"a\":{\"b\":1}}}"),
-           400, "InvalidMetadata");
+    static const struct {
+        const char *body;
+        int status;
+        const char *code;
+    } creates[] = {
+        { "{\"filename\":\"x\",\"type\":\"video/mp4\",\"metadata\":{\"name\":\"x\",\"n\":7,"
+          "\"ok\":true,\"none\":null}}", 502, "S3Unreachable" },
+        { "{\"filename\":\"x\",\"type\":\"video\"}", 400, "InvalidParameter" },
+        { "{\"filename\":\"x\",\"type\":7}", 400, "InvalidParameter" },
+        { "{\"filename\":\"x\",\"metadata\":[1]}", 400, "InvalidMetadata" },
+        { "{\"filename\":\"x\",\"metadata\":{\"a\":{\"b\":1}}}", 400, "InvalidMetadata" },
+    };
+    for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++)
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", creates[i].body),
+               creates[i].status, creates[i].code);
 }
 
 /* A part's checksum is signed in as its header, never put in the query. */
