@@ -1,17 +1,18 @@
 /* The S3 routes of Uppy's Companion under /api/s3/, so that @uppy/aws-s3 pointed at
  * s3mpu (`companionEndpoint: '/api'` in @uppy/aws-s3 6, `companionUrl` before)
- * works with its default options:
- *   GET    s3/params?filename&type              pre-signed POST (form upload)
- *   POST   s3/multipart {filename,type}         CreateMultipartUpload
+ * works with its default options; a shape over upload_ops.h, as the seed API is:
+ *   GET    s3/params?filename&type&metadata[..] pre-signed POST (form upload)
+ *   POST   s3/multipart {filename,type,metadata} CreateMultipartUpload
  *   GET    s3/multipart/{id}?key                ListParts
  *   DELETE s3/multipart/{id}?key                AbortMultipartUpload
  *   GET    s3/multipart/{id}/batch?key&partNumbers   batch of part URLs
  *   GET    s3/multipart/{id}/{part}?key         one part URL
  *   POST   s3/multipart/{id}/complete?key {parts}    CompleteMultipartUpload
  * Keys are made and checked as for the other endpoints (the key template with the
- * file name, in the first allowed bucket); answers and errors keep the API's JSON
- * shapes. Companion's clients send back only the upload id and the key, so with
- * upload tokens on, the token travels inside the id they are given:
+ * file name, in the first allowed bucket); `type` is the object's Content-Type and
+ * `metadata` its x-amz-meta-* fields, as Companion has them; answers and errors keep
+ * the API's JSON shapes. Companion's clients send back only the upload id and the
+ * key, so with upload tokens on, the token travels inside the id they are given:
  * "<S3's upload id>~<token>". */
 #include <stdio.h>
 #include <stdlib.h>
