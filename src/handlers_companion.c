@@ -132,7 +132,8 @@ static void create_upload(app_ctx *app, const http_request *req, http_response *
     json_object_object_get_ex(body, "metadata", &meta);
     slice file_name = { NULL, 0 };
     if (json_object_is_type(name, json_type_string))
-        file_name = (slice){ json_object_get_string(name), (size_t)json_object_get_string_len(name) };
+        file_name = (slice){ json_object_get_string(name),
+                             (size_t)json_object_get_string_len(name) };
     if (!key_from_file_name(app, req, file_name, &ref.key, res) ||
         !optional_field(field_from_json, body, "type", &type, res) ||
         !optional_field(field_from_json, body, "checksumAlgorithm", &algorithm, res) ||

@@ -111,9 +111,10 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
         (urls = upload_sign_batch(app, &ref, &sizes, numbers, n, field_from_query, &req->query,
                                   res))) {
         json_object *data = json_object_new_object();
+        int expires = (int)app->cfg->url_expires;
         respond_data(res, data,
                      json_add(data, "urls", urls) &&
-                         json_add(data, "expiresIn", json_object_new_int((int)app->cfg->url_expires)));
+                         json_add(data, "expiresIn", json_object_new_int(expires)));
     }
     free(numbers);
     upload_ref_free(&ref);
@@ -157,7 +158,8 @@ void handle_complete_upload(app_ctx *app, const http_request *req, http_response
         (result = upload_complete(app, &ref, body, UPLOAD_NAMES_S3, res))) {
         /* S3's result at the top level, and again under "data" as start-upload does */
         json_object *data = NULL;
-        bool built = json_object_deep_copy(result, &data, NULL) == 0 && json_add(result, "data", data);
+        bool built = json_object_deep_copy(result, &data, NULL) == 0 &&
+                     json_add(result, "data", data);
         respond_built(res, result, built);
     }
     json_object_put(body);

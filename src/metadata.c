@@ -47,7 +47,8 @@ bool metadata_rfc2047_encode(slice value, char *out, size_t room, size_t *len)
         /* back off to the start of a character */
         while (i + n < value.len && ((unsigned char)value.ptr[i + n] & 0xc0) == 0x80 && n > 1)
             n--;
-        size_t b64 = 0, need = (at ? 1 : 0) + strlen(WORD_HEAD) + (n + 2) / 3 * 4 + strlen(WORD_TAIL);
+        size_t b64 = 0;
+        size_t need = (at ? 1 : 0) + strlen(WORD_HEAD) + (n + 2) / 3 * 4 + strlen(WORD_TAIL);
         if (at + need >= room)
             return false;
         if (at)

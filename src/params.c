@@ -472,7 +472,8 @@ bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_respo
         /* S3 wants every part's checksum, of the algorithm the upload declared */
         if (i && parts[i].checksum_element != parts[0].checksum_element) {
             respond_error(res, 400, "InvalidChecksum",
-                          "parts[%zu]: either every part has a checksum, of one algorithm, or none has", i);
+                          "parts[%zu]: every part has a checksum, of one algorithm, or none has",
+                          i);
             goto fail;
         }
     }
@@ -568,7 +569,8 @@ bool read_metadata_json(json_object *obj, metadata_input *in, http_response *res
     if (!obj)
         return true;
     if (!json_object_is_type(obj, json_type_object)) {
-        respond_error(res, 400, "InvalidMetadata", "metadata must be an object of names and values");
+        respond_error(res, 400, "InvalidMetadata",
+                      "metadata must be an object of names and values");
         return false;
     }
     json_object_object_foreach(obj, name, v)
@@ -584,8 +586,9 @@ bool read_metadata_json(json_object *obj, metadata_input *in, http_response *res
             return too_many_metadata(res);
         /* a number's or boolean's text stays with v, as a string's does */
         const char *text = json_object_get_string(v);
-        size_t len = json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v)
-                                                              : strlen(text);
+        size_t len = json_object_is_type(v, json_type_string)
+                         ? (size_t)json_object_get_string_len(v)
+                         : strlen(text);
         in->fields[in->n++] = (sigv4_pair){ slice_of(name), { text, len } };
     }
     return true;

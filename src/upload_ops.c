@@ -53,8 +53,9 @@ bool upload_metadata(const config *cfg, const metadata_input *in, object_metadat
                       (int)name.len, name.ptr);
         break;
     case METADATA_DUPLICATE:
-        respond_error(res, 400, "InvalidMetadata", "metadata '%.*s' is given twice (names have no case)",
-                      (int)name.len, name.ptr);
+        respond_error(res, 400, "InvalidMetadata",
+                      "metadata '%.*s' is given twice (names have no case)", (int)name.len,
+                      name.ptr);
         break;
     case METADATA_TOO_MANY:
         respond_error(res, 400, "TooManyMetadataFields", "at most %d metadata fields are kept",
@@ -360,7 +361,8 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
     s3_error err;
     json_object *out = NULL;
     const char *const *out_names = names == UPLOAD_NAMES_S3 ? RESULT_S3 : RESULT_COMPANION;
-    if (!read_parts_json(body, &parts, &n, res) || !complete_checksums_allowed(app->cfg, parts, res) ||
+    if (!read_parts_json(body, &parts, &n, res) ||
+        !complete_checksums_allowed(app->cfg, parts, res) ||
         /* with a size limit, what S3 holds is counted before it becomes an object */
         !completed_size_allowed(app, ref->bucket, buf_slice(&ref->key), buf_cstr(&ref->upload_id),
                                 parts, n, res))
