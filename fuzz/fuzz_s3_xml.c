@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     s3_cors_config cors = { 0 };
     if (s3_xml_parse_cors(body, &cors))
-        (void)s3_cors_check(&cors, "https://a.example");
+        (void)s3_cors_check(&cors, "https://a.example", "x-amz-checksum-sha256");
     if (cors.n > S3_CORS_MAX_RULES)
         __builtin_trap();
     s3_cors_config_free(&cors);

@@ -14,6 +14,7 @@
 
 #include "aws_profile.h"
 #include "ini.h"
+#include "metadata.h"
 #include "s3_key.h"
 #include "sigv4.h"
 #include "upload_token.h"
@@ -47,6 +48,8 @@ void config_free(config *cfg)
     wipe_str(&cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
+    for (size_t i = 0; i < cfg->n_metadata_fields; i++)
+        free(cfg->metadata_fields[i]);
     *cfg = (config){ 0 };
 }
 
@@ -320,8 +323,10 @@ static bool set_path_style(const config_setting *s, config *cfg, slice v, buf *e
 }
 
 static const char *const ADDRESSING_NAMES[] = { "auto", "path", "virtual", NULL };
+static const char *const CHECKSUM_POLICIES[] = { "off", "optional", "required", NULL };
 static const list_check BUCKET_NAMES = { bucket_name_valid, "a valid S3 bucket name" };
 static const list_check ORIGINS = { origin_valid, "scheme://host[:port] (no path, no trailing /)" };
+static const list_check METADATA_NAMES = { metadata_name_valid, "a metadata name (an HTTP header token)" };
 
 /* Each line: name, setter, field, count field (lists), bounds, what the setter
  * checks further, and the documentation: type, default, summary. */
@@ -368,6 +373,11 @@ static const config_setting SETTINGS[] = {
       (long long)S3_MAX_PART_SIZE, NULL, { "bytes", "5G", "largest part" } },
     { "origins", set_words, FIELD(origins), FIELD(n_origins), 0, CONFIG_MAX_ORIGINS, &ORIGINS,
       { "list", "(none)", "the upload pages' origins, checked by doctor" } },
+    { "checksums", set_choice, FIELD(checksums), 0, 0, 0, CHECKSUM_POLICIES,
+      { "off, optional or required", "optional", "part checksums signed into part URLs" } },
+    { "metadata_fields", set_words, FIELD(metadata_fields), FIELD(n_metadata_fields), 0,
+      CONFIG_MAX_METADATA_FIELDS, &METADATA_NAMES,
+      { "list", "(none: all)", "the x-amz-meta-* names kept from clients" } },
 };
 
 #define N_SETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
@@ -545,6 +555,7 @@ static void config_defaults(config *cfg)
         .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
         .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
         .token_ttl = 7 * 86400, .max_part_size = S3_MAX_PART_SIZE,
+        .checksums = CHECKSUMS_OPTIONAL,
     };
 }
 

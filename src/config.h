@@ -16,6 +16,10 @@
 #define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3mpu/s3mpu.conf"
 #define CONFIG_MAX_BUCKETS 64
 #define CONFIG_MAX_ORIGINS 32
+#define CONFIG_MAX_METADATA_FIELDS 64
+
+/* Part checksums (x-amz-checksum-*): off for stores that refuse the headers. */
+typedef enum { CHECKSUMS_OFF, CHECKSUMS_OPTIONAL, CHECKSUMS_REQUIRED } checksum_policy;
 
 /* How bucket URLs are built (setting addressing_style; s3_url.h applies it). */
 typedef enum {
@@ -55,6 +59,10 @@ typedef struct {
      * these may make cross-site calls (cross_site.h). */
     char *origins[CONFIG_MAX_ORIGINS];
     size_t n_origins;
+    checksum_policy checksums; /* optional unless set */
+    /* The metadata names kept from clients (any case); none listed: all of them. */
+    char *metadata_fields[CONFIG_MAX_METADATA_FIELDS];
+    size_t n_metadata_fields;
 } config;
 
 #define S3_MAX_PART_SIZE (5ull << 30)

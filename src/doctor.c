@@ -202,10 +202,12 @@ static void check_cors(s3_client *s3, const config *cfg, const char *bucket, doc
                     "%zu rule(s), not checked against a page: no origins configured", cors.n);
         goto out;
     }
+    /* the page sends each part's SHA-256 in this header unless checksums are off */
+    const char *header = cfg->checksums == CHECKSUMS_OFF ? NULL : "x-amz-checksum-sha256";
     for (size_t i = 0; i < cfg->n_origins; i++) {
         const char *origin = cfg->origins[i];
         buf_reset(&fix);
-        switch (s3_cors_check(&cors, origin)) {
+        switch (s3_cors_check(&cors, origin, header)) {
         case S3_CORS_OK:
             doctor_line(r, DOCTOR_OK, what, NULL, "%s may PUT parts and read their ETag", origin);
             break;
@@ -224,6 +226,13 @@ static void check_cors(s3_client *s3, const config *cfg, const char *bucket, doc
             doctor_line(r, DOCTOR_FAIL, what, buf_cstr(&fix),
                         "origin %s may PUT, but the rule does not expose ETag: the page "
                         "cannot read part ETags and cannot complete uploads", origin);
+            break;
+        case S3_CORS_HEADER_NOT_ALLOWED:
+            buf_printf(&fix, "add %s (or \"*\") to the AllowedHeaders of the rule that allows %s "
+                             "to PUT, or set checksums = off", header, origin);
+            doctor_line(r, DOCTOR_FAIL, what, buf_cstr(&fix),
+                        "origin %s may PUT, but no rule allows the request header %s: browsers "
+                        "cannot send part checksums", origin, header);
             break;
         }
     }

@@ -122,3 +122,27 @@ void respond_s3_error(http_response *res, const s3_error *err)
 {
     respond_error(res, err->status, err->code, "%s", err->message);
 }
+
+bool json_add(json_object *obj, const char *name, json_object *v)
+{
+    if (!obj || !v || json_object_object_add(obj, name, v) != 0) {
+        json_object_put(v);
+        return false;
+    }
+    return true;
+}
+
+bool json_add_string(json_object *obj, const char *name, const char *value)
+{
+    return json_add(obj, name, json_object_new_string(value ? value : ""));
+}
+
+void respond_built(http_response *res, json_object *obj, bool built)
+{
+    if (obj && built) {
+        respond_json(res, 200, obj);
+    } else {
+        json_object_put(obj);
+        respond_error(res, 500, "InternalError", "out of memory");
+    }
+}

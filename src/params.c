@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "s3_key.h"
 #include "upload_token.h"
 
@@ -127,6 +128,13 @@ static bool required_field(field_getter get, const void *source, const char *nam
                            http_response *res)
 {
     return found_nonempty(get(source, name, value), name, value, res);
+}
+
+bool optional_field(field_getter get, const void *source, const char *name, buf *value,
+                    http_response *res)
+{
+    query_result r = get(source, name, value);
+    return r == QUERY_ABSENT || r == QUERY_FOUND || found_nonempty(r, name, value, res);
 }
 
 bool key_prefix_for(const config *cfg, slice remote_user, buf *prefix, http_response *res)
@@ -385,6 +393,33 @@ static int compare_parts(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Reads part p's checksum (at most one of ChecksumSHA256, ChecksumCRC32,
+ * ChecksumCRC32C; null is none) into part. False after responding. */
+static bool read_part_checksum(json_object *p, size_t i, s3_part *part, http_response *res)
+{
+    static const checksum_algorithm algs[] = { CHECKSUM_SHA256, CHECKSUM_CRC32, CHECKSUM_CRC32C };
+    for (size_t k = 0; k < sizeof algs / sizeof algs[0]; k++) {
+        const char *element = checksum_xml_element(algs[k]);
+        json_object *v;
+        if (!json_object_object_get_ex(p, element, &v) || !v)
+            continue;
+        if (part->checksum_element) {
+            respond_error(res, 400, "InvalidChecksum", "parts[%zu] has more than one checksum", i);
+            return false;
+        }
+        if (!json_object_is_type(v, json_type_string) ||
+            !checksum_value_valid(algs[k], (slice){ json_object_get_string(v),
+                                                    (size_t)json_object_get_string_len(v) })) {
+            respond_error(res, 400, "InvalidChecksum", "parts[%zu].%s must be the part's base64 %s",
+                          i, element, checksum_name(algs[k]));
+            return false;
+        }
+        part->checksum_element = element;
+        part->checksum = json_object_get_string(v);
+    }
+    return true;
+}
+
 bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_response *res)
 {
     json_object *list;
@@ -431,7 +466,16 @@ bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_respo
                           "parts[%zu].ETag must be the part's ETag as S3 returned it", i);
             goto fail;
         }
-        parts[i] = (s3_part){ (unsigned)v, json_object_get_string(etag) };
+        parts[i] = (s3_part){ .part_number = (unsigned)v, .etag = json_object_get_string(etag) };
+        if (!read_part_checksum(p, i, &parts[i], res))
+            goto fail;
+        /* S3 wants every part's checksum, of the algorithm the upload declared */
+        if (i && parts[i].checksum_element != parts[0].checksum_element) {
+            respond_error(res, 400, "InvalidChecksum",
+                          "parts[%zu]: every part has a checksum, of one algorithm, or none has",
+                          i);
+            goto fail;
+        }
     }
     qsort(parts, n, sizeof *parts, compare_parts);
     for (size_t i = 1; i < n; i++) {
@@ -464,4 +508,88 @@ bool completed_size_allowed(app_ctx *app, const char *bucket, slice key, const c
         ok = check_completed_size(app->cfg, parts, n, &listed, res);
     s3_part_list_free(&listed);
     return ok;
+}
+
+void metadata_input_free(metadata_input *in)
+{
+    free(in->text);
+    *in = (metadata_input){ 0 };
+}
+
+static bool too_many_metadata(http_response *res)
+{
+    respond_error(res, 400, "TooManyMetadataFields", "a request carries at most %d metadata fields",
+                  METADATA_INPUT_MAX);
+    return false;
+}
+
+bool read_metadata_query(slice query, metadata_input *in, http_response *res)
+{
+    static const char OPEN[] = "metadata[";
+    /* decoded text is never longer than the query: one block, so fields stay put */
+    in->text = malloc(query.len + 1);
+    if (!in->text) {
+        respond_error(res, 500, "InternalError", "out of memory");
+        return false;
+    }
+    size_t used = 0;
+    buf name, value;
+    buf_init(&name, FIELD_MAX);
+    buf_init(&value, FIELD_MAX);
+    slice rest = query, raw_name, raw_value;
+    bool ok = true;
+    while (ok && query_next(&rest, &raw_name, &raw_value)) {
+        buf_reset(&name);
+        buf_reset(&value);
+        if (!uri_decode(&name, raw_name) || name.len < sizeof OPEN ||
+            memcmp(buf_cstr(&name), OPEN, sizeof OPEN - 1) != 0 ||
+            buf_cstr(&name)[name.len - 1] != ']')
+            continue; /* another parameter */
+        if (!uri_decode(&value, raw_value)) {
+            respond_error(res, 400, "InvalidMetadata", "a metadata value is not well-formed");
+            ok = false;
+        } else if (in->n == METADATA_INPUT_MAX) {
+            ok = too_many_metadata(res);
+        } else {
+            size_t name_len = name.len - sizeof OPEN; /* without "metadata[" and "]" */
+            char *p = in->text + used;
+            memcpy(p, buf_cstr(&name) + sizeof OPEN - 1, name_len);
+            memcpy(p + name_len, buf_cstr(&value), value.len);
+            in->fields[in->n++] = (sigv4_pair){ { p, name_len }, { p + name_len, value.len } };
+            used += name_len + value.len;
+        }
+    }
+    buf_free(&name);
+    buf_free(&value);
+    return ok;
+}
+
+bool read_metadata_json(json_object *obj, metadata_input *in, http_response *res)
+{
+    if (!obj)
+        return true;
+    if (!json_object_is_type(obj, json_type_object)) {
+        respond_error(res, 400, "InvalidMetadata",
+                      "metadata must be an object of names and values");
+        return false;
+    }
+    json_object_object_foreach(obj, name, v)
+    {
+        if (!v)
+            continue;
+        if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array)) {
+            respond_error(res, 400, "InvalidMetadata",
+                          "metadata values must be strings, numbers or booleans");
+            return false;
+        }
+        if (in->n == METADATA_INPUT_MAX)
+            return too_many_metadata(res);
+        /* a number's or boolean's text stays with v, as a string's does */
+        const char *text = json_object_get_string(v);
+        size_t len = json_object_is_type(v, json_type_string)
+                         ? (size_t)json_object_get_string_len(v)
+                         : strlen(text);
+        in->fields[in->n++] = (sigv4_pair){ slice_of(name), { text, len } };
+    }
+    return true;
 }

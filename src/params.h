@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "json_io.h"
+#include "sigv4.h"
 #include "uri.h"
 
 #define UPLOAD_ID_MAX 1024
@@ -37,6 +38,11 @@ void upload_ref_free(upload_ref *ref);
  * False after responding: 401 when the template needs a user and nginx passed
  * none, 403 when the user name cannot be a key segment. */
 bool key_prefix_for(const config *cfg, slice remote_user, buf *prefix, http_response *res);
+
+/* Reads an optional value into value (left empty when absent). False after
+ * responding 400 when it is malformed, too long or given twice. */
+bool optional_field(field_getter get, const void *source, const char *name, buf *value,
+                    http_response *res);
 
 /* Reads bucket (optional: the first allowed bucket), fileName (made into the key by
  * the key template) and, when with_upload_id, uploadId and its upload token (the
@@ -94,10 +100,29 @@ bool part_number_parse(slice text, unsigned *out);
  * at most `max` in all, written to out in the order given. False with why set. */
 bool part_numbers_parse(slice text, unsigned *out, size_t max, size_t *n, const char **why);
 
-/* Reads body's "parts" ([{"ETag","PartNumber"}], 1..10000, no repeats) into a new
+/* Reads body's "parts" ([{"ETag","PartNumber"[,"ChecksumSHA256"|"ChecksumCRC32"|"ChecksumCRC32C"]}],
+ * 1..10000, no repeats, checksums on every part or none, of one algorithm) into a new
  * array sorted by part number (free it; the ETag strings belong to body). False
  * after responding with the error. */
 bool read_parts_json(json_object *body, s3_part **out, size_t *n_out, http_response *res);
+
+/* A client's metadata names and values, before metadata.h checks and encodes
+ * them (which keeps at most METADATA_MAX_FIELDS of them). */
+#define METADATA_INPUT_MAX 64
+typedef struct {
+    sigv4_pair fields[METADATA_INPUT_MAX];
+    size_t n;
+    char *text; /* decoded query text the fields point into; NULL for JSON */
+} metadata_input;
+
+void metadata_input_free(metadata_input *in);
+/* metadata[NAME]=VALUE query parameters (names and values decoded), as Uppy
+ * sends them with a pre-signed POST. False after responding. */
+bool read_metadata_query(slice query, metadata_input *in, http_response *res);
+/* A JSON object's members (strings, numbers and booleans; null is left out), as
+ * Companion's create takes "metadata"; obj may be NULL (none). The fields point
+ * into obj. False after responding. */
+bool read_metadata_json(json_object *obj, metadata_input *in, http_response *res);
 
 /* An upload id s3mpu will pass on: 1..UPLOAD_ID_MAX printable ASCII bytes. */
 bool upload_id_valid(slice id);

@@ -124,6 +124,8 @@ typedef struct {
     slice key;
     const sigv4_pair *query;
     size_t n_query;
+    const sigv4_pair *headers; /* signed and sent as they are */
+    size_t n_headers;
     slice body;
     bool head; /* a HEAD: the answer has headers only */
     s3_operation op;    /* for the metrics */
@@ -181,11 +183,10 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *data)
 }
 
 /* curl copies the line; scratch is wiped by the caller (it holds the signature). */
-static bool add_header(struct curl_slist **list, buf *scratch, const char *name,
-                       const char *value)
+static bool add_header(struct curl_slist **list, buf *scratch, slice name, slice value)
 {
     buf_reset(scratch);
-    buf_printf(scratch, "%s: %s", name, value);
+    buf_printf(scratch, "%.*s: %.*s", (int)name.len, name.ptr, (int)value.len, value.ptr);
     if (buf_failed(scratch))
         return false;
     struct curl_slist *next = curl_slist_append(*list, buf_cstr(scratch));
@@ -205,17 +206,27 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
     struct curl_slist *headers = NULL;
     bool ok = false;
     if (!s3_sign_request(cfg, signer, call->method, call->bucket, call->key, call->query,
-                         call->n_query, call->body, time(NULL), &sr))
+                         call->n_query, call->headers, call->n_headers, call->body, time(NULL),
+                         &sr))
         goto out;
-    if (!add_header(&headers, &hdr, "Authorization", buf_cstr(&sr.authorization)) ||
-        !add_header(&headers, &hdr, "x-amz-date", sr.amz_date) ||
-        !add_header(&headers, &hdr, "x-amz-content-sha256", sr.body_hash) ||
+    bool typed = false;
+    for (size_t i = 0; i < call->n_headers; i++) {
+        if (!add_header(&headers, &hdr, call->headers[i].name, call->headers[i].value))
+            goto out;
+        typed = typed || slice_eq_str(call->headers[i].name, "content-type");
+    }
+    if (!add_header(&headers, &hdr, SLICE_LIT("Authorization"), buf_slice(&sr.authorization)) ||
+        !add_header(&headers, &hdr, SLICE_LIT("x-amz-date"), slice_of(sr.amz_date)) ||
+        !add_header(&headers, &hdr, SLICE_LIT("x-amz-content-sha256"), slice_of(sr.body_hash)) ||
         (signer->cred->session_token &&
-         !add_header(&headers, &hdr, "x-amz-security-token", signer->cred->session_token)) ||
-        /* curl would call a POST body a form, which some servers then parse away */
-        (call->body.len && !add_header(&headers, &hdr, "Content-Type", "application/xml")) ||
+         !add_header(&headers, &hdr, SLICE_LIT("x-amz-security-token"), slice_of(signer->cred->session_token))) ||
+        /* curl would call any POST a form (and S3 would store that as the type of
+         * the object CreateMultipartUpload makes); "Content-Type:" drops the header */
+        (!typed && strcmp(call->method, "POST") == 0 &&
+         !add_header(&headers, &hdr, SLICE_LIT("Content-Type"),
+                     call->body.len ? SLICE_LIT("application/xml") : SLICE_LIT(""))) ||
         /* no 100-continue round trip for small XML bodies */
-        !add_header(&headers, &hdr, "Expect", ""))
+        !add_header(&headers, &hdr, SLICE_LIT("Expect"), SLICE_LIT("")))
         goto out;
 
     CURL *k = c->curl;
@@ -428,12 +439,24 @@ static void answer_free(s3_answer *ans)
     buf_free(&ans->etag);
 }
 
-bool s3_create_multipart_upload(s3_client *c, const char *bucket, slice key, buf *upload_id,
-                                s3_error *err)
+bool s3_create_multipart_upload(s3_client *c, const char *bucket, slice key,
+                                const s3_new_object *object, buf *upload_id, s3_error *err)
 {
     sigv4_pair q[] = { { SLICE_LIT("uploads"), SLICE_LIT("") } };
+    sigv4_pair h[S3_SIGNED_HEADERS_MAX];
+    size_t nh = 0;
+    h[nh++] = (sigv4_pair){ SLICE_LIT("content-type"), object->content_type };
+    if (object->checksum != CHECKSUM_NONE)
+        h[nh++] = (sigv4_pair){ SLICE_LIT("x-amz-checksum-algorithm"),
+                                slice_of(checksum_name(object->checksum)) };
+    if (object->n_metadata > S3_SIGNED_HEADERS_MAX - nh) { /* metadata.h keeps within it */
+        set_error(err, 500, "InternalError", "more headers than one signature takes");
+        return false;
+    }
+    for (size_t i = 0; i < object->n_metadata; i++)
+        h[nh++] = object->metadata[i];
     s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = q, .n_query = 1,
-                     .op = S3_OP_CREATE_MULTIPART_UPLOAD };
+                     .headers = h, .n_headers = nh, .op = S3_OP_CREATE_MULTIPART_UPLOAD };
     s3_answer ans;
     answer_init(&ans);
     bool ok = call_s3(c, &call, &ans, err);

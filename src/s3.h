@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "checksum.h"
 #include "config.h"
 #include "credentials_store.h"
 #include "s3_bucket_xml.h"
@@ -47,12 +48,21 @@ const char *s3_client_last_date(const s3_client *client);
  * region): the bucket's own region. */
 const char *s3_client_last_bucket_region(const s3_client *client);
 
+/* What CreateMultipartUpload sets on the object to be. */
+typedef struct {
+    slice content_type;          /* the object's Content-Type (never libcurl's default) */
+    checksum_algorithm checksum; /* declared for every part (x-amz-checksum-algorithm), or none */
+    const sigv4_pair *metadata;  /* x-amz-meta-* headers, ready to send (metadata.h) */
+    size_t n_metadata;
+} s3_new_object;
+
 /* CreateMultipartUpload; appends the upload id. */
 bool s3_create_multipart_upload(s3_client *client, const char *bucket, slice key,
-                                buf *upload_id, s3_error *err);
+                                const s3_new_object *object, buf *upload_id, s3_error *err);
 
-/* CompleteMultipartUpload with parts in ascending order; fills result's
- * Location, Bucket, Key and ETag (result must be initialised with those names). */
+/* CompleteMultipartUpload with parts in ascending order; fills those of result's
+ * names that S3's answer has (Location, Bucket, Key, ETag, ChecksumSHA256, ...,
+ * ChecksumType). */
 bool s3_complete_multipart_upload(s3_client *client, const char *bucket, slice key,
                                   const char *upload_id, const s3_part *parts, size_t n,
                                   s3_xml_doc *result, s3_error *err);

@@ -175,14 +175,21 @@ void s3_cors_config_free(s3_cors_config *cors)
     *cors = (s3_cors_config){ 0 };
 }
 
+/* A pattern with at most one '*' (S3's AllowedOrigin, AllowedHeader) against s. */
+static bool wildcard_matches(const char *pattern, const char *s, bool case_insensitive)
+{
+    int (*cmp)(const char *, const char *, size_t) = case_insensitive ? strncasecmp : strncmp;
+    const char *star = strchr(pattern, '*');
+    size_t n = strlen(s);
+    if (!star)
+        return strlen(pattern) == n && cmp(pattern, s, n) == 0;
+    size_t head = (size_t)(star - pattern), tail = strlen(star + 1);
+    return n >= head + tail && cmp(s, pattern, head) == 0 && cmp(s + n - tail, star + 1, tail) == 0;
+}
+
 bool s3_cors_origin_matches(const char *pattern, const char *origin)
 {
-    const char *star = strchr(pattern, '*');
-    if (!star)
-        return strcmp(pattern, origin) == 0;
-    size_t head = (size_t)(star - pattern), tail = strlen(star + 1), n = strlen(origin);
-    return n >= head + tail && strncmp(origin, pattern, head) == 0 &&
-           strcmp(origin + n - tail, star + 1) == 0;
+    return wildcard_matches(pattern, origin, false);
 }
 
 static bool list_has(const s3_strlist *l, const char *s, bool case_insensitive)
@@ -201,9 +208,18 @@ static bool rule_allows_origin(const s3_cors_rule *r, const char *origin)
     return false;
 }
 
-s3_cors_verdict s3_cors_check(const s3_cors_config *cors, const char *origin)
+static bool rule_allows_header(const s3_cors_rule *r, const char *header)
 {
-    bool origin_seen = false;
+    for (size_t i = 0; i < r->headers.n; i++)
+        if (wildcard_matches(r->headers.items[i], header, true))
+            return true;
+    return false;
+}
+
+s3_cors_verdict s3_cors_check(const s3_cors_config *cors, const char *origin, const char *header)
+{
+    const s3_cors_rule *applied = NULL;
+    bool origin_seen = false, header_allowed = header == NULL;
     for (size_t i = 0; i < cors->n; i++) {
         const s3_cors_rule *r = &cors->rules[i];
         if (!rule_allows_origin(r, origin))
@@ -211,10 +227,17 @@ s3_cors_verdict s3_cors_check(const s3_cors_config *cors, const char *origin)
         origin_seen = true;
         if (!list_has(&r->methods, "PUT", false))
             continue;
-        /* the first rule matching origin and method is the one S3 applies */
-        return list_has(&r->expose, "ETag", true) ? S3_CORS_OK : S3_CORS_ETAG_NOT_EXPOSED;
+        /* the first rule matching origin and method is the one S3 applies to the
+         * PUT; a preflight takes the first that also allows its headers */
+        if (!applied)
+            applied = r;
+        header_allowed = header_allowed || rule_allows_header(r, header);
     }
-    return origin_seen ? S3_CORS_PUT_NOT_ALLOWED : S3_CORS_ORIGIN_NOT_ALLOWED;
+    if (!applied)
+        return origin_seen ? S3_CORS_PUT_NOT_ALLOWED : S3_CORS_ORIGIN_NOT_ALLOWED;
+    if (!list_has(&applied->expose, "ETag", true))
+        return S3_CORS_ETAG_NOT_EXPOSED;
+    return header_allowed ? S3_CORS_OK : S3_CORS_HEADER_NOT_ALLOWED;
 }
 
 static void copy_text(char *dst, size_t size, const char *src)

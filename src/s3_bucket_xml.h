@@ -42,11 +42,15 @@ typedef enum {
     S3_CORS_ORIGIN_NOT_ALLOWED, /* no rule lists the origin */
     S3_CORS_PUT_NOT_ALLOWED,    /* rules list it, none with method PUT */
     S3_CORS_ETAG_NOT_EXPOSED,   /* the rule S3 applies to the PUT hides ETag */
+    S3_CORS_HEADER_NOT_ALLOWED, /* no rule for origin + PUT allows the request header */
 } s3_cors_verdict;
 
 /* S3 answers a cross-origin PUT with the first rule that matches its origin and
- * method; that rule must expose ETag for the page to read the part's ETag. */
-s3_cors_verdict s3_cors_check(const s3_cors_config *cors, const char *origin);
+ * method; that rule must expose ETag for the page to read the part's ETag. With
+ * header (NULL: none), the PUT's preflight asks for that request header too
+ * (x-amz-checksum-sha256): a rule for origin and PUT must allow it (AllowedHeader,
+ * with at most one '*', in any case). */
+s3_cors_verdict s3_cors_check(const s3_cors_config *cors, const char *origin, const char *header);
 /* An AllowedOrigin (with at most one '*' wildcard, as S3 has it) against an origin. */
 bool s3_cors_origin_matches(const char *pattern, const char *origin);
 

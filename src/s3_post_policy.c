@@ -1,6 +1,7 @@
 #include "s3_post_policy.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
@@ -79,7 +80,8 @@ static bool add_length_range(json_object *conditions, uint64_t max)
 
 /* Writes the policy document's JSON to out. */
 static bool policy_json(const char *session_token, const char *bucket, slice key, slice content_type,
-                        uint64_t max_bytes, time_t expires_at, const s3_post_form *form, buf *out)
+                        const sigv4_pair *fields, size_t n_fields, uint64_t max_bytes,
+                        time_t expires_at, const s3_post_form *form, buf *out)
 {
     char expiration[32];
     struct tm tm;
@@ -107,6 +109,11 @@ static bool policy_json(const char *session_token, const char *bucket, slice key
          add_equals(conditions, "x-amz-credential", buf_slice(&form->credential)) &&
          add_equals(conditions, "x-amz-date", slice_of(form->amz_date)) &&
          (!session_token || add_equals(conditions, "x-amz-security-token", slice_of(session_token)));
+    for (size_t i = 0; ok && i < n_fields; i++) {
+        char *name = strndup(fields[i].name.ptr, fields[i].name.len);
+        ok = name && add_equals(conditions, name, fields[i].value);
+        free(name);
+    }
     const char *text = ok ? json_object_to_json_string_ext(
                                 policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
                           : NULL;
@@ -138,8 +145,8 @@ bool s3_post_policy_sign(const config *cfg, const s3_signer *signer, time_t when
 }
 
 bool s3_post_policy(const config *cfg, const s3_signer *signer, const char *bucket, slice key,
-                    slice content_type, uint64_t max_bytes, unsigned expires, time_t now,
-                    s3_post_form *form)
+                    slice content_type, const sigv4_pair *fields, size_t n_fields,
+                    uint64_t max_bytes, unsigned expires, time_t now, s3_post_form *form)
 {
     buf host, path;
     buf_init(&host, 512);
@@ -151,9 +158,8 @@ bool s3_post_policy(const config *cfg, const s3_signer *signer, const char *buck
               s3_locate(cfg, bucket, (slice){ "", 0 }, &host, &path) &&
               buf_printf(&form->url, "%s://%s", cfg->endpoint_scheme, buf_cstr(&host)) &&
               uri_encode(&form->url, buf_slice(&path), true) &&
-              policy_json(signer->cred->session_token, bucket, key, content_type, max_bytes,
-                          now + (time_t)expires, form,
-                          &form->policy) &&
+              policy_json(signer->cred->session_token, bucket, key, content_type, fields, n_fields, max_bytes,
+                          now + (time_t)expires, form, &form->policy) &&
               append_base64(&form->policy_b64, buf_slice(&form->policy)) &&
               s3_post_policy_sign(cfg, signer, now, buf_slice(&form->policy_b64), form->signature);
     buf_free(&host);

@@ -30,12 +30,13 @@ void s3_post_form_init(s3_post_form *form);
 void s3_post_form_free(s3_post_form *form);
 
 /* Fills form for an upload to bucket/key, valid `expires` seconds from `now`, of
- * 0..max_bytes bytes; content_type (when not empty) becomes a condition the form's
- * Content-Type field must equal. With temporary credentials the policy also names
- * the signer's session token (the form then carries x-amz-security-token). */
+ * 0..max_bytes bytes; content_type (when not empty) and each of fields (the form's
+ * own, such as x-amz-meta-* metadata) become conditions the form's fields must
+ * equal. With temporary credentials the policy also names the signer's session token
+ * (the form then carries x-amz-security-token). */
 bool s3_post_policy(const config *cfg, const s3_signer *signer, const char *bucket, slice key,
-                    slice content_type, uint64_t max_bytes, unsigned expires, time_t now,
-                    s3_post_form *form);
+                    slice content_type, const sigv4_pair *fields, size_t n_fields,
+                    uint64_t max_bytes, unsigned expires, time_t now, s3_post_form *form);
 
 /* The hex signature of a base64 policy with the signing key of `when`'s day:
  * exposed so that botocore's own policies can be checked against it. */

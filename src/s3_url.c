@@ -66,13 +66,17 @@ bool s3_presign_url(const config *cfg, const s3_signer *signer, const char *meth
         query[n_query++] = (sigv4_pair){ SLICE_LIT("uploadId"), slice_of(part->upload_id) };
     }
     char length_str[DECIMAL_MAX];
-    sigv4_pair length = { SLICE_LIT("content-length"), SLICE_LIT("") };
+    sigv4_pair headers[2];
+    size_t n_headers = 0;
     if (part && part->pin_length)
-        length.value = (slice){ length_str, decimal(part->content_length, length_str) };
+        headers[n_headers++] = (sigv4_pair){ SLICE_LIT("content-length"),
+                                             { length_str, decimal(part->content_length, length_str) } };
+    if (part && part->checksum_header)
+        headers[n_headers++] = (sigv4_pair){ slice_of(part->checksum_header), part->checksum };
     bool ok = s3_locate(cfg, bucket, key, &host, &path);
     if (ok) {
         sigv4_request req = {
-            .headers = &length, .n_headers = part && part->pin_length,
+            .headers = headers, .n_headers = n_headers,
             .method = slice_of(method), .host = buf_slice(&host), .path = buf_slice(&path),
             .query = query, .n_query = n_query, .payload_hash = SLICE_LIT("UNSIGNED-PAYLOAD"),
             .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
@@ -105,23 +109,27 @@ void s3_signed_request_free(s3_signed_request *sr)
 
 bool s3_sign_request(const config *cfg, const s3_signer *signer, const char *method,
                      const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
-                     slice body, time_t now, s3_signed_request *out)
+                     const sigv4_pair *headers, size_t n_headers, slice body, time_t now,
+                     s3_signed_request *out)
 {
     buf host, path;
     buf_init(&host, 512);
     buf_init(&path, 4096);
-    bool ok = sigv4_format_time(now, out->amz_date) && sigv4_sha256_hex(body, out->body_hash) &&
-              s3_locate(cfg, bucket, key, &host, &path);
+    bool ok = n_headers <= S3_SIGNED_HEADERS_MAX && sigv4_format_time(now, out->amz_date) &&
+              sigv4_sha256_hex(body, out->body_hash) && s3_locate(cfg, bucket, key, &host, &path);
     if (ok) {
-        sigv4_pair h[3] = {
+        sigv4_pair h[3 + S3_SIGNED_HEADERS_MAX] = {
             { SLICE_LIT("x-amz-content-sha256"), slice_of(out->body_hash) },
             { SLICE_LIT("x-amz-date"), slice_of(out->amz_date) },
             { SLICE_LIT("x-amz-security-token"), slice_of(signer->cred->session_token) },
         };
+        size_t nh = signer->cred->session_token ? 3 : 2;
+        for (size_t i = 0; i < n_headers; i++)
+            h[nh++] = headers[i];
         sigv4_request req = {
             .method = slice_of(method), .host = buf_slice(&host), .path = buf_slice(&path),
             .query = query, .n_query = n_query, .headers = h,
-            .n_headers = signer->cred->session_token ? 3 : 2, .payload_hash = slice_of(out->body_hash),
+            .n_headers = nh, .payload_hash = slice_of(out->body_hash),
             .region = slice_of(cfg->region), .service = SLICE_LIT("s3"), .when = now,
         };
         sigv4_credentials cred = aws_credentials_sigv4(signer->cred);

@@ -42,6 +42,11 @@ typedef struct {
     unsigned part_number;   /* with upload_id */
     bool pin_length;        /* sign Content-Length: S3 refuses a body of another size */
     uint64_t content_length;
+    /* A checksum S3 checks the body against: signed as the header (its name, e.g.
+     * x-amz-checksum-sha256, and base64 value), which the client must send. S3
+     * ignores a checksum in the query. NULL checksum_header: none. */
+    const char *checksum_header;
+    slice checksum;
 } s3_presign_part;
 
 /* Appends a pre-signed URL for method on bucket/key, valid `expires` seconds from `now`. */
@@ -60,11 +65,16 @@ typedef struct {
 void s3_signed_request_init(s3_signed_request *sr);
 void s3_signed_request_free(s3_signed_request *sr);
 
-/* Signs method on bucket/key with the query (not yet encoded) and body at `now`:
- * the headers to send are Authorization, x-amz-date, x-amz-content-sha256 and,
- * with temporary credentials, x-amz-security-token (the signer's session token). */
+#define S3_SIGNED_HEADERS_MAX 12 /* the request's own headers one signature takes */
+
+/* Signs method on bucket/key with the query (not yet encoded), the request's own
+ * headers (lower-case names, at most S3_SIGNED_HEADERS_MAX, sent as given) and
+ * body at `now`: the headers to send besides are Authorization, x-amz-date,
+ * x-amz-content-sha256 and, with temporary credentials, x-amz-security-token
+ * (the signer's session token). */
 bool s3_sign_request(const config *cfg, const s3_signer *signer, const char *method,
                      const char *bucket, slice key, const sigv4_pair *query, size_t n_query,
-                     slice body, time_t now, s3_signed_request *out);
+                     const sigv4_pair *headers, size_t n_headers, slice body, time_t now,
+                     s3_signed_request *out);
 
 #endif

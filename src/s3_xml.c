@@ -229,7 +229,13 @@ bool s3_xml_complete_body(const s3_part *parts, size_t n, buf *out)
     for (size_t i = 0; i < n; i++) {
         buf_printf(out, "<Part><PartNumber>%u</PartNumber><ETag>", parts[i].part_number);
         xml_escape(out, slice_of(parts[i].etag));
-        buf_append_str(out, "</ETag></Part>");
+        buf_append_str(out, "</ETag>");
+        if (parts[i].checksum_element) {
+            buf_printf(out, "<%s>", parts[i].checksum_element);
+            xml_escape(out, slice_of(parts[i].checksum));
+            buf_printf(out, "</%s>", parts[i].checksum_element);
+        }
+        buf_append_str(out, "</Part>");
     }
     buf_append_str(out, "</CompleteMultipartUpload>");
     return !buf_failed(out);

@@ -65,9 +65,12 @@ bool xml_escape(buf *out, slice s);
 typedef struct {
     unsigned part_number;
     const char *etag;
+    const char *checksum_element; /* "ChecksumSHA256", ...; NULL: no checksum */
+    const char *checksum;         /* base64, as UploadPart was given it */
 } s3_part;
 
-/* The CompleteMultipartUpload request body for parts already in ascending order. */
+/* The CompleteMultipartUpload request body for parts already in ascending order,
+ * each with its checksum when it has one. */
 bool s3_xml_complete_body(const s3_part *parts, size_t n, buf *out);
 
 #endif

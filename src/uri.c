@@ -131,26 +131,33 @@ bool uri_decode(buf *out, slice in)
     return !buf_failed(out);
 }
 
+bool query_next(slice *rest, slice *name, slice *value)
+{
+    if (rest->len == 0)
+        return false;
+    const char *p = rest->ptr, *end = rest->ptr + rest->len;
+    const char *amp = memchr(p, '&', rest->len);
+    const char *pair_end = amp ? amp : end;
+    const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+    *name = (slice){ p, (size_t)((eq ? eq : pair_end) - p) };
+    *value = eq ? (slice){ eq + 1, (size_t)(pair_end - eq - 1) } : (slice){ "", 0 };
+    *rest = amp ? (slice){ amp + 1, (size_t)(end - amp - 1) } : (slice){ end, 0 };
+    return true;
+}
+
 query_result query_get(slice query, const char *name, buf *value)
 {
-    size_t name_len = strlen(name);
     query_result result = QUERY_ABSENT;
-    const char *p = query.ptr, *end = query.ptr + query.len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *pair_end = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(pair_end - p));
-        const char *key_end = eq ? eq : pair_end;
+    slice raw_name, raw;
+    while (query_next(&query, &raw_name, &raw)) {
         /* names are compared raw: ours are plain ASCII and clients do not escape them */
-        if ((size_t)(key_end - p) == name_len && memcmp(p, name, name_len) == 0) {
+        if (slice_eq_str(raw_name, name)) {
             if (result == QUERY_FOUND)
                 return QUERY_REPEATED;
-            slice raw = eq ? (slice){ eq + 1, (size_t)(pair_end - eq - 1) } : (slice){ "", 0 };
             if (!uri_decode(value, raw))
                 return QUERY_MALFORMED;
             result = QUERY_FOUND;
         }
-        p = pair_end + (amp ? 1 : 0);
     }
     return result;
 }

@@ -31,6 +31,10 @@ typedef enum {
     QUERY_REPEATED = -2,  /* the name appears more than once */
 } query_result;
 
+/* Steps through a raw query string: sets name and value to the next pair's raw
+ * (still encoded) text and moves *rest past it; false when none is left. */
+bool query_next(slice *rest, slice *name, slice *value);
+
 /* Looks `name` up in a raw query string and appends its decoded value to `value`. */
 query_result query_get(slice query, const char *name, buf *value);
 

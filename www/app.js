@@ -1,5 +1,5 @@
 // The upload page: a thin UI on uploader.js.
-import { Uploader, UploadCancelled, MiB } from './uploader.js';
+import { Uploader, UploadCancelled, MiB, canChecksum } from './uploader.js';
 import { formatBytes, formatDuration } from './format.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -15,10 +15,14 @@ const setting = (name) => $(`meta[name="s3mpu-${name}"]`)?.content || undefined;
 function uploader() {
   const partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;
   const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
-  // ?batchSize=N only changes how many part URLs one call signs (bench/upload.mjs)
-  const batchSize = Number(new URLSearchParams(location.search).get('batchSize')) || undefined;
+  const params = new URLSearchParams(location.search);
   return new Uploader({ endpoint: setting('api') ?? '/api', bucket: setting('bucket'), partSize, concurrency,
-    batchSize });
+    // ?batchSize=N only changes how many part URLs one call signs (bench/upload.mjs)
+    batchSize: Number(params.get('batchSize')) || undefined,
+    // ?checksums=0: parts without their SHA-256 (to compare; S3 then verifies only the signature)
+    checksums: params.get('checksums') !== '0',
+    // as Uppy does: the file's own name goes with the object (its key may differ)
+    metadata: (file) => ({ name: file.name }) });
 }
 
 function updateOverall() {
@@ -68,6 +72,13 @@ function addFile(file, up) {
     setState('done', 'Done');
     $('.result', row).textContent = `Stored as ${e.detail.key}`;
     $('.result', row).dataset.key = e.detail.key;
+    // S3 checked every part against the SHA-256 the browser computed from the file
+    row.dataset.verified = String(e.detail.verified);
+    const check = $('.verified', row);
+    check.textContent = e.detail.verified ? 'verified by S3'
+      : canChecksum() ? 'not verified: sent without part checksums'
+        : 'not verified: part checksums need a secure (https) page';
+    if (e.detail.checksum) check.title = `S3's checksum of the parts (SHA-256 of their SHA-256s): ${e.detail.checksum}`;
     $('.cancel', row).disabled = true;
     updateOverall();
   });

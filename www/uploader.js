@@ -17,10 +17,20 @@
 // signed in batches (get-upload-urls), a few requests per file. An interrupted
 // upload (reload, crash) resumes: the upload id is kept in localStorage under the
 // file's fingerprint, and picking the same file again sends only the missing parts.
+//
+// Integrity: each part's SHA-256 is computed with WebCrypto before its URL is
+// signed, signed into that URL and sent as the x-amz-checksum-sha256 header, so S3
+// refuses a part that changed on the way (400 BadDigest; the part is then read
+// from the file and sent again) and the object gets S3's composite checksum. Parts
+// are hashed in order, a window ahead of the sends, as many at once as there are
+// cores (at most `concurrency`): memory holds at most that many parts. WebCrypto's crypto.subtle exists only in secure contexts
+// (https, or http on localhost/127.0.0.1): elsewhere files go without checksums.
 
 export const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB; // S3: every part but the last
 const MAX_PARTS = 10000;       // S3: part numbers 1..10000
+const HASH_AHEAD_BYTES = 256 * MiB; // how far part hashing runs ahead of the sends
+const CHECKSUMS_PER_CALL = 100; // base64 SHA-256s in one signing request: within nginx's 8 KiB request line
 
 /** An error with a message meant for the person uploading. */
 export class UploadError extends Error {
@@ -51,6 +61,28 @@ export function choosePartSize(fileSize, wanted = 10 * MiB) {
   const needed = Math.ceil(fileSize / MAX_PARTS);
   if (needed > size) size = Math.ceil(needed / MiB) * MiB;
   return size;
+}
+
+/** Whether this browser can compute SHA-256 (WebCrypto: secure contexts only). */
+export const canChecksum = () => Boolean(globalThis.isSecureContext && globalThis.crypto?.subtle);
+
+/** The base64 SHA-256 of a Blob, as S3 takes it in x-amz-checksum-sha256. */
+async function sha256Base64(blob) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  let text = '';
+  for (const byte of digest) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+/** S3's XML error (code, message) from a failed PUT, when the browser may read it. */
+function s3ErrorOf(xhr) {
+  try {
+    const doc = new DOMParser().parseFromString(xhr.responseText, 'application/xml');
+    const code = doc.querySelector('Error > Code')?.textContent;
+    return code ? { code, message: doc.querySelector('Error > Message')?.textContent ?? '' } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Counts slots so that all files together keep at most `limit` parts in flight. */
@@ -109,6 +141,10 @@ export class Uploader {
    * @param {number} [options.apiRetries=5] extra tries for an API call that fails with a
    *   network error, 429, 502, 503 or 504 (backoff from apiRetryDelay ms, doubled, jittered)
    * @param {number} [options.apiRetryDelay=500]
+   * @param {boolean} [options.checksums=true] SHA-256 of each part, verified by S3 (needs
+   *   WebCrypto: a secure context); false sends none
+   * @param {object|function} [options.metadata] the object's metadata ({name: value}, or
+   *   file => {name: value}); stored by S3 as x-amz-meta-<name>
    */
   constructor(options = {}) {
     this.endpoint = (options.endpoint ?? '/api').replace(/\/$/, '');
@@ -121,6 +157,9 @@ export class Uploader {
     this.resume = options.resume ?? true;
     this.apiRetries = options.apiRetries ?? 5;
     this.apiRetryDelay = options.apiRetryDelay ?? 500;
+    this.checksums = (options.checksums ?? true) && canChecksum();
+    this.metadata = options.metadata;
+    this.concurrency = options.concurrency ?? 4;
   }
 
   /** Where an unfinished upload of this file is remembered. */
@@ -199,6 +238,14 @@ export class UploadTask extends EventTarget {
     this.sent = new Map();         // part number → bytes sent so far
     this.urls = new Map();         // part number → signed URL not used yet
     this.signing = null;           // the batch-signing request under way
+    this.sending = new Set();      // part numbers whose PUT is out
+    this.checksum = null;          // 'SHA256' once S3 expects every part's checksum
+    this.sums = new Map();         // part number → its base64 SHA-256, once computed
+    this.hashes = new Map();       // part number → the promise of its SHA-256
+    // parts hashed at once: WebCrypto hashes off the main thread, one part per core
+    this.hashSlots = new Slots(Math.max(1, Math.min(uploader.concurrency,
+      globalThis.navigator?.hardwareConcurrency ?? 2)));
+    this.hashedUpTo = 0;           // the last part number queued for hashing
     this.resumedParts = 0;
     this.loaded = 0;
     this.controller = new AbortController();
@@ -217,6 +264,51 @@ export class UploadTask extends EventTarget {
 
   partBytes(n) {
     return Math.min(this.partSize, this.size - (n - 1) * this.partSize);
+  }
+
+  partBlob(n) {
+    const start = (n - 1) * this.partSize;
+    return this.file.slice(start, Math.min(start + this.partSize, this.size));
+  }
+
+  /** How many parts hashing runs ahead of the sends (and a batch signs at most). */
+  get hashWindow() {
+    const { uploader } = this;
+    return Math.min(uploader.batchSize, CHECKSUMS_PER_CALL,
+      Math.max(2 * uploader.concurrency, Math.floor(HASH_AHEAD_BYTES / this.partSize)));
+  }
+
+  /** Queues parts up to `last` for hashing, in order, a few at a time: each holds its
+   * part in memory while it is hashed. */
+  hashUpTo(last) {
+    for (let m = this.hashedUpTo + 1; m <= Math.min(last, this.partCount); m++) {
+      const sum = this.hashSlots.take().then(async () => {
+        try {
+          if (this.controller.signal.aborted) throw new UploadCancelled(); // no hashing for nothing
+          return await sha256Base64(this.partBlob(m));
+        } finally {
+          this.hashSlots.give();
+        }
+      });
+      const known = sum.then((v) => { this.sums.set(m, v); return v; });
+      known.catch(() => {}); // a part nobody waits for (cancelled) is no unhandled rejection
+      this.hashes.set(m, known);
+      this.hashedUpTo = m;
+    }
+  }
+
+  /** Part n's SHA-256; fresh: read from the file again (after S3 found it changed). */
+  checksumOf(n, { fresh = false } = {}) {
+    if (fresh) {
+      this.sums.delete(n);
+      this.hashes.set(n, sha256Base64(this.partBlob(n)).then((v) => { this.sums.set(n, v); return v; }));
+    }
+    this.hashUpTo(n);
+    return this.hashes.get(n).catch((cause) => {
+      if (cause instanceof UploadCancelled) throw cause;
+      throw new UploadError(`The file could not be read to checksum part ${n}: ${cause.message}`,
+        { code: 'FileNotReadable', cause });
+    });
   }
 
   emit(type, detail) {
@@ -286,6 +378,8 @@ export class UploadTask extends EventTarget {
 
       const parts = [...this.etags].sort((a, b) => a[0] - b[0])
         .map(([PartNumber, ETag]) => ({ ETag, PartNumber }));
+      // resumed parts were hashed in an earlier session: hash them from the file
+      if (this.checksum) for (const p of parts) p.ChecksumSHA256 = await this.checksumOf(p.PartNumber);
       const body = { ...this.refs(), parts };
       if (this.uploader.bucket) body.bucket = this.uploader.bucket;
       const result = await this.call('complete-upload', {}, {
@@ -297,7 +391,10 @@ export class UploadTask extends EventTarget {
       this.state = 'done';
       this.loaded = this.size;
       this.progress();
-      this.emit('done', { key: result.Key ?? this.key, result });
+      // every part went with its checksum, each verified by S3 (a part that did not
+      // match was refused), and the complete named them all
+      this.emit('done', { key: result.Key ?? this.key, result, verified: this.checksum === 'SHA256',
+        checksum: result.ChecksumSHA256 });
       this.resolve(result);
     } catch (error) {
       this.controller.abort();
@@ -322,6 +419,7 @@ export class UploadTask extends EventTarget {
       try {
         this.uploadId = saved.uploadId;
         this.token = saved.token;
+        this.checksum = saved.checksum ?? null; // what the upload was declared with
         this.partSize = saved.partSize; // the part boundaries must not move
         const listed = await this.call('list-parts', this.refs(), {}, signal);
         for (const p of listed.data.parts) {
@@ -343,15 +441,23 @@ export class UploadTask extends EventTarget {
         this.loaded = 0;
         this.partSize = choosePartSize(this.size, this.uploader.partSize);
         this.token = undefined;
+        this.checksum = null;
       }
     }
-    const started = await this.uploader.api('start-upload',
-      { fileName: this.fileName, fileSize: this.size }, {}, signal);
+    const { uploader, file } = this;
+    const params = { fileName: this.fileName, fileSize: this.size };
+    if (file.type) params.contentType = file.type; // else S3 stores application/octet-stream
+    if (uploader.checksums) params.checksumAlgorithm = 'SHA256';
+    const metadata = typeof uploader.metadata === 'function' ? uploader.metadata(file) : uploader.metadata;
+    for (const [name, value] of Object.entries(metadata ?? {})) params[`metadata[${name}]`] = String(value);
+    const started = await uploader.api('start-upload', params, {}, signal);
     this.uploadId = started.data.uploadId;
     this.token = started.data.token; // present when s3mpu issues upload tokens
     this.key = started.data.key ?? this.fileName;
-    this.uploader.remember(this.fingerprint, { uploadId: this.uploadId, partSize: this.partSize,
-      key: this.key, token: this.token });
+    // absent when the service has checksums off: then no part carries one
+    this.checksum = started.data.checksumAlgorithm === 'SHA256' ? 'SHA256' : null;
+    uploader.remember(this.fingerprint, { uploadId: this.uploadId, partSize: this.partSize,
+      key: this.key, token: this.token, checksum: this.checksum });
   }
 
   async abortInS3() {
@@ -364,7 +470,8 @@ export class UploadTask extends EventTarget {
     }
   }
 
-  /** A signed URL for part n: from the last batch, or a new batch from n onwards. */
+  /** A signed URL for part n: from the last batch, or a new batch from n onwards
+   * (with checksums: of the parts hashed by then, at least those that go next). */
   async urlFor(n, signal) {
     for (;;) {
       const url = this.urls.get(n);
@@ -376,12 +483,24 @@ export class UploadTask extends EventTarget {
         await this.signing.catch(() => {});
         continue;
       }
+      const limit = this.checksum ? this.hashWindow : this.uploader.batchSize;
       const wanted = [n];
-      for (let m = n + 1; m <= this.partCount && wanted.length < this.uploader.batchSize; m++) {
-        if (!this.etags.has(m) && !this.urls.has(m)) wanted.push(m);
+      for (let m = n + 1; m <= this.partCount && wanted.length < limit; m++) {
+        if (!this.etags.has(m) && !this.urls.has(m) && !this.sending.has(m)) wanted.push(m);
       }
-      this.signing = this.call('get-upload-urls',
-        { ...this.refs(), ...this.sizes(), partNumbers: wanted.join(',') }, {}, signal)
+      const params = { ...this.refs(), ...this.sizes() };
+      if (this.checksum) {
+        this.hashUpTo(n + 2 * this.hashWindow); // hashing runs on while these parts go
+        // the parts that can go at once wait for their hashes; later ones join if hashed
+        await Promise.all(wanted.slice(0, this.uploader.concurrency).map((m) => this.checksumOf(m)));
+        // meanwhile other workers may have signed, or sent parts: look again
+        if (this.urls.has(n) || this.signing) continue;
+        wanted.splice(0, Infinity, ...wanted.filter((m) => m === n ||
+          (this.sums.has(m) && !this.etags.has(m) && !this.urls.has(m) && !this.sending.has(m))));
+        params.checksums = wanted.map((m) => this.sums.get(m)).join(',');
+      }
+      params.partNumbers = wanted.join(',');
+      this.signing = this.call('get-upload-urls', params, {}, signal)
         .then((r) => {
           for (const [k, v] of Object.entries(r.data.urls)) this.urls.set(Number(k), v);
         })
@@ -393,19 +512,26 @@ export class UploadTask extends EventTarget {
   /** Sends one part, with a freshly signed URL and backoff on each retry. */
   async sendPart(n, signal) {
     const { uploader } = this;
-    const start = (n - 1) * this.partSize;
-    const blob = this.file.slice(start, Math.min(start + this.partSize, this.size));
+    const blob = this.partBlob(n);
+    let fresh = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        const url = await this.urlFor(n, signal);
-        const etag = await this.put(url, blob, n);
+        if (fresh) this.checksumOf(n, { fresh }).catch(() => {}); // the new URL waits for it
+        const url = await this.urlFor(n, signal); // signed with the part's checksum
+        const checksum = this.checksum ? await this.checksumOf(n) : null;
+        // while its PUT is out no batch signs it: that URL would wait unused, and expire
+        this.sending.add(n);
+        const etag = await this.put(url, blob, n, checksum).finally(() => this.sending.delete(n));
         this.etags.set(n, etag);
-        this.emit('partdone', { partNumber: n, etag, size: blob.size });
+        this.emit('partdone', { partNumber: n, etag, size: blob.size, checksum });
         return;
       } catch (error) {
         this.setSent(n, 0);
         if (signal.aborted) throw new UploadCancelled();
         if (!error.retryable || attempt >= uploader.retries) throw error;
+        // S3 got other bytes than were hashed: read the part from the file again
+        fresh = error.code === 'BadDigest';
+        if (fresh) this.urls.delete(n); // a URL signed with the old checksum
         const delay = uploader.retryDelay * 2 ** attempt * (0.5 + Math.random() / 2);
         this.emit('retry', { partNumber: n, attempt: attempt + 1, error, delay });
         await sleep(delay, signal);
@@ -413,8 +539,9 @@ export class UploadTask extends EventTarget {
     }
   }
 
-  /** PUTs a part to its pre-signed URL; resolves with the part's ETag. */
-  put(url, blob, n) {
+  /** PUTs a part to its pre-signed URL (with its checksum, when it has one: the
+   * URL was signed with it); resolves with the part's ETag. */
+  put(url, blob, n, checksum) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       this.inflight.add(xhr);
@@ -423,6 +550,7 @@ export class UploadTask extends EventTarget {
         fn(value);
       };
       xhr.open('PUT', url);
+      if (checksum) xhr.setRequestHeader('x-amz-checksum-sha256', checksum);
       xhr.upload.onprogress = (e) => this.setSent(n, e.loaded);
       xhr.onload = () => {
         if (xhr.status >= 200 && xhr.status < 300) {
@@ -435,11 +563,17 @@ export class UploadTask extends EventTarget {
           finish(resolve, etag);
           return;
         }
+        const s3 = s3ErrorOf(xhr);
+        // the part changed on its way (or on disk): it is read and hashed again
+        const changed = s3?.code === 'BadDigest';
         const expired = xhr.status === 403;
-        const retryable = expired || xhr.status >= 500 || xhr.status === 408 || xhr.status === 429;
-        const why = expired ? 'S3 refused the part (403): its signed URL may have expired'
-          : `S3 answered ${xhr.status} for part ${n}`;
-        finish(reject, new UploadError(`${why}.`, { code: `S3HTTP${xhr.status}`, retryable }));
+        const retryable = changed || expired || xhr.status >= 500 || xhr.status === 408 ||
+          xhr.status === 429;
+        const why = changed ? `S3 found that part ${n} does not match its checksum (BadDigest)`
+          : expired ? 'S3 refused the part (403): its signed URL may have expired'
+            : `S3 answered ${xhr.status} for part ${n}${s3 ? `: ${s3.message} (${s3.code})` : ''}`;
+        finish(reject, new UploadError(`${why}.`,
+          { code: changed ? 'BadDigest' : `S3HTTP${xhr.status}`, retryable }));
       };
       xhr.onerror = () => finish(reject, new UploadError(
         `Part ${n} could not be sent to S3: the connection failed (or the bucket's CORS rules do not allow this page).`,

@@ -132,6 +132,18 @@ export function s3Call(endpoint, ...args) {
   return r.stdout;
 }
 
+/** An object's HeadObject answer (ContentType, Metadata, checksums), through the S3 gate. */
+export function headObject(gateUrl, key) {
+  return JSON.parse(s3Call(gateUrl, 'head-object', key));
+}
+
+/** A metadata value as S3 returns it, RFC 2047 "B" words (=?UTF-8?B?...?=) decoded. */
+export function decodeMetadata(value) {
+  const words = value.split(' ');
+  if (!words.every((w) => /^=\?UTF-8\?B\?[A-Za-z0-9+/=]*\?=$/i.test(w))) return value;
+  return Buffer.concat(words.map((w) => Buffer.from(w.slice(10, -2), 'base64'))).toString('utf8');
+}
+
 /** An object's bytes, read through the S3 gate. */
 export async function readObject(gateUrl, key) {
   return s3Call(gateUrl, 'get-object', key);
@@ -151,6 +163,8 @@ export async function finishedRows(page, count) {
     code: r.querySelector('.result').dataset.code,
     text: r.querySelector('.result').textContent,
     progress: r.querySelector('progress').value,
+    verified: r.dataset.verified, // the main page's: all parts checksummed and verified by S3
+    verifiedText: r.querySelector('.verified')?.textContent,
   })));
 }
 

@@ -3,12 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {
   REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, finishedRows, openUploads,
-  partsInS3,
+  partsInS3, headObject, decodeMetadata,
 } from './stack.mjs';
 
 const MiB = 1024 * 1024;
@@ -19,8 +19,10 @@ const results = path.join(REPO, 'test-results');
 function makeFile(name, bytes) {
   const p = path.join(tmp, name);
   writeFileSync(p, bytes);
-  return { path: p, name, sha: sha256(bytes), size: bytes.length };
+  return { path: p, name, sha: sha256(bytes), size: bytes.length, bytes };
 }
+
+const b64sha256 = (buf) => createHash('sha256').update(buf).digest('base64');
 
 before(async () => {
   stack = await startStack({ env: STRICT });
@@ -45,12 +47,18 @@ test('uploads several files at once, byte for byte', { timeout: 180000 }, async 
     makeFile('empty.bin', Buffer.alloc(0)),
     makeFile('one-byte.bin', Buffer.from('x')),
     makeFile('Ünïcödé name with spaces ✓ + 100%.txt', Buffer.from('hello, wörld\n'.repeat(1000))),
+    makeFile('picture.png', randomBytes(2000)),
   ];
+  const types = { '.bin': 'application/octet-stream', '.txt': 'text/plain', '.png': 'image/png' };
   const page = await openPage();
   const puts = [];
+  const sentSums = new Map(); // URL → the x-amz-checksum-sha256 header the page sent
   const apiCalls = [];
   page.on('request', (r) => {
-    if (r.method() === 'PUT') puts.push(r.url());
+    if (r.method() === 'PUT') {
+      puts.push(r.url());
+      sentSums.set(r.url(), r.headers()['x-amz-checksum-sha256']);
+    }
     if (new URL(r.url()).pathname.startsWith('/api/')) apiCalls.push(r.url() + ' ' + (r.postData() ?? ''));
   });
   await page.setInputFiles('input[type=file]', files.map((f) => f.path));
@@ -65,12 +73,33 @@ test('uploads several files at once, byte for byte', { timeout: 180000 }, async 
     const stored = await readObject(stack.gateUrl, row.key);
     assert.equal(stored.length, f.size, `${f.name} size`);
     assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
+    // the File's type as the object's Content-Type, its name as metadata
+    const head = headObject(stack.gateUrl, row.key);
+    assert.equal(head.ContentType, types[path.extname(f.name)], `${f.name} Content-Type`);
+    assert.deepEqual(Object.keys(head.Metadata), ['name']);
+    assert.equal(decodeMetadata(head.Metadata.name), f.name);
+    // every part checked by S3 against the browser's SHA-256: the composite of them
+    assert.equal(row.verified, 'true', `${f.name}: ${row.verifiedText}`);
+    assert.equal(row.verifiedText, 'verified by S3');
+    const parts = [];
+    for (let at = 0; at < f.size || parts.length === 0; at += 10 * MiB) parts.push(f.bytes.subarray(at, at + 10 * MiB));
+    const composite = createHash('sha256').update(Buffer.concat(parts.map((p) => createHash('sha256').update(p).digest())))
+      .digest('base64') + `-${parts.length}`;
+    assert.deepEqual([head.ChecksumSHA256, head.ChecksumType], [composite, 'COMPOSITE'], f.name);
   }
   // 25 MiB in 10 MiB parts is 3 PUTs; each other file is one part
   assert.equal(puts.filter((u) => u.includes('big-25MiB.bin')).length, 3);
-  assert.equal(puts.length, 6);
-  // each part's size is signed into its URL (S3 refuses a body of another size)
-  for (const u of puts) assert.match(u, /X-Amz-SignedHeaders=content-length%3Bhost/, u);
+  assert.equal(puts.length, 7);
+  // each part's size and SHA-256 are signed into its URL (S3 refuses a body of another
+  // size, or other bytes), the checksum as a header, never in the query
+  for (const u of puts) {
+    assert.match(u, /X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-sha256&/, u);
+    assert.doesNotMatch(u, /x-amz-checksum-sha256=/i, u);
+  }
+  const big = files[0];
+  const bigSums = puts.filter((u) => u.includes('big-25MiB.bin'))
+    .map((u) => [Number(new URL(u).searchParams.get('partNumber')), sentSums.get(u)]).sort((a, b) => a[0] - b[0]);
+  assert.deepEqual(bigSums, [1, 2, 3].map((n) => [n, b64sha256(big.bytes.subarray((n - 1) * 10 * MiB, n * 10 * MiB))]));
   // batch signing: start, one get-upload-urls for the 3 parts, complete
   const bigCalls = apiCalls.filter((c) => c.includes('big-25MiB.bin'));
   assert.equal(bigCalls.length, 3, bigCalls.join('\n'));
@@ -112,6 +141,86 @@ test('a part whose first PUT fails is retried with a fresh URL', { timeout: 1200
   assert.equal(sha256(stored), file.sha);
   await page.close();
 });
+
+test('a part changed on its way gets BadDigest from S3 and is sent again from the file',
+  { timeout: 120000 }, async () => {
+    const file = makeFile('corrupted-on-the-way.bin', randomBytes(12 * MiB)); // parts of 10 and 2 MiB
+    const page = await openPage();
+    const statuses = [];
+    const signings = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === '1') {
+        statuses.push(r.status());
+      }
+    });
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/get-upload-urls' && u.searchParams.get('partNumbers').split(',').includes('1')) {
+        signings.push(u);
+      }
+    });
+    let sent = 0;
+    // the first PUT of part 1 carries its bytes with one bit flipped, its checksum as it was
+    await page.route((url) => url.href.startsWith(stack.s3Url + '/') && url.searchParams.get('partNumber') === '1',
+      async (route) => {
+        if (route.request().method() !== 'PUT' || sent++) return route.continue();
+        const body = Buffer.from(file.bytes.subarray(0, 10 * MiB));
+        body[4242] ^= 0x04;
+        await route.continue({ postData: body });
+      });
+    const before = await stack.gate();
+    await page.setInputFiles('input[type=file]', [file.path]);
+    const [row] = await finishedRows(page, 1);
+    assert.equal(row.state, 'done', row.text);
+    assert.deepEqual(statuses, [400, 200], 'S3 refused the changed part, then took it from the file');
+    const refused = (await stack.gate()).refusals.slice(before.refusals.length);
+    assert.deepEqual(refused.map((r) => r.code), ['BadDigest'], JSON.stringify(refused));
+    assert.equal(signings.length, 2, 'the part went again with a freshly signed URL');
+    assert.equal(sha256(await readObject(stack.gateUrl, row.key)), file.sha, 'no changed byte in the object');
+    assert.equal(row.verified, 'true');
+    await page.close();
+  });
+
+test('?checksums=0 sends parts without checksums, and says they were not verified', { timeout: 60000 }, async () => {
+  const file = makeFile('unchecked.bin', randomBytes(1000));
+  const page = await browser.newPage();
+  await page.goto(stack.baseUrl + '/?checksums=0');
+  const puts = [];
+  page.on('request', (r) => { if (r.method() === 'PUT') puts.push(r); });
+  await page.setInputFiles('input[type=file]', [file.path]);
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'done', row.text);
+  assert.equal(row.verified, 'false');
+  assert.equal(row.verifiedText, 'not verified: sent without part checksums');
+  assert.match(puts[0].url(), /X-Amz-SignedHeaders=content-length%3Bhost&/);
+  assert.equal(puts[0].headers()['x-amz-checksum-sha256'], undefined);
+  assert.equal(sha256(await readObject(stack.gateUrl, row.key)), file.sha);
+  await page.close();
+});
+
+test('a plain-http page on a LAN name has no WebCrypto: files go, marked not verified',
+  { timeout: 60000 }, async () => {
+    // the same stack under another name, which Chromium does not count as a secure context
+    const lan = await launchChromium(['--host-resolver-rules=MAP uploads.lan 127.0.0.1']);
+    const origin = stack.baseUrl.replace('127.0.0.1', 'uploads.lan');
+    await setBucketCors(stack.gateUrl, origin);
+    try {
+      const file = makeFile('from-the-lan.txt', Buffer.from('lan\n'));
+      const page = await lan.newPage();
+      await page.goto(origin + '/');
+      assert.equal(await page.evaluate(() => [isSecureContext, typeof crypto.subtle].join()), 'false,undefined');
+      await page.setInputFiles('input[type=file]', [file.path]);
+      const [row] = await finishedRows(page, 1);
+      assert.equal(row.state, 'done', row.text);
+      assert.equal(row.verified, 'false');
+      assert.equal(row.verifiedText, 'not verified: part checksums need a secure (https) page');
+      assert.equal(sha256(await readObject(stack.gateUrl, row.key)), file.sha);
+      assert.equal(headObject(stack.gateUrl, row.key).ContentType, 'text/plain');
+    } finally {
+      await lan.close();
+      await setBucketCors(stack.gateUrl, stack.baseUrl);
+    }
+  });
 
 test('a part that keeps failing fails its file, with the reason; other files carry on',
   { timeout: 120000 }, async () => {

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { REPO, STRICT, startStack, launchChromium, readObject, sha256 } from './stack.mjs';
+import {
+  REPO, STRICT, startStack, launchChromium, readObject, sha256, headObject, decodeMetadata,
+} from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-uppy-'));
@@ -62,6 +64,10 @@ async function uploadWithUppy(query, files) {
   return { result, routes };
 }
 
+const TYPES = { '.bin': 'application/octet-stream', '.txt': 'text/plain', '.png': 'image/png' };
+
+/** Each file read back: its bytes, Uppy's type as Content-Type, and Uppy's metadata
+ * (the file's name and type) as x-amz-meta-*. */
 async function checkStored(result, files) {
   assert.deepEqual(result.failed, []);
   for (const f of files) {
@@ -69,24 +75,29 @@ async function checkStored(result, files) {
     assert.ok(ok, `${f.name} uploaded`);
     const stored = await readObject(stack.gateUrl, f.name);
     assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
+    const head = headObject(stack.gateUrl, f.name);
+    const type = TYPES[path.extname(f.name)];
+    assert.equal(head.ContentType, type, `${f.name} Content-Type`);
+    const metadata = Object.fromEntries(Object.entries(head.Metadata).map(([k, v]) => [k, decodeMetadata(v)]));
+    assert.deepEqual(metadata, { name: f.name, type }, `${f.name} metadata`);
   }
 }
 
 test('@uppy/aws-s3 with default options uploads through s3mpu', { timeout: 180000 }, async () => {
   const files = [makeFile('uppy-default-25MiB.bin', randomBytes(25 * MiB)),
-    makeFile('uppy small 3KiB.txt', randomBytes(3 * 1024))];
+    makeFile('uppy small 3KiB.txt', randomBytes(3 * 1024)), makeFile('uppy photo ünï.png', randomBytes(700))];
   const { result, routes } = await uploadWithUppy('', files);
   await checkStored(result, files);
   // Uppy 6 sends files under 100 MiB as one pre-signed POST
-  assert.equal(routes.filter((r) => r === 'GET /api/s3/params').length, 2, routes.join('\n'));
+  assert.equal(routes.filter((r) => r === 'GET /api/s3/params').length, 3, routes.join('\n'));
 });
 
 test('@uppy/aws-s3 multipart goes through the Companion multipart routes', { timeout: 180000 }, async () => {
   const files = [makeFile('uppy-multipart-25MiB.bin', randomBytes(25 * MiB)),
-    makeFile('uppy multipart 3KiB.txt', randomBytes(3 * 1024))];
+    makeFile('uppy multipart 3KiB.txt', randomBytes(3 * 1024)), makeFile('uppy multipart ünï.png', randomBytes(700))];
   const { result, routes } = await uploadWithUppy('?multipart=1', files);
   await checkStored(result, files);
-  assert.equal(routes.filter((r) => r === 'POST /api/s3/multipart').length, 2, routes.join('\n'));
+  assert.equal(routes.filter((r) => r === 'POST /api/s3/multipart').length, 3, routes.join('\n'));
   assert.ok(routes.some((r) => /^POST \/api\/s3\/multipart\/[^/]+\/complete$/.test(r)), routes.join('\n'));
   assert.ok(routes.filter((r) => /^GET \/api\/s3\/multipart\/[^/]+\/\d+$/.test(r)).length >= 3);
 });

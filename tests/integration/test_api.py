@@ -2,6 +2,8 @@
 """The API end to end, every process real and on loopback: moto_server as S3,
 s3mpu under spawn-fcgi, nginx with the repo's own site config. HTTP goes
 through curl, as a client of the service would send it."""
+import base64
+import email.header
 import hashlib
 import json
 import os
@@ -446,6 +448,202 @@ class S3Refuses(unittest.TestCase):
         self.assertS3Refused(self.put(presign("--date", two_hours_ago), b"x"), 403, "AccessDenied",
                              "Request has expired")
         self.assertEqual(self.put(presign(), b"x")[0], 200)
+
+
+def b64sha256(data):
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def decoded(value):
+    """A metadata value as S3 returns it, RFC 2047 words decoded."""
+    return str(email.header.make_header(email.header.decode_header(value)))
+
+
+class ObjectFields(unittest.TestCase):
+    """The object S3 stores carries the Content-Type and metadata given, read back
+    through the S3 gate."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp()
+
+    def upload(self, name, **params):
+        status, doc = api_json("GET", "/api/start-upload", dict(params, fileName=name))
+        self.assertEqual(status, 200, doc)
+        up = Upload.__new__(Upload)
+        up.test, up.file_name, up.bucket, up.parts = self, name, None, []
+        up.upload_id = doc["data"]["uploadId"]
+        up.put_part(1, b"object fields", self.tmp)
+        status, doc = up.complete()
+        self.assertEqual(status, 200, doc)
+        return STACK.s3.head_object(Bucket="uploads", Key=name)
+
+    def test_content_type_and_metadata(self):
+        head = self.upload("fields/photo.png", contentType="image/png", **{
+            "metadata[Name]": "\u00e9t\u00e9 photo.png", "metadata[project-id]": "42 b"})
+        self.assertEqual(head["ContentType"], "image/png")
+        self.assertEqual(sorted(head["Metadata"]), ["name", "project-id"])
+        self.assertEqual(decoded(head["Metadata"]["name"]), "\u00e9t\u00e9 photo.png")
+        self.assertEqual(head["Metadata"]["project-id"], "42 b")
+
+    def test_default_content_type_is_not_curls_form_type(self):
+        head = self.upload("fields/untyped.bin")
+        self.assertEqual(head["ContentType"], "application/octet-stream")
+        self.assertEqual(head["Metadata"], {})
+
+    def test_refused_before_s3(self):
+        for params, code in (({"contentType": "image"}, "InvalidParameter"),
+                             ({"metadata[big]": "v" * 2048}, "MetadataTooLarge"),
+                             ({"metadata[a b]": "v"}, "InvalidMetadata")):
+            with self.subTest(params=params):
+                status, doc = api_json("GET", "/api/start-upload", dict(params, fileName="fields/refused.bin"))
+                self.assertEqual((status, doc["error"]["code"]), (400, code))
+        uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
+        self.assertNotIn("fields/refused.bin", [u["Key"] for u in uploads])
+
+
+class Checksums(unittest.TestCase):
+    """Part checksums S3 verifies: the browser's SHA-256 of each part signed into
+    its URL as the x-amz-checksum-sha256 header; S3 (the gate) refuses a body that
+    does not match, and no such part ever becomes part of an object."""
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp()
+        self.data = [os.urandom(5 * MIB), os.urandom(5 * MIB), b"the last part"]
+        self.name = "sums/%s.bin" % self.id().rsplit(".", 1)[-1]
+        status, doc = api_json("GET", "/api/start-upload", {"fileName": self.name, "checksumAlgorithm": "SHA256"})
+        self.assertEqual(status, 200, doc)
+        self.assertEqual(doc["data"]["checksumAlgorithm"], "SHA256")
+        self.upload_id = doc["data"]["uploadId"]
+
+    def url(self, number, checksum):
+        status, url = api_json("GET", "/api/get-upload-url", {
+            "fileName": self.name, "uploadId": self.upload_id, "partNumber": number, "checksum": checksum})
+        self.assertEqual(status, 200, url)
+        self.assertIn("X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&", url)
+        self.assertNotIn(urllib.parse.quote(checksum, safe=""), url)
+        return url
+
+    def put(self, url, body, checksum):
+        path = os.path.join(self.tmp, "body")
+        with open(path, "wb") as f:
+            f.write(body)
+        headers = ["x-amz-checksum-sha256: " + checksum] if checksum else []
+        return curl("PUT", None, url=url, data_file=path, headers=headers)
+
+    def parts_in_s3(self):
+        return STACK.s3.list_parts(Bucket="uploads", Key=self.name, UploadId=self.upload_id).get("Parts", [])
+
+    def complete(self, parts):
+        return api_json("POST", "/api/complete-upload", body=json.dumps({
+            "fileName": self.name, "uploadId": self.upload_id, "parts": parts}))
+
+    def test_every_part_verified_and_the_composite_checksum(self):
+        sums = [b64sha256(d) for d in self.data]
+        urls = {1: self.url(1, sums[0])}
+        status, doc = api_json("GET", "/api/get-upload-urls", {
+            "fileName": self.name, "uploadId": self.upload_id, "partNumbers": "3,2",
+            "checksums": "%s,%s" % (sums[2], sums[1])})
+        self.assertEqual(status, 200, doc)
+        urls.update({int(n): u for n, u in doc["data"]["urls"].items()})
+        parts = []
+        for n in (1, 2, 3):
+            self.assertIn("X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&", urls[n])
+            status, hdrs, payload = self.put(urls[n], self.data[n - 1], sums[n - 1])
+            self.assertEqual(status, 200, payload)
+            parts.append({"PartNumber": n, "ETag": hdrs["etag"], "ChecksumSHA256": sums[n - 1]})
+        status, doc = self.complete(parts)
+        self.assertEqual(status, 200, doc)
+        composite = base64.b64encode(hashlib.sha256(b"".join(
+            hashlib.sha256(d).digest() for d in self.data)).digest()).decode() + "-3"
+        self.assertEqual((doc["ChecksumSHA256"], doc["ChecksumType"]), (composite, "COMPOSITE"))
+        self.assertEqual(doc["data"]["ChecksumSHA256"], composite)
+        head = STACK.s3.head_object(Bucket="uploads", Key=self.name, ChecksumMode="ENABLED")
+        self.assertEqual((head["ChecksumSHA256"], head["ChecksumType"]), (composite, "COMPOSITE"))
+        got = STACK.s3.get_object(Bucket="uploads", Key=self.name)["Body"].read()
+        self.assertEqual(hashlib.sha256(got).hexdigest(), hashlib.sha256(b"".join(self.data)).hexdigest())
+
+    def test_one_bit_changed_is_bad_digest(self):
+        url = self.url(1, b64sha256(self.data[0]))
+        flipped = bytearray(self.data[0])
+        flipped[len(flipped) // 2] ^= 0x10
+        status, _, payload = self.put(url, bytes(flipped), b64sha256(self.data[0]))
+        self.assertEqual(status, 400, payload)
+        self.assertIn(b"<Code>BadDigest</Code>", payload)
+        self.assertEqual(self.parts_in_s3(), [])
+        # completing with what the client has makes no object of the corrupted part
+        status, doc = self.complete([{"PartNumber": 1, "ETag": '"%s"' % hashlib.md5(flipped).hexdigest(),
+                                      "ChecksumSHA256": b64sha256(self.data[0])}])
+        self.assertEqual((status, doc["error"]["code"]), (400, "InvalidPart"))
+        self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix=self.name))
+        # the part sent again from the file passes
+        status, _, payload = self.put(url, self.data[0], b64sha256(self.data[0]))
+        self.assertEqual(status, 200, payload)
+
+    def test_checksum_of_another_part_is_bad_digest(self):
+        url = self.url(2, b64sha256(self.data[0]))  # part 1's checksum on part 2's URL
+        status, _, payload = self.put(url, self.data[1], b64sha256(self.data[0]))
+        self.assertEqual(status, 400, payload)
+        self.assertIn(b"<Code>BadDigest</Code>", payload)
+        self.assertEqual(self.parts_in_s3(), [])
+
+    def test_the_signed_checksum_must_be_sent_as_signed(self):
+        url = self.url(1, b64sha256(self.data[0]))
+        for sent in (None, b64sha256(self.data[1])):
+            with self.subTest(sent=sent):
+                status, _, payload = self.put(url, self.data[0], sent)
+                self.assertEqual(status, 403, payload)
+                self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", payload)
+        self.assertEqual(self.parts_in_s3(), [])
+
+    def test_complete_without_the_part_checksums(self):
+        sums = [b64sha256(d) for d in self.data[2:]]
+        status, hdrs, _ = self.put(self.url(1, sums[0]), self.data[2], sums[0])
+        self.assertEqual(status, 200)
+        status, doc = self.complete([{"PartNumber": 1, "ETag": hdrs["etag"]}])
+        self.assertEqual((status, doc["error"]["code"]), (400, "InvalidRequest"), doc)
+        self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix=self.name))
+        status, doc = self.complete([{"PartNumber": 1, "ETag": hdrs["etag"], "ChecksumSHA256": sums[0]}])
+        self.assertEqual(status, 200, doc)
+
+
+class ChecksumsRequired(unittest.TestCase):
+    """checksums = required: s3mpu itself refuses an upload, a signature or a
+    completion without them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(extra_conf="checksums = required\n")
+        cls.stack.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def call(self, method, path, params=None, body=None):
+        if params is not None:
+            path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+        status, _, payload = curl(method, None, body=body, url=self.stack.base_url + path,
+                                  headers=["Content-Type: application/json"] if body else [])
+        return status, json.loads(payload)
+
+    def test_refusals(self):
+        status, doc = self.call("GET", "/api/start-upload", {"fileName": "req.bin"})
+        self.assertEqual((status, doc["error"]["code"]), (400, "ChecksumRequired"))
+        status, doc = self.call("GET", "/api/start-upload", {"fileName": "req.bin", "checksumAlgorithm": "SHA256"})
+        self.assertEqual(status, 200, doc)
+        ref = {"fileName": "req.bin", "uploadId": doc["data"]["uploadId"]}
+        status, doc = self.call("GET", "/api/get-upload-url", dict(ref, partNumber=1))
+        self.assertEqual((status, doc["error"]["code"]), (400, "ChecksumRequired"))
+        status, doc = self.call("GET", "/api/get-upload-urls", dict(ref, partNumbers="1-2"))
+        self.assertEqual((status, doc["error"]["code"]), (400, "ChecksumRequired"))
+        status, doc = self.call("POST", "/api/complete-upload", body=json.dumps(
+            dict(ref, parts=[{"PartNumber": 1, "ETag": '"e"'}])))
+        self.assertEqual((status, doc["error"]["code"]), (400, "ChecksumRequired"))
+        status, url = self.call("GET", "/api/get-upload-url", dict(ref, partNumber=1, checksum=b64sha256(b"x")))
+        self.assertEqual(status, 200, url)
+        self.assertIn("x-amz-checksum-sha256", url)
 
 
 class ZzS3Unreachable(unittest.TestCase):

@@ -5,6 +5,7 @@ site config, HTTP through curl. s3mpu runs here with a key prefix and temporary
 credentials, so keys given back must carry the prefix and the POST form carries
 the session token."""
 import base64
+import email.header
 import hashlib
 import json
 import os
@@ -32,7 +33,8 @@ TEMPORARY = {"AWS_ACCESS_KEY_ID": "ASIALOCALCOMPANION01", "AWS_SECRET_ACCESS_KEY
 def setUpModule():
     global STACK, TMP
     TMP = tempfile.TemporaryDirectory(prefix="s3mpu-companion-")
-    STACK = Stack(extra_conf="key_prefix = %s\n" % PREFIX, s3mpu_credentials=TEMPORARY)
+    STACK = Stack(extra_conf="key_prefix = %s\nmetadata_fields = name project\n" % PREFIX,
+                  s3mpu_credentials=TEMPORARY)
     STACK.start()
 
 
@@ -76,12 +78,20 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def type_and_metadata(key):
+    """The object's Content-Type and metadata, RFC 2047 values decoded."""
+    head = STACK.s3.head_object(Bucket=BUCKET, Key=key)
+    return head["ContentType"], {k: str(email.header.make_header(email.header.decode_header(v)))
+                                 for k, v in head["Metadata"].items()}
+
+
 class Multipart(unittest.TestCase):
     def test_full_flow(self):
         """create, one part URL, a batch, list, complete (parts out of order), read back."""
         status, doc = api("POST", "/api/s3/multipart",
                           body={"filename": "films/\u00e9t\u00e9 movie.mp4", "type": "video/mp4",
-                                "metadata": {"name": "x"}})
+                                "metadata": {"name": "\u00e9t\u00e9 movie.mp4", "type": "video/mp4",
+                                             "Project": 7}})
         self.assertEqual(status, 200, doc)
         self.assertEqual(doc["key"], PREFIX + "films/\u00e9t\u00e9 movie.mp4")
         self.assertEqual(doc["bucket"], BUCKET)
@@ -115,6 +125,9 @@ class Multipart(unittest.TestCase):
         self.assertEqual(doc["key"], key)
         self.assertTrue(doc["location"])
         self.assertEqual(sha256(read_back(key)), sha256(b"".join(data)))
+        # Uppy's type as Content-Type; its metadata as x-amz-meta-*, those metadata_fields lists
+        self.assertEqual(type_and_metadata(key), ("video/mp4", {"name": "\u00e9t\u00e9 movie.mp4",
+                                                                "project": "7"}))
 
     def test_abort(self):
         status, doc = api("POST", "/api/s3/multipart", body={"filename": "abort-me.bin"})
@@ -140,8 +153,9 @@ class PresignedPost(unittest.TestCase):
         self.assertEqual(doc["url"], "%s/%s" % (STACK.s3_url, BUCKET))
         f = doc["fields"]
         self.assertEqual(sorted(f), sorted([
-            "key", "Content-Type", "policy", "x-amz-algorithm", "x-amz-credential",
+            "key", "Content-Type", "x-amz-meta-name", "policy", "x-amz-algorithm", "x-amz-credential",
             "x-amz-date", "x-amz-security-token", "x-amz-signature"]))
+        self.assertEqual(f["x-amz-meta-name"], "notes/a b.txt")
         self.assertEqual(f["key"], PREFIX + "notes/a b.txt")
         self.assertEqual(f["Content-Type"], "text/plain")
         self.assertEqual(f["x-amz-algorithm"], "AWS4-HMAC-SHA256")
@@ -155,9 +169,9 @@ class PresignedPost(unittest.TestCase):
         for want in ({"bucket": BUCKET}, {"key": f["key"]}, ["content-length-range", 0, 5 * 1024 ** 3],
                      {"Content-Type": "text/plain"}, {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
                      {"x-amz-credential": f["x-amz-credential"]}, {"x-amz-date": f["x-amz-date"]},
-                     {"x-amz-security-token": TOKEN}):
+                     {"x-amz-security-token": TOKEN}, {"x-amz-meta-name": "notes/a b.txt"}):
             self.assertIn(want, conditions)
-        self.assertEqual(len(conditions), 8)
+        self.assertEqual(len(conditions), 9)
 
     def test_without_type(self):
         status, doc = api("GET", "/api/s3/params", {"filename": "untyped.bin"})
@@ -166,9 +180,8 @@ class PresignedPost(unittest.TestCase):
         conditions = json.loads(base64.b64decode(doc["fields"]["policy"]))["conditions"]
         self.assertFalse([c for c in conditions if isinstance(c, dict) and "Content-Type" in c])
 
-    def test_upload_with_curl_form(self):
-        doc = self.params("form upload.bin", "application/octet-stream")
-        body = os.urandom(3 * 1024 + 7)
+    def post_form(self, doc, body, file_type):
+        """The form upload with curl, as a browser sends it."""
         path = os.path.join(TMP.name, "form.bin")
         with open(path, "wb") as f:
             f.write(body)
@@ -176,11 +189,29 @@ class PresignedPost(unittest.TestCase):
         args = []
         for name, value in doc["fields"].items():
             args += ["--form-string", "%s=%s" % (name, value)]
-        args += ["-F", "file=@%s;type=application/octet-stream" % path]
+        args += ["-F", "file=@%s;type=%s" % (path, file_type)]
         status, _, payload = curl("POST", doc["url"], args=args)
         self.assertIn(status, (200, 201, 204), payload)
+
+    def test_upload_with_curl_form(self):
+        doc = self.params("form upload.bin", "application/octet-stream")
+        body = os.urandom(3 * 1024 + 7)
+        self.post_form(doc, body, "application/octet-stream")
         got = read_back(doc["fields"]["key"])
         self.assertEqual(sha256(got), sha256(body))
+        self.assertEqual(type_and_metadata(doc["fields"]["key"]),
+                         ("application/octet-stream", {"name": "form upload.bin"}))
+
+    def test_form_with_type_and_utf8_metadata(self):
+        status, doc = api("GET", "/api/s3/params", {"filename": "photo.png", "type": "image/png",
+                                                    "metadata[name]": "\u00e9t\u00e9.png",
+                                                    "metadata[type]": "image/png",
+                                                    "metadata[project]": "p1"})
+        self.assertEqual(status, 200, doc)
+        self.assertNotIn("x-amz-meta-type", doc["fields"])  # not in metadata_fields
+        self.post_form(doc, b"\x89PNG not really", "image/png")
+        self.assertEqual(type_and_metadata(doc["fields"]["key"]),
+                         ("image/png", {"name": "\u00e9t\u00e9.png", "project": "p1"}))
 
 
 class BadInput(unittest.TestCase):
@@ -233,6 +264,13 @@ class BadInput(unittest.TestCase):
             ("GET", "/api/s3/params", {"filename": "x" * 1100}, None, 400, "InvalidFileName"),
             ("GET", "/api/s3/params", {"filename": "a", "type": "a\u0007b"}, None, 400,
              "InvalidParameter"),
+            ("GET", "/api/s3/params", {"filename": "a", "type": "text"}, None, 400, "InvalidParameter"),
+            ("GET", "/api/s3/params", {"filename": "a", "metadata[a:b]": "x"}, None, 400,
+             "InvalidMetadata"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "type": "text"}, 400,
+             "InvalidParameter"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "metadata": {"name": "x" * 2048}}, 400,
+             "MetadataTooLarge"),
             ("POST", "/api/s3/params", {"filename": "a"}, None, 405, "MethodNotAllowed"),
             # no such route
             ("GET", "/api/s3/other", None, None, 404, "NotFound"),

@@ -304,14 +304,16 @@ class Doctor(unittest.TestCase):
         s3 = STACK.s3
         good_rule = {"AllowedOrigins": [STACK.base_url], "AllowedMethods": ["PUT", "GET"],
                      "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}
-        for bucket in ("doc-nocors", "doc-noetag", "doc-nolife", "doc-noput"):
+        for bucket in ("doc-nocors", "doc-noetag", "doc-nolife", "doc-noput", "doc-nohdr"):
             s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_cors(Bucket="doc-nohdr", CORSConfiguration={"CORSRules": [
+            dict(good_rule, AllowedHeaders=["content-type"])]})
         s3.put_bucket_cors(Bucket="doc-noetag", CORSConfiguration={"CORSRules": [
             dict(good_rule, ExposeHeaders=["x-amz-request-id"])]})
         s3.put_bucket_cors(Bucket="doc-noput", CORSConfiguration={"CORSRules": [
             dict(good_rule, AllowedMethods=["GET"])]})
         s3.put_bucket_cors(Bucket="doc-nolife", CORSConfiguration={"CORSRules": [good_rule]})
-        for bucket in ("doc-nocors", "doc-noetag", "doc-noput"):
+        for bucket in ("doc-nocors", "doc-noetag", "doc-noput", "doc-nohdr"):
             s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)
         # a bucket in another region than the settings' (moto names it on HeadBucket)
         s3.create_bucket(Bucket="doc-elsewhere",
@@ -372,6 +374,20 @@ class Doctor(unittest.TestCase):
             "FAIL  cors doc-noetag: origin %s may PUT, but the rule does not expose ETag: the page "
             "cannot read part ETags and cannot complete uploads -> fix: add ETag to the "
             "ExposeHeaders of the rule that allows %s to PUT" % (STACK.base_url, STACK.base_url)])
+
+    def test_cors_without_the_checksum_header(self):
+        rc, out = self.doctor("doc-nohdr")
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(self.fail_lines(out), [
+            "FAIL  cors doc-nohdr: origin %s may PUT, but no rule allows the request header "
+            "x-amz-checksum-sha256: browsers cannot send part checksums -> fix: add "
+            "x-amz-checksum-sha256 (or \"*\") to the AllowedHeaders of the rule that allows %s to PUT, "
+            "or set checksums = off" % (STACK.base_url, STACK.base_url)])
+        # with checksums off the page sends no such header
+        rc, out = self.doctor("doc-nohdr", extra="checksums = off\n")
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"(?m)^ok    cors doc-nohdr: %s may PUT parts and read their ETag$"
+                         % re.escape(STACK.base_url))
 
     def test_cors_without_put(self):
         rc, out = self.doctor("doc-noput")

@@ -106,13 +106,13 @@ def end_body(up, chunked):
         up.send(b"0\r\n\r\n")
 
 
-def relay_response(handler, resp, extra_headers=(), between=None):
-    """Streams upstream's answer to the client; between() runs before each piece
-    (it may raise Cut)."""
+def relay_response(handler, resp, extra_headers=(), between=None, headers=None):
+    """Streams upstream's answer to the client, with headers instead of its own
+    when given; between() runs before each piece (it may raise Cut)."""
     handler.send_response_only(resp.status, resp.reason)
     length = resp.getheader("Content-Length")
     no_body = handler.command == "HEAD" or resp.status in (204, 304) or 100 <= resp.status < 200
-    for name, value in list(resp.getheaders()) + list(extra_headers):
+    for name, value in list(resp.getheaders() if headers is None else headers) + list(extra_headers):
         if name.lower() not in HOP_BY_HOP:
             handler.send_header(name, value)
     if not no_body and length is None:

@@ -29,6 +29,13 @@ and headers, string to sign, signing key), never with s3mpu's code. Checked:
   x-amz-checksum-crc32|crc32c|crc64nvme|sha1|sha256 (BadDigest), computed as the
   body streams through. The last piece of a body is held back until the checks
   pass; when one fails the connection to moto is reset, so moto never stores it.
+- Multipart checksums (class Multipart): the algorithm declared at
+  CreateMultipartUpload (x-amz-checksum-algorithm, -type) binds every UploadPart
+  (400 InvalidRequest "Checksum Type mismatch occurred"); CompleteMultipartUpload
+  of a COMPOSITE upload must list each part's checksum (400 InvalidRequest), the
+  one UploadPart verified (400 InvalidPart); Create's, UploadPart's and Complete's
+  answers and HeadObject/GetObject with x-amz-checksum-mode: ENABLED carry what S3
+  adds (the composite checksum "<base64>-<parts>" and its type COMPOSITE).
 
 Errors are S3's XML with S3's codes and statuses, and carry the bucket's CORS
 headers (as S3's do) so that a page can read them. CORS preflights (OPTIONS) pass
@@ -72,7 +79,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from httpproxy import (CHUNK, Cut, ThreadingServer, body_chunks, body_length, end_body,
+from httpproxy import (CHUNK, HOP_BY_HOP, Cut, ThreadingServer, body_chunks, body_length, end_body,
                        open_upstream, relay_response, reset, send_body_piece, send_error_document)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -698,6 +705,189 @@ class FormParser:
             raise malformed_post()
 
 
+# --- multipart checksums ----------------------------------------------------
+
+S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+# checksum types per algorithm: the default first (CRC64NVME is full-object only,
+# the SHAs composite only)
+CHECKSUM_TYPES = {"crc32": ("COMPOSITE", "FULL_OBJECT"), "crc32c": ("COMPOSITE", "FULL_OBJECT"),
+                  "crc64nvme": ("FULL_OBJECT",), "sha1": ("COMPOSITE",), "sha256": ("COMPOSITE",)}
+INVALID_PART = ("One or more of the specified parts could not be found.  The part may not have been "
+                "uploaded, or the specified entity tag may not match the part's entity tag.")
+
+
+def part_checksum_header(headers):
+    """The (algorithm, base64 value) of a request's x-amz-checksum-<alg> header, or (None, None)."""
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-amz-checksum-") and lower not in ("x-amz-checksum-algorithm",
+                                                                "x-amz-checksum-type",
+                                                                "x-amz-checksum-mode"):
+            return lower[len("x-amz-checksum-"):], value.strip()
+    return None, None
+
+
+def without_checksums(headers):
+    """moto's answer headers but its x-amz-checksum-*: the gate says what S3 would."""
+    return [(n, v) for n, v in headers if not n.lower().startswith("x-amz-checksum-")]
+
+
+def xml_text(element, name):
+    found = element.find(S3_NS + name)
+    if found is None:
+        found = element.find(name)
+    return None if found is None else (found.text or "").strip()
+
+
+class Multipart:
+    """What S3 keeps about a multipart upload's checksums and moto does not check
+    (moto 5.2.1 takes any part checksum, any algorithm, and a complete without
+    them, and answers no composite checksum): the algorithm declared at
+    CreateMultipartUpload, each part's checksum as UploadPart verified it, and the
+    composite checksum of the object each completed upload made.
+
+    - UploadPart on an upload declared with an algorithm must carry that
+      algorithm's checksum (a FULL_OBJECT upload may carry none); on one declared
+      without, none: else 400 InvalidRequest "Checksum Type mismatch occurred".
+    - CompleteMultipartUpload of a COMPOSITE upload must give every part's
+      checksum (400 InvalidRequest), each the one S3 verified (400 InvalidPart).
+    - Its answer, and HeadObject/GetObject with x-amz-checksum-mode: ENABLED, carry
+      the composite checksum (the digest of the parts' binary digests, base64,
+      "-<parts>") and x-amz-checksum-type.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.uploads = {}  # upload id -> {"algorithm", "type", "parts": {number: base64}}
+        self.objects = {}  # (bucket, key) -> {"etag", "algorithm", "value", "type"}
+
+    @staticmethod
+    def declared(headers):
+        """(algorithm, type) a CreateMultipartUpload declares; raises S3Error for a
+        combination S3 refuses."""
+        algorithm = (headers.get("x-amz-checksum-algorithm") or "").strip().lower() or None
+        kind = (headers.get("x-amz-checksum-type") or "").strip().upper() or None
+        if algorithm is None:
+            if kind:
+                raise S3Error(400, "InvalidRequest", "The x-amz-checksum-type header can only be used "
+                              "with the x-amz-checksum-algorithm header.")
+            return None, None
+        if algorithm not in CHECKSUM_TYPES:
+            raise S3Error(400, "InvalidRequest", "Checksum algorithm provided is unsupported. Please try "
+                          "again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+        if kind and kind not in CHECKSUM_TYPES[algorithm]:
+            raise S3Error(400, "InvalidRequest", "The %s checksum type cannot be used with the %s "
+                          "checksum algorithm." % (kind, algorithm))
+        return algorithm, kind or CHECKSUM_TYPES[algorithm][0]
+
+    def created(self, headers, answer):
+        """Records the upload CreateMultipartUpload made; the headers S3 adds to its answer."""
+        algorithm, kind = self.declared(headers)
+        try:
+            upload_id = xml_text(ET.fromstring(answer), "UploadId")
+        except ET.ParseError:
+            upload_id = None
+        if upload_id:
+            with self.lock:
+                self.uploads[upload_id] = {"algorithm": algorithm, "type": kind, "parts": {}}
+        if not algorithm:
+            return []
+        return [("x-amz-checksum-algorithm", algorithm.upper()), ("x-amz-checksum-type", kind)]
+
+    def check_part(self, upload_id, headers):
+        """Raises S3Error for a part whose checksum the upload does not expect."""
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+        if upload is None:
+            return  # not made here: moto answers (NoSuchUpload)
+        given, _ = part_checksum_header(headers)
+        want = upload["algorithm"]
+        if given == want or (given is None and upload["type"] == "FULL_OBJECT"):
+            return
+        raise S3Error(400, "InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: "
+                      "%s, actual checksum Type: %s" % (want or "null", given or "null"))
+
+    def part_stored(self, upload_id, number, headers):
+        """Records the checksum UploadPart verified; the header S3 answers it with."""
+        algorithm, value = part_checksum_header(headers)
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+            if upload is None or not upload["algorithm"]:
+                return []
+            if value is None:  # a FULL_OBJECT part sent without: S3 computes it, here unknown
+                upload["parts"].pop(number, None)
+                return []
+            upload["parts"][number] = value
+        return [("x-amz-checksum-" + algorithm, value)]
+
+    def check_complete(self, upload_id, body):
+        """Raises S3Error unless the complete's parts bring the checksums S3 verified.
+        Returns the composite to answer with, or None."""
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+            upload = dict(upload, parts=dict(upload["parts"])) if upload else None
+        if upload is None or upload["type"] != "COMPOSITE":
+            return None
+        try:
+            parts = [p for p in ET.fromstring(body) if p.tag in (S3_NS + "Part", "Part")]
+            numbers = [int(xml_text(p, "PartNumber") or "") for p in parts]
+        except (ET.ParseError, ValueError):
+            return None  # moto answers MalformedXML
+        algorithm = upload["algorithm"]
+        element = "Checksum" + algorithm.upper()
+        digests = []
+        for part, number in zip(parts, numbers):
+            given = xml_text(part, element)
+            if given is None:
+                raise S3Error(400, "InvalidRequest", "The upload was created using a %s checksum. The "
+                              "complete request must include the checksum for each part. It was missing "
+                              "for part %d in the request." % (algorithm, number))
+            if upload["parts"].get(number) != given:
+                raise S3Error(400, "InvalidPart", INVALID_PART,
+                              [("UploadId", upload_id), ("PartNumber", number)])
+            digests.append(base64.b64decode(given))
+        hasher = CHECKSUMS[algorithm][0]()
+        hasher.update(b"".join(digests))
+        return {"algorithm": algorithm, "type": "COMPOSITE",
+                "value": "%s-%d" % (base64.b64encode(hasher.digest()).decode(), len(parts))}
+
+    def completed(self, upload_id, bucket, key, composite, answer):
+        """Records the object; moto's answer with the composite checksum added."""
+        with self.lock:
+            self.uploads.pop(upload_id, None)
+        if composite is None:
+            return answer
+        try:
+            etag = xml_text(ET.fromstring(answer), "ETag")
+        except ET.ParseError:
+            return answer  # a 200 with an <Error> body would parse; anything else is moto's
+        if etag is None:
+            return answer
+        with self.lock:
+            self.objects[(bucket, key)] = dict(composite, etag=etag)
+        element = "Checksum" + composite["algorithm"].upper()
+        extra = "<%s>%s</%s><ChecksumType>%s</ChecksumType>" % (element, composite["value"], element,
+                                                                composite["type"])
+        text = answer.decode()
+        end = text.rfind("</")
+        return (text[:end] + extra + text[end:]).encode()
+
+    def aborted(self, upload_id):
+        with self.lock:
+            self.uploads.pop(upload_id, None)
+
+    def object_headers(self, bucket, key, headers):
+        """HeadObject's or GetObject's headers with the composite checksum of the
+        object completed here, when the answer is about that object."""
+        with self.lock:
+            known = self.objects.get((bucket, key))
+        etag = next((v for n, v in headers if n.lower() == "etag"), None)
+        if not known or etag != known["etag"]:
+            return headers
+        return without_checksums(headers) + [("x-amz-checksum-" + known["algorithm"], known["value"]),
+                       ("x-amz-checksum-type", known["type"])]
+
+
 # --- the proxy --------------------------------------------------------------
 
 class Gate:
@@ -712,6 +902,7 @@ class Gate:
         self.counts = {"accepted": 0, "refused": collections.Counter()}
         self.refusals = collections.deque(maxlen=200)
         self.cors_cache = {}
+        self.multipart = Multipart()
         self.server = None
         self.clock = time.time  # tests in process may move it
 
@@ -806,15 +997,22 @@ class Gate:
         bucket = urllib.parse.unquote(raw_path.lstrip("/").split("/", 1)[0])
         if h.command == "OPTIONS":  # CORS preflights are not authenticated
             return self._forward(h, None, bucket)
+        query = dict(split_query(raw_query))
         try:
             body = self._authenticate(h, raw_path, raw_query, bucket)
+            op = multipart_operation(h.command, query, h.headers)
+            if op == "create":
+                self.multipart.declared(h.headers)
+            elif op == "part":
+                self.multipart.check_part(query["uploadId"], h.headers)
         except S3Error as e:
             self._count(h, e)
             return self._refuse(h, e, bucket, body_unread=True)
         if body is FORM_POST:
             return self._forward_post(h, bucket)
-        self._forward(h, body, bucket)
-        if h.command in ("PUT", "DELETE") and "cors" in dict(split_query(raw_query)):
+        key = urllib.parse.unquote(raw_path.lstrip("/").partition("/")[2])
+        self._forward(h, body, bucket, Exchange(self.multipart, op, query, bucket, key))
+        if h.command in ("PUT", "DELETE") and "cors" in query:
             self.forget_cors(bucket)
 
     def _authenticate(self, h, raw_path, raw_query, bucket):
@@ -859,15 +1057,17 @@ class Gate:
         headers = [("Connection", "close")] + self.cors_headers(h, bucket)
         send_error_document(h, error.status, error.code, error.message, error.extra, headers)
 
-    def _forward(self, h, check, bucket):
+    def _forward(self, h, check, bucket, exchange=None):
         """Forwards the request, its body through check, the last piece held back
-        until check passes; relays moto's answer."""
+        until check (and exchange) pass; relays moto's answer as exchange amends it."""
         h.send_continue()
         pending, up = None, None
         try:
             for data in body_chunks(h):
                 if check:
                     check.update(data)
+                if exchange:
+                    exchange.request_piece(data)
                 if up is None:
                     up, chunked = open_upstream(h, self.upstream)
                 if pending:
@@ -875,6 +1075,8 @@ class Gate:
                 pending = data
             if check:
                 check.finish()
+            if exchange:
+                exchange.request_done(h.headers)
             if up is None:
                 up, chunked = open_upstream(h, self.upstream)
             if pending:
@@ -883,7 +1085,14 @@ class Gate:
             resp = up.getresponse()
             if h.command != "OPTIONS":
                 self._count(h)
-            relay_response(h, resp)
+            if exchange and exchange.rewrites_answer(resp.status):
+                status, headers, data = exchange.answer(resp.status, resp.getheaders(), resp.read(),
+                                                        h.headers)
+                send_answer(h, status, headers, data)
+            else:
+                headers = exchange.answer_headers(resp.status, resp.getheaders(), h.headers) \
+                    if exchange else None
+                relay_response(h, resp, headers=headers)
         except S3Error as e:
             if up is not None:
                 reset(up.sock)  # moto never sees the whole body: nothing is stored
@@ -957,6 +1166,78 @@ class Gate:
         finally:
             if up is not None:
                 up.close()
+
+
+def multipart_operation(method, query, headers):
+    """"create", "part", "complete", "abort" or "read" (an object's bytes or
+    headers), for the requests whose checksums the gate follows; else None."""
+    if method == "POST" and "uploads" in query:
+        return "create"
+    if method == "PUT" and "partNumber" in query and "uploadId" in query and "x-amz-copy-source" not in headers:
+        return "part"
+    if method == "POST" and "uploadId" in query:
+        return "complete"
+    if method == "DELETE" and "uploadId" in query:
+        return "abort"
+    if method in ("GET", "HEAD") and not {n for n in query if not n.startswith("X-Amz-")} - {
+            "partNumber", "versionId"}:
+        return "read"
+    return None
+
+
+class Exchange:
+    """One request's part in Multipart's bookkeeping: what it needs of the request
+    (a complete's body, small XML) and how it amends moto's answer."""
+
+    def __init__(self, multipart, op, query, bucket, key):
+        self.multipart, self.op, self.query, self.bucket, self.key = multipart, op, query, bucket, key
+        self.body = [] if op == "complete" else None
+        self.composite = None
+
+    def request_piece(self, data):
+        if self.body is not None:
+            self.body.append(data)
+
+    def request_done(self, headers):
+        """Raises S3Error before the last piece of the request reaches moto."""
+        if self.op == "complete":
+            self.composite = self.multipart.check_complete(self.query["uploadId"], b"".join(self.body))
+
+    def rewrites_answer(self, status):
+        return status == 200 and self.op in ("create", "complete")
+
+    def answer(self, status, headers, data, request_headers):
+        if self.op == "create":
+            headers = without_checksums(headers) + self.multipart.created(request_headers, data)
+        else:
+            data = self.multipart.completed(self.query["uploadId"], self.bucket, self.key, self.composite,
+                                            data)
+        return status, headers, data
+
+    def answer_headers(self, status, headers, request_headers):
+        """moto's headers, amended; None to relay them as they are."""
+        if self.op == "part" and status == 200:
+            return without_checksums(headers) + self.multipart.part_stored(
+                self.query["uploadId"], int(self.query["partNumber"]), request_headers)
+        if self.op == "abort" and status == 204:
+            self.multipart.aborted(self.query["uploadId"])
+        if (self.op == "read" and status in (200, 206)
+                and (request_headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED"):
+            return self.multipart.object_headers(self.bucket, self.key, headers)
+        return None
+
+
+def send_answer(h, status, headers, data):
+    """An answer read whole (and perhaps amended): its headers with the new length."""
+    h.send_response_only(status)
+    for name, value in headers:
+        if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+            h.send_header(name, value)
+    h.send_header("Content-Length", str(len(data)))
+    h.end_headers()
+    if h.command != "HEAD":
+        h.wfile.write(data)
+    h.wfile.flush()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -55,6 +55,9 @@ POST_MAX_BYTES = 5 * 1024 ** 3  # s3mpu's S3_POST_MAX_BYTES
 UPLOAD_ID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA+/=="
 
 
+SHA256_OF_X = "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE="  # base64 SHA-256 of b"x"
+
+
 def client(endpoint, region, style, cred):
     session = botocore.session.get_session()
     return session.create_client(
@@ -84,9 +87,10 @@ def captured_url(c, operation, params):
     return seen["url"], body if isinstance(body, bytes) else body.encode()
 
 
-def header_auth(url, method, body, region, cred):
-    """Authorization for a request carrying only the headers s3mpu signs."""
-    req = AWSRequest(method=method, url=url, data=body)
+def header_auth(url, method, body, region, cred, headers=()):
+    """Authorization for a request carrying only the headers s3mpu signs (besides
+    its own: host, x-amz-date, x-amz-content-sha256, x-amz-security-token)."""
+    req = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
     S3SigV4Auth(Credentials(*cred), "s3", region).add_auth(req)
     return req.headers["Authorization"]
 
@@ -122,6 +126,20 @@ def main():
                                                   part_number=7, expires=900, content_length=length,
                                                   expected=url)) + "\n")
                         n += 1
+                    # a part's checksum, signed as its header (never in the query)
+                    for name, value, length in (("sha256", SHA256_OF_X, None), ("sha256", SHA256_OF_X, 1),
+                                                ("crc32c", "AAAAAA==", None)):
+                        params = {"Bucket": bucket, "Key": key, "UploadId": UPLOAD_ID,
+                                  "PartNumber": 7, "Checksum" + name.upper(): value}
+                        extra = {}
+                        if length is not None:
+                            params["ContentLength"] = extra["content_length"] = length
+                        url = c.generate_presigned_url("upload_part", ExpiresIn=900, Params=params)
+                        out.write(json.dumps(dict(base, kind="presign", method="PUT", upload_id=UPLOAD_ID,
+                                                  part_number=7, expires=900,
+                                                  checksum_header="x-amz-checksum-" + name,
+                                                  checksum=value, expected=url, **extra)) + "\n")
+                        n += 1
                     url = c.generate_presigned_url("get_object", ExpiresIn=3600,
                                                    Params={"Bucket": bucket, "Key": key})
                     out.write(json.dumps(dict(base, kind="presign", method="GET", upload_id="",
@@ -130,6 +148,14 @@ def main():
                     out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploads", ""]],
                                               body="", expected_url=url,
                                               expected=header_auth(url, "POST", b"", region, cred))) + "\n")
+                    # Create with what s3mpu sets on the object: its headers signed too
+                    headers = [["content-type", "image/png"], ["x-amz-checksum-algorithm", "SHA256"],
+                               ["x-amz-meta-name", "=?UTF-8?B?w6l0w6k=?="], ["x-amz-meta-a", "b  c"]]
+                    out.write(json.dumps(dict(base, kind="header", method="POST", query=[["uploads", ""]],
+                                              body="", headers=headers, expected_url=url,
+                                              expected=header_auth(url, "POST", b"", region, cred,
+                                                                   headers))) + "\n")
+                    n += 1
                     url, body = captured_url(c, "CompleteMultipartUpload", {
                         "Bucket": bucket, "Key": key, "UploadId": UPLOAD_ID,
                         "MultipartUpload": {"Parts": [{"ETag": '"abc"', "PartNumber": 1}]}})

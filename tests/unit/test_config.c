@@ -165,6 +165,8 @@ static void test_defaults(void)
     CHECK_STR(key_id(), "AKIDENV");
     CHECK_STR(creds.secret_access_key, "secretenv");
     CHECK(creds.session_token == NULL);
+    CHECK(cfg.checksums == CHECKSUMS_OPTIONAL);
+    CHECK(cfg.n_metadata_fields == 0);
 }
 
 static void test_every_setting(void)
@@ -907,14 +909,14 @@ static void test_settings_table(void)
         if (free_text)
             continue;
         char text[128], var[64];
-        snprintf(text, sizeof text, "%s = -1 x\n", name);
+        snprintf(text, sizeof text, "%s = -1 ?:\n", name);
         env_basic();
         CHECK(!load_text(text));
         CHECK(err_has(name));
         snprintf(var, sizeof var, "S3MPU_%s", name);
         for (char *c = var; *c; c++)
             *c = (char)toupper((unsigned char)*c);
-        env_set(var, "-1 x");
+        env_set(var, "-1 ?:");
         CHECK(!load("/dev/null"));
         CHECK(err_has(var));
         env_set(var, NULL);
@@ -927,6 +929,42 @@ static void test_settings_table(void)
         if (strcmp(config_setting_name(i), "url_expires") == 0)
             CHECK(strcmp(min, "1") == 0 && strcmp(max, "604800") == 0);
     }
+}
+
+/* checksums: off, optional or required; metadata_fields: header tokens */
+static void test_object_settings(void)
+{
+    env_basic();
+    static const struct {
+        const char *text;
+        checksum_policy want;
+    } policies[] = { { "checksums = off\n", CHECKSUMS_OFF },
+                     { "checksums = optional\n", CHECKSUMS_OPTIONAL },
+                     { "checksums = required\n", CHECKSUMS_REQUIRED } };
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        CHECK(load_text(policies[i].text));
+        CHECK(cfg.checksums == policies[i].want);
+    }
+    env_set("S3MPU_CHECKSUMS", "off");
+    CHECK(load_text("checksums = required\n") && cfg.checksums == CHECKSUMS_OFF);
+    env_set("S3MPU_CHECKSUMS", NULL);
+    static const char *const bad_policies[] = { "checksums = on\n", "checksums = Required\n",
+                                                "checksums =\n", "checksums = sha256\n" };
+    for (size_t i = 0; i < sizeof bad_policies / sizeof bad_policies[0]; i++) {
+        CHECK(!load_text(bad_policies[i]));
+        CHECK(err_has("checksums: expected off, optional or required"));
+    }
+
+    CHECK(load_text("metadata_fields = name, type\tProject-Id\n"));
+    CHECK(cfg.n_metadata_fields == 3);
+    if (cfg.n_metadata_fields == 3) {
+        CHECK_STR(cfg.metadata_fields[0], "name");
+        CHECK_STR(cfg.metadata_fields[2], "Project-Id");
+    }
+    CHECK(!load_text("metadata_fields = name a:b\n"));
+    CHECK(err_has("metadata_fields: 'a:b' is not a metadata name"));
+    CHECK(!load_text("metadata_fields = caf\xc3\xa9\n"));
+    CHECK(err_has("metadata_fields: '"));
 }
 
 int main(void)
@@ -953,6 +991,7 @@ int main(void)
     test_origins();
     test_settings_table();
     aws_credentials_free(&creds);
+    test_object_settings();
     config_free(&cfg);
     buf_free(&err);
     char cmd[128];

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <mbedtls/base64.h>
 
 #include "check.h"
 
@@ -13,6 +14,7 @@
 #include "../../src/credentials_store.h"
 #include "../../src/handlers.h"
 #include "../../src/json_io.h"
+#include "../../src/metadata.h"
 #include "../../src/router.h"
 #include "../../src/s3.h"
 
@@ -419,6 +421,203 @@ static void test_complete_body(void)
     EXPECT(COMPLETE(long_ok), 502, "S3Unreachable");
 }
 
+#define SHA_X "LXEWQrcmsEQBYnyp%2B6wy9chTD7GQPMTbAiWHF5IaSIE%3D" /* SHA-256 of "x", encoded */
+#define SHA_Y "ofzkNjhU%2F4iM%2F0uOeHXWAMJoI5BBKoz3mzfQsRFIsPo%3D"
+
+/* Content types, metadata and checksum algorithms are checked before S3 is asked
+ * (S3 here is unreachable: a valid request gets 502). */
+static void test_start_upload_object_fields(void)
+{
+    config *cfg = (config *)app.cfg;
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=image%2Fpng&metadata%5Bname%5D=%C3%A9"
+                                    "&checksumAlgorithm=SHA256"),
+           502, "S3Unreachable");
+    static const char *const bad_types[] = { "image", "image%2Fpng%2Fx", "a%2Fb%0D%0AX-Evil%3A%201",
+                                             "%C3%A9%2Fx", "a%2Fb%3B%20c" };
+    for (size_t i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=x&contentType=%s", bad_types[i]);
+        EXPECT(GET("/api/start-upload", q), 400, "InvalidParameter");
+    }
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=a%2Fb&contentType=c%2Fd"), 400,
+           "RepeatedParameter");
+    EXPECT(GET("/api/start-upload", "fileName=x&metadata%5Ba%20b%5D=1"), 400, "InvalidMetadata");
+    EXPECT(GET("/api/start-upload", "fileName=x&metadata[a]=1&metadata[A]=2"), 400, "InvalidMetadata");
+    EXPECT(GET("/api/start-upload", "fileName=x&metadata%5Ba%5D=%0A"), 400, "InvalidMetadata");
+    EXPECT(GET("/api/start-upload", "fileName=x&metadata%5Ba%5D=%zz"), 400, "InvalidMetadata");
+    buf q;
+    buf_init(&q, 1 << 16);
+    buf_append_str(&q, "fileName=x&metadata%5Bbig%5D=");
+    for (int i = 0; i < METADATA_MAX_BYTES; i++)
+        buf_append_char(&q, 'v');
+    EXPECT(GET("/api/start-upload", buf_cstr(&q)), 400, "MetadataTooLarge");
+    buf_reset(&q);
+    buf_append_str(&q, "fileName=x");
+    for (int i = 0; i <= METADATA_MAX_FIELDS; i++)
+        buf_printf(&q, "&metadata%%5Bf%d%%5D=v", i);
+    EXPECT(GET("/api/start-upload", buf_cstr(&q)), 400, "TooManyMetadataFields");
+    buf_free(&q);
+    EXPECT(GET("/api/start-upload", "fileName=x&checksumAlgorithm=MD5"), 400,
+           "InvalidChecksumAlgorithm");
+
+    cfg->checksums = CHECKSUMS_REQUIRED;
+    EXPECT(GET("/api/start-upload", "fileName=x"), 400, "ChecksumRequired");
+    EXPECT(GET("/api/start-upload", "fileName=x&checksumAlgorithm=crc32c"), 502, "S3Unreachable");
+    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", "{\"filename\":\"x\"}"), 400,
+           "ChecksumRequired");
+    cfg->checksums = CHECKSUMS_OFF; /* ignored: the answer then names no algorithm */
+    EXPECT(GET("/api/start-upload", "fileName=x&checksumAlgorithm=SHA256"), 502, "S3Unreachable");
+    cfg->checksums = CHECKSUMS_OPTIONAL;
+
+    /* Companion's create: type and metadata from the JSON body */
+    static const struct {
+        const char *body;
+        int status;
+        const char *code;
+    } creates[] = {
+        { "{\"filename\":\"x\",\"type\":\"video/mp4\",\"metadata\":{\"name\":\"x\",\"n\":7,"
+          "\"ok\":true,\"none\":null}}", 502, "S3Unreachable" },
+        { "{\"filename\":\"x\",\"type\":\"video\"}", 400, "InvalidParameter" },
+        { "{\"filename\":\"x\",\"type\":7}", 400, "InvalidParameter" },
+        { "{\"filename\":\"x\",\"metadata\":[1]}", 400, "InvalidMetadata" },
+        { "{\"filename\":\"x\",\"metadata\":{\"a\":{\"b\":1}}}", 400, "InvalidMetadata" },
+    };
+    for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++)
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", creates[i].body),
+               creates[i].status, creates[i].code);
+}
+
+/* A part's checksum is signed in as its header, never put in the query. */
+static void test_sign_with_checksums(void)
+{
+    config *cfg = (config *)app.cfg;
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksum=" SHA_X), 200, "");
+    CHECK(has(answer_url(), "X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&"));
+    CHECK(strstr(answer_url(), SHA_X) == NULL && strstr(answer_url(), "LXEWQ") == NULL);
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&fileSize=1&partSize=1&checksum=" SHA_X),
+           200, "");
+    CHECK(has(answer_url(), "X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-sha256&"));
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksumAlgorithm=CRC32C&checksum="
+                    "yZRlqg%3D%3D"),
+           200, "");
+    CHECK(has(answer_url(), "X-Amz-SignedHeaders=host%3Bx-amz-checksum-crc32c&"));
+    /* without a checksum: host only, as before */
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1"), 200, "");
+    CHECK(has(answer_url(), "X-Amz-SignedHeaders=host&"));
+
+    static const char *const bad[] = {
+        "checksum=",                                        /* empty */
+        "checksum=LXEWQrcmsEQBYnyp",                        /* short */
+        "checksum=yZRlqg%3D%3D",                            /* a CRC for SHA256 */
+        "checksumAlgorithm=CRC32&checksum=" SHA_X,          /* a SHA for CRC32 */
+        "checksumAlgorithm=SHA256",                         /* no value */
+        "checksum=" SHA_X "&checksum=" SHA_X,               /* twice */
+        "checksum=" SHA_X "%2C" SHA_Y,                      /* two for one part */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char q[400];
+        snprintf(q, sizeof q, "fileName=x&uploadId=u1&partNumber=1&%s", bad[i]);
+        EXPECT(GET(URL, q), 400, "InvalidChecksum");
+    }
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksumAlgorithm=SHA1&checksum=" SHA_X),
+           400, "InvalidChecksumAlgorithm");
+
+    /* a batch: one checksum a part, in the order of partNumbers */
+    EXPECT(GET("/api/get-upload-urls",
+               "fileName=x&uploadId=u1&partNumbers=2,1&checksums=" SHA_X "," SHA_Y),
+           200, "");
+    json_object *data, *urls, *u;
+    CHECK(json_object_object_get_ex(answer, "data", &data) &&
+          json_object_object_get_ex(data, "urls", &urls) && json_object_object_length(urls) == 2);
+    for (int k = 1; k <= 2; k++) {
+        char name[12];
+        snprintf(name, sizeof name, "%d", k);
+        CHECK(json_object_object_get_ex(urls, name, &u) &&
+              has(json_object_get_string(u), "X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&"));
+    }
+    static const char *const bad_lists[] = { "checksums=" SHA_X, "checksums=" SHA_X "," SHA_Y "," SHA_X,
+                                             "checksums=" SHA_X ",", "checksums=," SHA_X,
+                                             "checksums=" SHA_X ",nope", "checksum=" SHA_X };
+    for (size_t i = 0; i < sizeof bad_lists / sizeof bad_lists[0]; i++) {
+        char q[400];
+        snprintf(q, sizeof q, "fileName=x&uploadId=u1&partNumbers=1-2&%s", bad_lists[i]);
+        EXPECT(GET("/api/get-upload-urls", q), 400, i == 5 ? "ChecksumRequired" : "InvalidChecksum");
+        if (i == 4)
+            cfg->checksums = CHECKSUMS_REQUIRED; /* the last: a batch reads checksums, not checksum */
+    }
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1"), 400, "ChecksumRequired");
+    EXPECT(GET("/api/s3/multipart/u1/1", "key=x"), 400, "ChecksumRequired");
+    EXPECT(GET("/api/s3/multipart/u1/1", "key=x&checksum=" SHA_X), 200, "");
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksum=" SHA_X), 200, "");
+    cfg->checksums = CHECKSUMS_OFF;
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksum=" SHA_X), 400, "ChecksumsOff");
+    EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1"), 200, "");
+    cfg->checksums = CHECKSUMS_OPTIONAL;
+}
+
+#define SUMMED(n, sum) "{\"PartNumber\":" #n ",\"ETag\":\"e\",\"ChecksumSHA256\":\"" sum "\"}"
+#define SHA_X_JSON "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE="
+
+static void test_complete_checksums(void)
+{
+    config *cfg = (config *)app.cfg;
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, SHA_X_JSON) "," SUMMED(2, SHA_X_JSON) "]}"), 502,
+           "S3Unreachable");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, "nope") "]}"), 400, "InvalidChecksum");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"e\",\"ChecksumSHA256\":5}]}"),
+           400, "InvalidChecksum");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"e\",\"ChecksumCRC32\":"
+                    "\"" SHA_X_JSON "\"}]}"),
+           400, "InvalidChecksum");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"e\",\"ChecksumCRC32\":"
+                    "\"AAAAAA==\",\"ChecksumSHA256\":\"" SHA_X_JSON "\"}]}"),
+           400, "InvalidChecksum");
+    /* every part or none, of one algorithm */
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, SHA_X_JSON) "," PART1 "]}"), 400,
+           "InvalidChecksum");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, SHA_X_JSON) ",{\"PartNumber\":2,\"ETag\":\"e\","
+                    "\"ChecksumCRC32\":\"AAAAAA==\"}]}"),
+           400, "InvalidChecksum");
+    EXPECT(COMPLETE("{" REF ",\"parts\":[{\"PartNumber\":1,\"ETag\":\"e\",\"ChecksumSHA256\":null}]}"),
+           502, "S3Unreachable");
+    cfg->checksums = CHECKSUMS_REQUIRED;
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" PART1 "]}"), 400, "ChecksumRequired");
+    EXPECT(CALL("POST", "/api/s3/multipart/u1/complete", "key=x", "application/json",
+                "{\"parts\":[" PART1 "]}"),
+           400, "ChecksumRequired");
+    cfg->checksums = CHECKSUMS_OFF;
+    EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, SHA_X_JSON) "]}"), 400, "ChecksumsOff");
+    cfg->checksums = CHECKSUMS_OPTIONAL;
+}
+
+/* Companion's pre-signed POST (no S3 call): type and metadata become form fields,
+ * each a condition of the policy. */
+static void test_post_params_metadata(void)
+{
+    EXPECT(GET("/api/s3/params", "filename=a.png&type=image%2Fpng&metadata%5Bname%5D=%C3%A9t%C3%A9"
+                                 "&metadata%5BType%5D=image%2Fpng"),
+           200, "");
+    json_object *fields, *v;
+    CHECK(json_object_object_get_ex(answer, "fields", &fields));
+    CHECK(json_object_object_get_ex(fields, "Content-Type", &v) &&
+          strcmp(json_object_get_string(v), "image/png") == 0);
+    CHECK(json_object_object_get_ex(fields, "x-amz-meta-name", &v) &&
+          strcmp(json_object_get_string(v), "=?UTF-8?B?w6l0w6k=?=") == 0);
+    CHECK(json_object_object_get_ex(fields, "x-amz-meta-type", &v) &&
+          strcmp(json_object_get_string(v), "image/png") == 0);
+    CHECK(json_object_object_get_ex(fields, "policy", &v));
+    unsigned char policy[4096];
+    size_t n = 0;
+    CHECK(v && mbedtls_base64_decode(policy, sizeof policy - 1, &n,
+                                     (const unsigned char *)json_object_get_string(v),
+                                     (size_t)json_object_get_string_len(v)) == 0);
+    policy[n] = '\0';
+    CHECK(strstr((char *)policy, "{\"x-amz-meta-name\":\"=?UTF-8?B?w6l0w6k=?=\"}") != NULL);
+    CHECK(strstr((char *)policy, "{\"x-amz-meta-type\":\"image/png\"}") != NULL);
+    EXPECT(GET("/api/s3/params", "filename=a&type=image"), 400, "InvalidParameter");
+    EXPECT(GET("/api/s3/params", "filename=a&metadata%5B%5D=x"), 400, "InvalidMetadata");
+}
+
 /* /api/ready with S3 refusing connections: 503 in the error shape, then the
  * cached result; /api/metrics is text, not JSON, and counts that S3 call. */
 static void test_ready_and_metrics(void)
@@ -472,6 +671,10 @@ int main(void)
     test_get_upload_url();
     test_start_upload();
     test_complete_body();
+    test_start_upload_object_fields();
+    test_sign_with_checksums();
+    test_complete_checksums();
+    test_post_params_metadata();
 
     json_object_put(answer);
     response_free(&res);

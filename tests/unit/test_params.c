@@ -315,8 +315,9 @@ static void test_sizes(void)
                               { .part_number = 2, .size = 40ull << 20 },
                               { .part_number = 3, .size = 1 } };
     s3_part_list listed = { .parts = held, .n_parts = 3 };
-    s3_part two[] = { { 1, "\"a\"" }, { 2, "\"b\"" } };
-    s3_part three[] = { { 1, "\"a\"" }, { 2, "\"b\"" }, { 3, "\"c\"" } };
+    s3_part two[] = { { .part_number = 1, .etag = "\"a\"" }, { .part_number = 2, .etag = "\"b\"" } };
+    s3_part three[] = { { .part_number = 1, .etag = "\"a\"" }, { .part_number = 2, .etag = "\"b\"" },
+                        { .part_number = 3, .etag = "\"c\"" } };
     response_init(&res);
     CHECK(check_completed_size(&cfg, two, 2, &listed, &res));
     CHECK(!check_completed_size(&cfg, three, 3, &listed, &res) && res.status == 413);

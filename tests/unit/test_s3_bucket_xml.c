@@ -51,27 +51,54 @@ static void test_cors_parse(void)
         CHECK_STR(cors.rules[1].expose.items[0], "etag"); /* blanks trimmed */
     }
 
-    CHECK(s3_cors_check(&cors, "https://a.example") == S3_CORS_OK);
-    CHECK(s3_cors_check(&cors, "https://x.b.example") == S3_CORS_OK);
+    CHECK(s3_cors_check(&cors, "https://a.example", NULL) == S3_CORS_OK);
+    CHECK(s3_cors_check(&cors, "https://x.b.example", NULL) == S3_CORS_OK);
     /* GET allowed for everyone, PUT not */
-    CHECK(s3_cors_check(&cors, "https://other.example") == S3_CORS_PUT_NOT_ALLOWED);
+    CHECK(s3_cors_check(&cors, "https://other.example", NULL) == S3_CORS_PUT_NOT_ALLOWED);
     /* S3 applies the first rule for origin + PUT: it hides ETag, the later one is unused */
-    CHECK(s3_cors_check(&cors, "https://c.example") == S3_CORS_ETAG_NOT_EXPOSED);
+    CHECK(s3_cors_check(&cors, "https://c.example", NULL) == S3_CORS_ETAG_NOT_EXPOSED);
+    /* the page's checksum header: "*" allows it */
+    CHECK(s3_cors_check(&cors, "https://a.example", "x-amz-checksum-sha256") == S3_CORS_OK);
     s3_cors_config_free(&cors);
     CHECK(cors.n == 0 && cors.rules == NULL);
+
+    /* AllowedHeader: one '*' at most, compared in any case; any rule for origin + PUT */
+    static const char *const HEADER_RULES[][2] = {
+        { "<AllowedHeader>X-Amz-Checksum-*</AllowedHeader>", "ok" },
+        { "<AllowedHeader>x-amz-checksum-sha256</AllowedHeader>", "ok" },
+        { "<AllowedHeader>*-sha256</AllowedHeader>", "ok" },
+        { "<AllowedHeader>content-type</AllowedHeader>", "refused" },
+        { "<AllowedHeader>x-amz-checksum-crc32</AllowedHeader>", "refused" },
+        { "", "refused" },
+    };
+    for (size_t i = 0; i < sizeof HEADER_RULES / sizeof HEADER_RULES[0]; i++) {
+        char xml[1024];
+        snprintf(xml, sizeof xml,
+                 "<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>"
+                 "<AllowedMethod>PUT</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule>"
+                 "<CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>"
+                 "<AllowedMethod>PUT</AllowedMethod>%s</CORSRule></CORSConfiguration>",
+                 HEADER_RULES[i][0]);
+        CHECK(s3_xml_parse_cors(slice_of(xml), &cors));
+        s3_cors_verdict want = strcmp(HEADER_RULES[i][1], "ok") == 0 ? S3_CORS_OK
+                                                                    : S3_CORS_HEADER_NOT_ALLOWED;
+        CHECK(s3_cors_check(&cors, "https://a.example", "x-amz-checksum-sha256") == want);
+        CHECK(s3_cors_check(&cors, "https://a.example", NULL) == S3_CORS_OK);
+        s3_cors_config_free(&cors);
+    }
 
     /* no rule at all for the origin */
     CHECK(s3_xml_parse_cors(slice_of("<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example"
                                      "</AllowedOrigin><AllowedMethod>PUT</AllowedMethod>"
                                      "</CORSRule></CORSConfiguration>"),
                             &cors));
-    CHECK(s3_cors_check(&cors, "http://a.example") == S3_CORS_ORIGIN_NOT_ALLOWED);
-    CHECK(s3_cors_check(&cors, "https://a.example") == S3_CORS_ETAG_NOT_EXPOSED);
+    CHECK(s3_cors_check(&cors, "http://a.example", NULL) == S3_CORS_ORIGIN_NOT_ALLOWED);
+    CHECK(s3_cors_check(&cors, "https://a.example", NULL) == S3_CORS_ETAG_NOT_EXPOSED);
     s3_cors_config_free(&cors);
 
     CHECK(s3_xml_parse_cors(slice_of("<CORSConfiguration/>"), &cors));
     CHECK(cors.n == 0);
-    CHECK(s3_cors_check(&cors, "https://a.example") == S3_CORS_ORIGIN_NOT_ALLOWED);
+    CHECK(s3_cors_check(&cors, "https://a.example", NULL) == S3_CORS_ORIGIN_NOT_ALLOWED);
     s3_cors_config_free(&cors);
 
     /* not a CORS answer, or not XML */

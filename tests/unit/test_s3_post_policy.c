@@ -85,7 +85,7 @@ static void test_policy(void)
     time_t now;
     CHECK(sigv4_parse_time("20260314T150926Z", &now));
     CHECK(s3_post_policy(&cfg, &signer, "uploads", SLICE_LIT("dir/\xc3\xa9t\xc3\xa9 \"q\".txt"),
-                         SLICE_LIT("text/plain"), S3_POST_MAX_BYTES, 3600, now, &form));
+                         SLICE_LIT("text/plain"), NULL, 0, S3_POST_MAX_BYTES, 3600, now, &form));
     CHECK_STR(buf_cstr(&form.url), "http://127.0.0.1:9000/uploads");
     CHECK_STR(form.amz_date, "20260314T150926Z");
     CHECK_STR(buf_cstr(&form.credential), "AKIDEXAMPLE/20260314/eu-west-1/s3/aws4_request");
@@ -139,8 +139,8 @@ static void test_session_token_no_type_virtual_host(void)
     s3_post_form_init(&form);
     time_t now;
     CHECK(sigv4_parse_time("20261231T235959Z", &now));
-    CHECK(s3_post_policy(&cfg, &signer, "uploads", SLICE_LIT("a"), SLICE_LIT(""), 1000, 60, now,
-                         &form));
+    CHECK(s3_post_policy(&cfg, &signer, "uploads", SLICE_LIT("a"), SLICE_LIT(""), NULL, 0, 1000, 60,
+                         now, &form));
     CHECK_STR(buf_cstr(&form.url), "https://uploads.s3.us-west-2.amazonaws.com/");
     json_object *policy = decode_policy(&form), *exp, *conditions;
     if (policy && json_object_object_get_ex(policy, "expiration", &exp) &&

@@ -156,7 +156,8 @@ static void test_escape(void)
 
 static void test_complete_body(void)
 {
-    s3_part parts[] = { { 1, "\"a1b2\"" }, { 2, "\"x<y&z\"" } };
+    s3_part parts[] = { { .part_number = 1, .etag = "\"a1b2\"" },
+                        { .part_number = 2, .etag = "\"x<y&z\"" } };
     buf out;
     buf_init(&out, 4096);
     CHECK(s3_xml_complete_body(parts, 2, &out));
@@ -164,6 +165,18 @@ static void test_complete_body(void)
               "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
               "<Part><PartNumber>1</PartNumber><ETag>&quot;a1b2&quot;</ETag></Part>"
               "<Part><PartNumber>2</PartNumber><ETag>&quot;x&lt;y&amp;z&quot;</ETag></Part>"
+              "</CompleteMultipartUpload>");
+    /* each part's checksum, in the element of its algorithm */
+    s3_part summed[] = { { 1, "\"e1\"", "ChecksumSHA256", "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=" },
+                         { 2, "\"e2\"", "ChecksumSHA256", "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" } };
+    buf_reset(&out);
+    CHECK(s3_xml_complete_body(summed, 2, &out));
+    CHECK_STR(buf_cstr(&out),
+              "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+              "<Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag>"
+              "<ChecksumSHA256>LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=</ChecksumSHA256></Part>"
+              "<Part><PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag>"
+              "<ChecksumSHA256>ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=</ChecksumSHA256></Part>"
               "</CompleteMultipartUpload>");
     /* what it writes reads back */
     static const char *const fields[] = { "Part", NULL };
@@ -173,7 +186,7 @@ static void test_complete_body(void)
     CHECK_STR(doc.root, "CompleteMultipartUpload");
     s3_xml_doc_free(&doc);
 
-    s3_part big[] = { { 10000, "e" } };
+    s3_part big[] = { { .part_number = 10000, .etag = "e" } };
     buf_reset(&out);
     CHECK(s3_xml_complete_body(big, 1, &out));
     CHECK(strstr(buf_cstr(&out), "<Part><PartNumber>10000</PartNumber><ETag>e</ETag></Part>"));

@@ -130,7 +130,7 @@ static void check_post(const config *cfg, json_object *v, time_t when, const s3_
     s3_post_form form;
     s3_post_form_init(&form);
     CHECK(s3_post_policy(cfg, signer, str(v, "bucket"), slice_of(str(v, "key")),
-                         slice_of(str(v, "content_type")), (uint64_t)json_object_get_int64(max),
+                         slice_of(str(v, "content_type")), NULL, 0, (uint64_t)json_object_get_int64(max),
                          (unsigned)json_object_get_int(expires), when, &form));
     CHECK_STR(buf_cstr(&form.url), str(v, "url"));
     CHECK_STR(buf_cstr(&form.credential), str(fields, "x-amz-credential"));
@@ -190,10 +190,14 @@ static void check_vector(json_object *v, int line)
         json_object_object_get_ex(v, "expires", &ex);
         s3_presign_part part = { .upload_id = str(v, "upload_id"),
                                  .part_number = (unsigned)json_object_get_int(pn) };
-        json_object *len;
+        json_object *len, *checksum;
         if (json_object_object_get_ex(v, "content_length", &len)) {
             part.pin_length = true;
             part.content_length = (uint64_t)json_object_get_int64(len);
+        }
+        if (json_object_object_get_ex(v, "checksum", &checksum)) {
+            part.checksum_header = str(v, "checksum_header");
+            part.checksum = slice_of(json_object_get_string(checksum));
         }
         buf url;
         buf_init(&url, 1 << 16);
@@ -215,9 +219,17 @@ static void check_vector(json_object *v, int line)
             query[i].name = slice_of(json_object_get_string(json_object_array_get_idx(pair, 0)));
             query[i].value = slice_of(json_object_get_string(json_object_array_get_idx(pair, 1)));
         }
+        json_object *h;
+        sigv4_pair headers[S3_SIGNED_HEADERS_MAX];
+        size_t nh = json_object_object_get_ex(v, "headers", &h) ? json_object_array_length(h) : 0;
+        for (size_t i = 0; i < nh && i < S3_SIGNED_HEADERS_MAX; i++) {
+            json_object *pair = json_object_array_get_idx(h, i);
+            headers[i].name = slice_of(json_object_get_string(json_object_array_get_idx(pair, 0)));
+            headers[i].value = slice_of(json_object_get_string(json_object_array_get_idx(pair, 1)));
+        }
         s3_signed_request sr;
         s3_signed_request_init(&sr);
-        CHECK(s3_sign_request(&cfg, &signer, str(v, "method"), bucket, key, query, nq,
+        CHECK(s3_sign_request(&cfg, &signer, str(v, "method"), bucket, key, query, nq, headers, nh,
                               slice_of(str(v, "body")), when, &sr));
         char *got = normalise_url(buf_cstr(&sr.url)), *want = normalise_url(str(v, "expected_url"));
         CHECK_STR(got, want);

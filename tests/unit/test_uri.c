@@ -162,6 +162,26 @@ static void test_query_get(void)
     CHECK(query_get((slice){ "a=12&b=3", 4 }, "b", &out) == QUERY_ABSENT);
 }
 
+/* query_next: every pair in order, raw, also empty and bare ones. */
+static void test_query_next(void)
+{
+    slice rest = SLICE_LIT("a=1&metadata%5Bx%5D=%C3%A9&&b&c=&d=e=f"), name, value;
+    static const char *const want[][2] = { { "a", "1" }, { "metadata%5Bx%5D", "%C3%A9" },
+                                           { "", "" },   { "b", "" },
+                                           { "c", "" },  { "d", "e=f" } };
+    size_t n = 0;
+    while (query_next(&rest, &name, &value)) {
+        CHECK(n < 6 && slice_eq_str(name, want[n][0]) && slice_eq_str(value, want[n][1]));
+        n++;
+    }
+    CHECK(n == 6);
+    rest = SLICE_LIT("");
+    CHECK(!query_next(&rest, &name, &value));
+    rest = SLICE_LIT("x=1&");
+    CHECK(query_next(&rest, &name, &value) && slice_eq_str(name, "x"));
+    CHECK(!query_next(&rest, &name, &value));
+}
+
 /* uri_encoded_compare orders as memcmp orders the encodings, shorter first. */
 static void test_encoded_compare(void)
 {
@@ -196,6 +216,7 @@ int main(void)
     test_encode();
     test_decode();
     test_query_get();
+    test_query_next();
     test_encoded_compare();
     buf_free(&out);
     return check_done("test_uri");
