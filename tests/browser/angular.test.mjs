@@ -95,10 +95,13 @@ test('a 21 MiB file and a UTF-8-named file go up from the Angular page, byte for
       assert.equal(stored.length, f.size, `${f.name} size`);
       assert.equal(sha256(stored), f.sha, `${f.name} SHA-256`);
     }
-    // 10 MiB parts: 10 + 10 + 1 MiB, all signed in one batch
+    // 10 MiB parts: 10 + 10 + 1 MiB, signed in batches (a batch signs the parts
+    // already hashed, so how many batches depends on the timing), each part once
     assert.deepEqual(bigPuts.sort(), [1, 2, 3]);
     assert.deepEqual(smallPuts, [1]);
-    assert.equal(signings.length, 1, 'one get-upload-urls call for the three parts');
+    const signed = signings.flatMap((u) => u.searchParams.get('partNumbers').split(','));
+    assert.ok(signings.length >= 1 && signings.length <= 3, `${signings.length} get-upload-urls calls`);
+    assert.deepEqual(signed.sort(), ['1', '2', '3'], 'each part signed once, by get-upload-urls');
     assert.deepEqual(await page.$$eval('#uploads li .status', (s) => s.map((e) => e.textContent)), ['Done', 'Done']);
     assert.match(await page.textContent('#uploads li .figures'), /^21 MiB of 21 MiB · 100%$/);
     assert.deepEqual(page.errors, []);
