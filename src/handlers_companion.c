@@ -83,18 +83,19 @@ static bool unwrap_upload_id(const config *cfg, slice wrapped, upload_ref *ref,
     return check_upload_token(cfg, ref, token, time(NULL), res);
 }
 
-/* The size Uppy may state on create; 413 past max_upload_size. */
+/* The file's size a client may state on create (Uppy 6 states none): a JSON
+ * integer of bytes. */
 static bool check_stated_size(const config *cfg, json_object *body, http_response *res)
 {
-    json_object *size;
-    if (!cfg->max_upload_size || !json_object_object_get_ex(body, "size", &size) ||
-        !json_object_is_type(size, json_type_int))
+    uint64_t size;
+    query_result r = size_from_json(body, "size", &size);
+    if (r == QUERY_ABSENT)
         return true;
-    int64_t n = json_object_get_int64(size);
-    if (n >= 0 && (uint64_t)n <= cfg->max_upload_size)
-        return true;
-    respond_error(res, 413, "UploadTooLarge", "the file has %lld bytes; this service takes at most %llu",
-                  (long long)n, (unsigned long long)cfg->max_upload_size);
+    if (r == QUERY_FOUND)
+        return file_size_allowed(cfg, size, res);
+    respond_error(res, 400, "InvalidSize",
+                  "size must be the file's size in bytes: a whole number (a JSON integer, not a "
+                  "string) from 0 to %llu", (unsigned long long)S3_MAX_OBJECT_SIZE);
     return false;
 }
 

@@ -281,24 +281,46 @@ static bool size_parse(slice text, uint64_t *out)
     return true;
 }
 
-static query_result read_size(field_getter get, const void *source, const char *name,
-                              uint64_t *out)
+query_result size_from_query(const void *query_slice, const char *name, uint64_t *out)
 {
     buf text;
     buf_init(&text, 32);
-    query_result r = get(source, name, &text);
-    if (r == QUERY_FOUND && !size_parse(buf_slice(&text), out))
+    query_result r = query_get(*(const slice *)query_slice, name, &text);
+    if (r == QUERY_FOUND && (!size_parse(buf_slice(&text), out) || *out > S3_MAX_OBJECT_SIZE))
         r = QUERY_MALFORMED;
     buf_free(&text);
     return r;
 }
 
-bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+query_result size_from_json(const void *json_object_ptr, const char *name, uint64_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex((json_object *)json_object_ptr, name, &v) || !v)
+        return QUERY_ABSENT;
+    if (!json_object_is_type(v, json_type_int))
+        return QUERY_MALFORMED;
+    int64_t n = json_object_get_int64(v); /* saturated past int64's range */
+    if (n < 0 || (uint64_t)n > S3_MAX_OBJECT_SIZE)
+        return QUERY_MALFORMED;
+    *out = (uint64_t)n;
+    return QUERY_FOUND;
+}
+
+bool file_size_allowed(const config *cfg, uint64_t file_size, http_response *res)
+{
+    if (!cfg->max_upload_size || file_size <= cfg->max_upload_size)
+        return true;
+    respond_error(res, 413, "UploadTooLarge", "the file has %llu bytes; this service takes at most %llu",
+                  (unsigned long long)file_size, (unsigned long long)cfg->max_upload_size);
+    return false;
+}
+
+bool read_upload_sizes(const config *cfg, size_getter get, const void *source,
                        bool with_part_size, upload_sizes *sizes, http_response *res)
 {
     *sizes = (upload_sizes){ 0 };
-    query_result file = read_size(get, source, "fileSize", &sizes->file_size);
-    query_result part = with_part_size ? read_size(get, source, "partSize", &sizes->part_size)
+    query_result file = get(source, "fileSize", &sizes->file_size);
+    query_result part = with_part_size ? get(source, "partSize", &sizes->part_size)
                                        : QUERY_ABSENT;
     if (file == QUERY_ABSENT && part == QUERY_ABSENT) {
         if (!cfg->max_upload_size)
@@ -311,17 +333,14 @@ bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
     }
     if (file != QUERY_FOUND || (with_part_size && part != QUERY_FOUND)) {
         respond_error(res, 400, "InvalidSize",
-                      with_part_size ? "fileSize and partSize must both be given, in bytes"
-                                     : "fileSize must be given in bytes");
+                      "%s: whole numbers of bytes (decimal digits) from 0 to %llu",
+                      with_part_size ? "fileSize and partSize must both be given"
+                                     : "fileSize must be given",
+                      (unsigned long long)S3_MAX_OBJECT_SIZE);
         return false;
     }
-    uint64_t max = cfg->max_upload_size ? cfg->max_upload_size : S3_MAX_OBJECT_SIZE;
-    if (sizes->file_size > max) {
-        respond_error(res, 413, "UploadTooLarge",
-                      "the file has %llu bytes; this service takes at most %llu",
-                      (unsigned long long)sizes->file_size, (unsigned long long)max);
+    if (!file_size_allowed(cfg, sizes->file_size, res))
         return false;
-    }
     sizes->stated = true;
     if (!with_part_size)
         return true;

@@ -69,11 +69,23 @@ typedef struct {
     unsigned part_count;
 } upload_sizes;
 
+/* Where byte counts come from: QUERY_MALFORMED unless the value is a whole number
+ * from 0 to S3's 5 TiB (no file S3 stores is larger), as decimal digits in a query
+ * or as a JSON integer in a JSON body (not a string, float or boolean). */
+typedef query_result (*size_getter)(const void *source, const char *name, uint64_t *out);
+query_result size_from_query(const void *query_slice, const char *name, uint64_t *out);
+query_result size_from_json(const void *json_object_ptr, const char *name, uint64_t *out);
+
+/* A file size a client states: false after responding 413 UploadTooLarge past
+ * cfg->max_upload_size. */
+bool file_size_allowed(const config *cfg, uint64_t file_size, http_response *res);
+
 /* Reads fileSize and, when with_part_size, partSize (both or neither; required
- * when cfg->max_upload_size is set) and checks them against the limits: 413
- * UploadTooLarge past max_upload_size, 400 for a part size S3 would refuse or
- * more than 10,000 parts. False after responding. */
-bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+ * when cfg->max_upload_size is set) and checks them against the limits: 400
+ * InvalidSize unless whole numbers of bytes (size_getter), 413 UploadTooLarge past
+ * max_upload_size, 400 for a part size S3 would refuse or more than 10,000 parts.
+ * False after responding. */
+bool read_upload_sizes(const config *cfg, size_getter get, const void *source,
                        bool with_part_size, upload_sizes *sizes, http_response *res);
 
 /* The byte count of part n under sizes; false after responding 400 when n is

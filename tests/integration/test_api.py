@@ -229,6 +229,16 @@ BAD_GETS = [
     ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": u}, 400, "InvalidUploadId")
     for u in ("a\x00b", "a\nb", "a b", "u" * 1025)
 ] + [
+    (path, dict(params, **{field: v}), 400, "InvalidSize")
+    for v in ("", "-1", "+1", "1.5", "1e6", "0x10", " 1", "1 ", "\uff11", str(5 * 2 ** 40 + 1),
+              "9" * 20)
+    for path, params, field in (
+        ("/api/start-upload", {"fileName": "a"}, "fileSize"),
+        ("/api/get-upload-url", {"fileName": "a", "uploadId": "u", "partNumber": "1", "partSize": "5"},
+         "fileSize"),
+        ("/api/get-upload-urls", {"fileName": "a", "uploadId": "u", "partNumbers": "1", "fileSize": "5"},
+         "partSize"))
+] + [
     ("/api/get-upload-url", {"fileName": LONG, "partNumber": "1", "uploadId": "u"}, 400, "InvalidFileName"),
     ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": "u", "bucket": "x"}, 403,
      "BucketNotAllowed"),

@@ -272,6 +272,15 @@ class BadInput(unittest.TestCase):
             ("POST", "/api/s3/multipart", None, {"filename": "a", "metadata": {"name": "x" * 2048}}, 400,
              "MetadataTooLarge"),
             ("POST", "/api/s3/params", {"filename": "a"}, None, 405, "MethodNotAllowed"),
+            # the stated size: a JSON integer of bytes, 0..5 TiB
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": "999999999999"}, 400,
+             "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, '{"filename": "a", "size": 1.5e12}', 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, '{"filename": "a", "size": 1.0}', 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": -1}, 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": 5 * 2 ** 40 + 1}, 400,
+             "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": True}, 400, "InvalidSize"),
             # no such route
             ("GET", "/api/s3/other", None, None, 404, "NotFound"),
             ("GET", "/api/s3/multipart/u/1/extra", good_key, None, 404, "NotFound"),
@@ -283,6 +292,14 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(status, want_status, doc)
                 self.assertEqual(doc["error"]["code"], want_code, doc)
                 self.assertTrue(doc["error"]["message"])
+
+
+class StatedSize(unittest.TestCase):
+    def test_whole_numbers_up_to_5_tib_are_taken(self):
+        for size in (0, 1, 5 * 2 ** 40, None):
+            with self.subTest(size=size):
+                status, doc = api("POST", "/api/s3/multipart", None, {"filename": "sized.bin", "size": size})
+                self.assertEqual(status, 200, doc)
 
 
 class KeyHygiene(unittest.TestCase):

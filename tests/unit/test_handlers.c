@@ -487,6 +487,41 @@ static void test_start_upload_object_fields(void)
                creates[i].status, creates[i].code);
 }
 
+/* Stated sizes are whole numbers of bytes, 0..5 TiB: Companion's size a JSON
+ * integer, the seed API's fileSize and partSize decimal digits; anything else is
+ * 400 InvalidSize before S3 is asked (S3 here is unreachable: 502 means accepted). */
+static void test_stated_sizes(void)
+{
+    static const char *const bad_json[] = {
+        "\"999999999999\"", "1.5e12", "1.0", "-1", "5497558138881", "18446744073709551616",
+        "true", "[1]", "{}",
+    };
+    for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "{\"filename\":\"x\",\"size\":%s}", bad_json[i]);
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", body), 400, "InvalidSize");
+    }
+    static const char *const good_json[] = { "0", "1", "5497558138880", "null" };
+    for (size_t i = 0; i < sizeof good_json / sizeof good_json[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "{\"filename\":\"x\",\"size\":%s}", good_json[i]);
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", body), 502, "S3Unreachable");
+    }
+    static const char *const bad_query[] = {
+        "", "-1", "%2B1", "1.5", "1e6", "0x10", "%201", "1%20", "%EF%BC%91", "5497558138881",
+        "99999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof bad_query / sizeof bad_query[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=x&fileSize=%s", bad_query[i]);
+        EXPECT(GET("/api/start-upload", q), 400, "InvalidSize");
+        snprintf(q, sizeof q, "fileName=x&uploadId=u1&partNumber=1&fileSize=10&partSize=%s",
+                 bad_query[i]);
+        EXPECT(GET(URL, q), 400, "InvalidSize");
+    }
+    EXPECT(GET("/api/start-upload", "fileName=x&fileSize=5497558138880"), 502, "S3Unreachable");
+}
+
 /* A part's checksum is signed in as its header, never put in the query. */
 static void test_sign_with_checksums(void)
 {
@@ -672,6 +707,7 @@ int main(void)
     test_start_upload();
     test_complete_body();
     test_start_upload_object_fields();
+    test_stated_sizes();
     test_sign_with_checksums();
     test_complete_checksums();
     test_post_params_metadata();
