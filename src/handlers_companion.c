@@ -13,7 +13,8 @@
  * `metadata` its x-amz-meta-* fields, as Companion has them; answers and errors keep
  * the API's JSON shapes. Companion's clients send back only the upload id and the
  * key, so with upload tokens on, the token travels inside the id they are given:
- * "<S3's upload id>~<token>". */
+ * "<S3's upload id>~<token>"; it binds the sizes a create states (`size`, and
+ * `partSize`), which then pin every part URL's Content-Length. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,19 +84,31 @@ static bool unwrap_upload_id(const config *cfg, slice wrapped, upload_ref *ref,
     return check_upload_token(cfg, ref, token, time(NULL), res);
 }
 
-/* The file's size a client may state on create (Uppy 6 states none): a JSON
- * integer of bytes. */
-static bool check_stated_size(const config *cfg, json_object *body, http_response *res)
+/* The part size Uppy chooses by default for a file of `size` bytes: at least
+ * 5 MiB, and no more than 10,000 parts. */
+static uint64_t uppy_part_size(uint64_t size)
 {
-    uint64_t size;
-    query_result r = size_from_json(body, "size", &size);
-    if (r == QUERY_ABSENT)
+    uint64_t fit = (size + PART_NUMBER_MAX - 1) / PART_NUMBER_MAX;
+    return fit > S3_MIN_PART_SIZE ? fit : S3_MIN_PART_SIZE;
+}
+
+/* The sizes a client may state on create (Uppy 6 states none): `size`, the file's
+ * bytes, and `partSize` (default: Uppy's own choice), JSON integers. The upload's
+ * token then binds them, and its part URLs are pinned to them. */
+static bool read_stated_sizes(const config *cfg, json_object *body, upload_sizes *sizes,
+                              http_response *res)
+{
+    uint64_t size = 0, part_size = 0;
+    query_result file = size_from_json(body, "size", &size);
+    query_result part = size_from_json(body, "partSize", &part_size);
+    if (file == QUERY_ABSENT && part == QUERY_ABSENT)
         return true;
-    if (r == QUERY_FOUND)
-        return file_size_allowed(cfg, size, res);
+    if (file == QUERY_FOUND && part != QUERY_MALFORMED)
+        return upload_sizes_set(cfg, size, part == QUERY_FOUND ? part_size : uppy_part_size(size),
+                                sizes, res);
     respond_error(res, 400, "InvalidSize",
-                  "size must be the file's size in bytes: a whole number (a JSON integer, not a "
-                  "string) from 0 to %llu", (unsigned long long)S3_MAX_OBJECT_SIZE);
+                  "size (and partSize, when given) must be in bytes: whole numbers (JSON "
+                  "integers, not strings) from 0 to %llu", (unsigned long long)S3_MAX_OBJECT_SIZE);
     return false;
 }
 
@@ -127,7 +140,7 @@ static void create_upload(app_ctx *app, const http_request *req, http_response *
     upload_started started;
     upload_started_init(&started);
     json_object *body = parse_json_object_body(req, res), *name = NULL, *meta = NULL;
-    if (!body || !check_stated_size(app->cfg, body, res))
+    if (!body || !read_stated_sizes(app->cfg, body, &ref.sizes, res))
         goto cleanup;
     json_object_object_get_ex(body, "filename", &name);
     json_object_object_get_ex(body, "metadata", &meta);
@@ -172,9 +185,8 @@ static void part_url(app_ctx *app, const http_request *req, const upload_ref *re
 {
     buf url;
     buf_init(&url, 16384);
-    upload_sizes unstated = { 0 }; /* Uppy states no sizes */
     unsigned expires;
-    if (upload_sign_part(app, ref, &unstated, n, field_from_query, &req->query, &url, &expires, res)) {
+    if (upload_sign_part(app, ref, NULL, n, field_from_query, &req->query, &url, &expires, res)) {
         json_object *o = json_object_new_object();
         respond_built(res, o,
                       json_add_string(o, "url", buf_cstr(&url)) &&
@@ -187,11 +199,10 @@ static void batch_urls(app_ctx *app, const http_request *req, const upload_ref *
                        http_response *res)
 {
     size_t n = 0;
-    upload_sizes unstated = { 0 };
     json_object *urls = NULL;
     unsigned expires;
     unsigned *numbers = upload_read_part_numbers(req->query, "InvalidPartNumber", &n, res);
-    if (numbers && (urls = upload_sign_batch(app, ref, &unstated, numbers, n, field_from_query,
+    if (numbers && (urls = upload_sign_batch(app, ref, NULL, numbers, n, field_from_query,
                                              &req->query, &expires, res))) {
         json_object *o = json_object_new_object();
         respond_built(res, o, json_add(o, "presignedUrls", urls));

@@ -263,7 +263,26 @@ static bool sign_one(app_ctx *app, const s3_signer *signer, unsigned expires, co
     return true;
 }
 
-bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
+/* The sizes part URLs are pinned to: those the upload stated at its start (its
+ * token binds them) over those the request states (asked; NULL: none), which must
+ * then be the same. NULL after responding. */
+static const upload_sizes *pinned_sizes(const upload_ref *ref, const upload_sizes *asked,
+                                        http_response *res)
+{
+    static const upload_sizes none = { 0 };
+    const upload_sizes *own = &ref->sizes;
+    if (!own->stated)
+        return asked ? asked : &none;
+    if (!asked || !asked->stated ||
+        (asked->file_size == own->file_size && asked->part_size == own->part_size))
+        return own;
+    respond_error(res, 400, "SizeMismatch",
+                  "this upload stated a file of %llu bytes in parts of %llu at its start",
+                  (unsigned long long)own->file_size, (unsigned long long)own->part_size);
+    return NULL;
+}
+
+bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *asked, unsigned n,
                       field_getter get, const void *source, buf *url, unsigned *expires,
                       http_response *res)
 {
@@ -271,7 +290,8 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *s
     part_checksums_init(&checksums);
     const s3_signer *signer;
     time_t now = time(NULL);
-    bool ok = read_part_checksums(app->cfg, get, source, false, 1, &checksums, res) &&
+    const upload_sizes *sizes = pinned_sizes(ref, asked, res);
+    bool ok = sizes && read_part_checksums(app->cfg, get, source, false, 1, &checksums, res) &&
               app_signer(app, now, &signer, expires, res) &&
               sign_one(app, signer, *expires, ref, sizes, n, checksums.algorithm,
                        checksums.values ? checksums.values[0] : (slice){ "", 0 }, now, url, res);
@@ -279,7 +299,7 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *s
     return ok;
 }
 
-json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes,
+json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res)
 {
@@ -290,7 +310,8 @@ json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload
     json_object *urls = NULL;
     time_t now = time(NULL); /* one time for the batch: its URLs share their leading blocks */
     const s3_signer *signer;
-    if (!read_part_checksums(app->cfg, get, source, true, n, &checksums, res) ||
+    const upload_sizes *sizes = pinned_sizes(ref, asked, res);
+    if (!sizes || !read_part_checksums(app->cfg, get, source, true, n, &checksums, res) ||
         !app_signer(app, now, &signer, expires, res))
         goto cleanup;
     urls = json_object_new_object();
@@ -349,6 +370,24 @@ static bool complete_checksums_allowed(const config *cfg, const s3_part *parts,
     return true;
 }
 
+/* With a size limit or sizes the upload stated, lists what S3 holds and checks the
+ * parts a complete names against it (check_completed_parts: they then carry the
+ * ETags of the copies counted); without either, true at no cost (S3 itself checks
+ * the ETags). listed must outlive the Complete. False after responding. */
+static bool count_parts(app_ctx *app, const upload_ref *ref, s3_part *parts, size_t n,
+                        s3_part_list *listed, http_response *res)
+{
+    if (!app->cfg->max_upload_size && !ref->sizes.stated)
+        return true;
+    s3_error err;
+    if (!s3_list_parts(app->s3, ref->bucket, buf_slice(&ref->key), buf_cstr(&ref->upload_id), listed,
+                       &err)) {
+        respond_s3_error(res, &err);
+        return false;
+    }
+    return check_completed_parts(app->cfg, &ref->sizes, parts, n, listed, res);
+}
+
 /* CompleteMultipartUpload's result fields: S3's names and Companion's. */
 static const char *const RESULT_S3[] = { "Location", "Bucket", "Key", "ETag", "ChecksumSHA256",
                                          "ChecksumCRC32", "ChecksumCRC32C", "ChecksumType", NULL };
@@ -362,6 +401,7 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
 {
     s3_part *parts = NULL;
     size_t n = 0;
+    s3_part_list listed = { 0 };
     s3_xml_doc result;
     s3_xml_doc_init(&result, RESULT_S3);
     s3_error err;
@@ -369,9 +409,8 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
     const char *const *out_names = names == UPLOAD_NAMES_S3 ? RESULT_S3 : RESULT_COMPANION;
     if (!read_parts_json(body, &parts, &n, res) ||
         !complete_checksums_allowed(app->cfg, parts, res) ||
-        /* with a size limit, what S3 holds is counted before it becomes an object */
-        !completed_size_allowed(app, ref->bucket, buf_slice(&ref->key), buf_cstr(&ref->upload_id),
-                                parts, n, res))
+        /* what S3 holds is counted before it becomes an object */
+        !count_parts(app, ref, parts, n, &listed, res))
         goto cleanup;
     if (!s3_complete_multipart_upload(app->s3, ref->bucket, buf_slice(&ref->key),
                                       buf_cstr(&ref->upload_id), parts, n, &result, &err)) {
@@ -392,6 +431,7 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
     }
 cleanup:
     s3_xml_doc_free(&result);
+    s3_part_list_free(&listed);
     free(parts);
     return out;
 }

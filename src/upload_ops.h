@@ -54,11 +54,12 @@ unsigned *upload_read_part_numbers(slice query, const char *missing_code, size_t
                                    http_response *res);
 
 /* Part n's pre-signed PUT URL into url (reset first): its Content-Length pinned
- * when sizes are stated, its checksum signed in as the x-amz-checksum-* header
- * when the request brings one (checksumAlgorithm, default SHA256, and checksum,
- * from get); *expires is how long it is valid (url_expires, or less when the
- * credentials expire sooner). */
-bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
+ * when sizes are stated (the upload's own, from its token, else those the request
+ * states in `asked`, NULL for none; 400 SizeMismatch when both are and differ),
+ * its checksum signed in as the x-amz-checksum-* header when the request brings
+ * one (checksumAlgorithm, default SHA256, and checksum, from get); *expires is how
+ * long it is valid (url_expires, or less when the credentials expire sooner). */
+bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *asked, unsigned n,
                       field_getter get, const void *source, buf *url, unsigned *expires,
                       http_response *res);
 
@@ -66,7 +67,7 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *s
  * its checksum when the request brings them (checksumAlgorithm and checksums:
  * one per part, comma-separated, in the order of the part numbers); *expires as
  * for one part. */
-json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes,
+json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res);
 
@@ -79,8 +80,11 @@ typedef enum {
     UPLOAD_NAMES_COMPANION, /* location, bucket, key, etag, checksumSHA256, checksumType */
 } upload_names;
 
-/* CompleteMultipartUpload with body's parts (and their checksums), after the
- * size limit is checked against what S3 holds: S3's result, the object's
+/* CompleteMultipartUpload with body's parts (and their checksums). With a size
+ * limit or sizes the upload stated, the parts are first checked against what S3
+ * holds (check_completed_parts: their ETags, sizes and total) and the Complete
+ * names the ETags of the copies counted, so that S3 itself refuses it (400
+ * InvalidPart) should a part be replaced meanwhile. S3's result, the object's
  * checksum and its type among it when S3 gives them. */
 json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *body,
                              upload_names names, http_response *res);

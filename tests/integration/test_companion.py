@@ -301,6 +301,16 @@ class StatedSize(unittest.TestCase):
                 status, doc = api("POST", "/api/s3/multipart", None, {"filename": "sized.bin", "size": size})
                 self.assertEqual(status, 200, doc)
 
+    def test_without_a_token_secret_nothing_is_pinned(self):
+        """This stack has no token_secret: a stated size has no token to travel in,
+        so the part URLs stay unpinned (README: the size limit then holds at complete)."""
+        status, doc = api("POST", "/api/s3/multipart", None, {"filename": "sized.bin", "size": 6 * MIB})
+        self.assertEqual(status, 200, doc)
+        self.assertNotIn("~", doc["uploadId"])
+        status, signed = api("GET", upload_path(doc["uploadId"], "/1"), {"key": doc["key"]})
+        self.assertEqual(status, 200, signed)
+        self.assertIn("X-Amz-SignedHeaders=host&", signed["url"])
+
 
 class KeyHygiene(unittest.TestCase):
     """Companion's filename (and the key given back) under the same rule as the
