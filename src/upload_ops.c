@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "mime.h"
 #include "s3_url.h"
 #include "upload_token.h"
@@ -299,6 +300,29 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *a
     return ok;
 }
 
+#define PART_NUMBER_DIGITS 5 /* of PART_NUMBER_MAX */
+/* What the shapes wrap a batch's URLs in, at most: {"data":{"urls":{…},"expiresIn":N}} */
+#define BATCH_ANSWER_WRAP 64
+
+/* Whether a batch of n URLs fits in an answer (RESPONSE_BODY_MAX), judged from its
+ * first URL, of part first_number, before the others are signed: the URLs of one
+ * batch differ only in their part numbers (a part's length and checksum are signed
+ * as headers, outside the URL), and a URL needs no JSON escapes. Each entry is
+ * "<number>":"<url>", at most five digits twice. False after responding 413. */
+static bool batch_fits(size_t n, size_t first_len, unsigned first_number, http_response *res)
+{
+    char digits[DECIMAL_MAX];
+    size_t entry_max = first_len - decimal(first_number, digits) + 2 * PART_NUMBER_DIGITS +
+                       sizeof "\"\":\"\","; /* its quotes, colon and comma (and one spare) */
+    size_t fit = (RESPONSE_BODY_MAX - BATCH_ANSWER_WRAP) / entry_max;
+    if (n <= fit)
+        return true;
+    respond_error(res, 413, "BatchTooLarge",
+                  "the answer would pass %d bytes: with this key and upload id at most %zu parts "
+                  "fit in one call", RESPONSE_BODY_MAX, fit);
+    return false;
+}
+
 json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res)
@@ -315,22 +339,22 @@ json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload
         !app_signer(app, now, &signer, expires, res))
         goto cleanup;
     urls = json_object_new_object();
-    for (size_t i = 0; urls && i < n; i++) {
-        char name[12];
-        snprintf(name, sizeof name, "%u", numbers[i]);
-        if (!sign_one(app, signer, *expires, ref, sizes, numbers[i], checksums.algorithm,
-                      checksums.values ? checksums.values[i] : (slice){ "", 0 }, now, &url, res)) {
-            json_object_put(urls);
-            urls = NULL;
-            goto cleanup;
-        }
-        if (!json_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len))) {
-            json_object_put(urls);
-            urls = NULL;
-        }
-    }
-    if (!urls)
+    bool ok = urls != NULL;
+    if (!ok)
         respond_error(res, 500, "InternalError", "out of memory");
+    for (size_t i = 0; ok && i < n; i++) {
+        char name[DECIMAL_MAX];
+        decimal(numbers[i], name);
+        ok = sign_one(app, signer, *expires, ref, sizes, numbers[i], checksums.algorithm,
+                      checksums.values ? checksums.values[i] : (slice){ "", 0 }, now, &url, res) &&
+             (i > 0 || batch_fits(n, url.len, numbers[0], res));
+        if (ok && !(ok = json_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len))))
+            respond_error(res, 500, "InternalError", "out of memory");
+    }
+    if (!ok) {
+        json_object_put(urls);
+        urls = NULL;
+    }
 cleanup:
     buf_free(&url);
     part_checksums_free(&checksums);

@@ -66,7 +66,8 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *a
 /* The URLs of parts numbers[0..n) as {"<n>": url}, signed at one time, each with
  * its checksum when the request brings them (checksumAlgorithm and checksums:
  * one per part, comma-separated, in the order of the part numbers); *expires as
- * for one part. */
+ * for one part. 413 BatchTooLarge, saying how many parts fit, when the answer
+ * would pass RESPONSE_BODY_MAX (as a long key and upload id can make it). */
 json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res);

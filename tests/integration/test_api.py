@@ -198,6 +198,42 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual((status, doc["error"]["code"]), (400, "MissingParameter"))
 
 
+RESPONSE_BODY_MAX = 4 * MIB  # src/http.h
+
+
+class BatchSize(unittest.TestCase):
+    """get-upload-urls' answer is bounded before it is built (issue 15, finding 3):
+    a 1 KB key and a 1024-character upload id, both percent-encoded to three times
+    their length in every URL, and 1000 parts would pass the 4 MiB response cap.
+    That is 413 BatchTooLarge saying how many parts fit, never an out-of-memory 500,
+    and that many parts then do fit."""
+    NAME = "\u00e9" * 512   # 1024 bytes of key, %C3%A9 each in a URL
+    UPLOAD_ID = "+" * 1024   # %2B each in a URL
+
+    def batch(self, numbers):
+        return api("GET", "/api/get-upload-urls",
+                   {"fileName": self.NAME, "uploadId": self.UPLOAD_ID, "partNumbers": numbers})
+
+    def test_the_worst_batch_is_refused_saying_how_many_parts_fit(self):
+        status, _, payload = self.batch("1-1000")
+        doc = json.loads(payload)
+        self.assertEqual((status, doc["error"]["code"]), (413, "BatchTooLarge"), doc)
+        fit = int(re.search(r"at most (\d+) parts", doc["error"]["message"]).group(1))
+        self.assertTrue(100 < fit < 1000, fit)
+        # the largest part numbers (four digits) and as many as fit: within the cap
+        status, _, payload = self.batch("9000-%d" % (9000 + fit - 1))
+        self.assertEqual(status, 200, payload[:300])
+        self.assertLessEqual(len(payload), RESPONSE_BODY_MAX)
+        self.assertGreater(len(payload), 0.95 * RESPONSE_BODY_MAX)  # the bound is close
+        self.assertEqual(len(json.loads(payload)["data"]["urls"]), fit)
+        status, _, payload = self.batch("1-%d" % (fit + 1))
+        self.assertEqual((status, json.loads(payload)["error"]["code"]), (413, "BatchTooLarge"))
+        # a short key and id: the 1000 parts a call signs at most fit
+        status, _, payload = api("GET", "/api/get-upload-urls",
+                                 {"fileName": "short", "uploadId": "u", "partNumbers": "1-1000"})
+        self.assertEqual(status, 200, payload[:300])
+
+
 def tempfile_dir():
     import tempfile
     return tempfile.mkdtemp()

@@ -9,6 +9,7 @@ import email.header
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -310,6 +311,20 @@ class StatedSize(unittest.TestCase):
         status, signed = api("GET", upload_path(doc["uploadId"], "/1"), {"key": doc["key"]})
         self.assertEqual(status, 200, signed)
         self.assertIn("X-Amz-SignedHeaders=host&", signed["url"])
+
+
+class BatchSize(unittest.TestCase):
+    def test_the_worst_batch_is_refused_saying_how_many_parts_fit(self):
+        """As the seed API's (test_api.py): a 1 KB key, a 1024-character upload id and
+        1000 parts are 413 BatchTooLarge, never an out-of-memory 500."""
+        key = PREFIX + "\u00e9" * 508  # 1024 bytes
+        batch = upload_path("+" * 1024, "/batch")
+        status, doc = api("GET", batch, {"key": key, "partNumbers": "1-1000"})
+        self.assertEqual((status, doc["error"]["code"]), (413, "BatchTooLarge"), doc)
+        fit = int(re.search(r"at most (\d+) parts", doc["error"]["message"]).group(1))
+        status, doc = api("GET", batch, {"key": key, "partNumbers": "9000-%d" % (9000 + fit - 1)})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(doc["presignedUrls"]), fit)
 
 
 class KeyHygiene(unittest.TestCase):

@@ -522,6 +522,39 @@ static void test_stated_sizes(void)
     EXPECT(GET("/api/start-upload", "fileName=x&fileSize=5497558138880"), 502, "S3Unreachable");
 }
 
+/* A batch's answer is bounded before it is built: past RESPONSE_BODY_MAX it is 413
+ * BatchTooLarge saying how many parts fit, and that many fit. */
+static void test_batch_size_bound(void)
+{
+    buf q;
+    buf_init(&q, 1 << 16);
+    buf_append_str(&q, "fileName=");
+    for (int i = 0; i < 512; i++)
+        buf_append_str(&q, "%C3%A9"); /* 1024 bytes of key, three times that in a URL */
+    buf_append_str(&q, "&uploadId=");
+    for (int i = 0; i < 1024; i++)
+        buf_append_str(&q, "%2B");
+    size_t base = q.len;
+    buf_append_str(&q, "&partNumbers=1-1000");
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 413, "BatchTooLarge");
+    json_object *err, *msg;
+    unsigned fit = 0;
+    if (json_object_object_get_ex(answer, "error", &err) &&
+        json_object_object_get_ex(err, "message", &msg)) {
+        const char *at = strstr(json_object_get_string(msg), "at most ");
+        fit = at ? (unsigned)strtoul(at + 8, NULL, 10) : 0;
+    }
+    CHECK(fit > 100 && fit < 1000);
+    q.len = base;
+    buf_printf(&q, "&partNumbers=9000-%u", 9000 + fit - 1);
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 200, "");
+    CHECK(res.body.len <= RESPONSE_BODY_MAX && res.body.len > RESPONSE_BODY_MAX / 100 * 95);
+    q.len = base;
+    buf_printf(&q, "&partNumbers=1-%u", fit + 1);
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 413, "BatchTooLarge");
+    buf_free(&q);
+}
+
 /* A part's checksum is signed in as its header, never put in the query. */
 static void test_sign_with_checksums(void)
 {
@@ -708,6 +741,7 @@ int main(void)
     test_complete_body();
     test_start_upload_object_fields();
     test_stated_sizes();
+    test_batch_size_bound();
     test_sign_with_checksums();
     test_complete_checksums();
     test_post_params_metadata();
