@@ -23,6 +23,7 @@
 #include "companion_route.h"
 #include "handlers.h"
 #include "json_io.h"
+#include "mime.h"
 #include "params.h"
 #include "s3_key.h"
 #include "s3_post_policy.h"
@@ -242,7 +243,9 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
     if (!key_from_file_name(app, req, found == QUERY_FOUND ? buf_slice(&name) : (slice){ NULL, 0 },
                             &key, res) ||
         !optional_field(field_from_query, &req->query, "type", &type, res) ||
-        (type.len && !upload_content_type_valid(buf_slice(&type), res)) ||
+        /* without a type S3 stores its own default, held to the setting as ours is */
+        !upload_content_type_valid(cfg, type.len ? buf_slice(&type) : SLICE_LIT(MIME_TYPE_DEFAULT),
+                                   res) ||
         !read_metadata_query(req->query, &metadata, res) ||
         !upload_metadata(cfg, &metadata, kept, res))
         goto cleanup;

@@ -23,13 +23,34 @@ void upload_started_free(upload_started *started)
     buf_free(&started->token);
 }
 
-bool upload_content_type_valid(slice type, http_response *res)
+bool upload_content_type_valid(const config *cfg, slice type, http_response *res)
 {
-    if (mime_type_valid(type))
+    if (!mime_type_valid(type)) {
+        respond_error(res, 400, "InvalidParameter",
+                      "the content type must be a MIME type such as image/png (at most %d bytes)",
+                      MIME_TYPE_MAX);
+        return false;
+    }
+    slice essence = mime_essence(type);
+    switch (mime_type_allowed(type, cfg->content_types, cfg->n_content_types)) {
+    case MIME_ALLOWED:
         return true;
-    respond_error(res, 400, "InvalidParameter",
-                  "the content type must be a MIME type such as image/png (at most %d bytes)",
-                  MIME_TYPE_MAX);
+    case MIME_ACTIVE:
+        respond_error(res, 400, "ContentTypeNotAllowed",
+                      "files of type %.*s are not taken here: browsers would run them from the "
+                      "bucket as web pages or scripts", (int)essence.len, essence.ptr);
+        return false;
+    case MIME_NOT_LISTED:
+        break;
+    }
+    buf listed;
+    buf_init(&listed, 512);
+    for (size_t i = 0; i < cfg->n_content_types; i++)
+        buf_printf(&listed, "%s%s", i ? " " : "", cfg->content_types[i]);
+    respond_error(res, 400, "ContentTypeNotAllowed",
+                  "files of type %.*s are not taken here, only %s%s", (int)essence.len, essence.ptr,
+                  buf_cstr(&listed), buf_failed(&listed) ? " …" : "");
+    buf_free(&listed);
     return false;
 }
 
@@ -105,7 +126,7 @@ bool upload_start(app_ctx *app, upload_ref *ref, const upload_start_request *rq,
         goto cleanup;
     }
     slice type = rq->content_type.len ? rq->content_type : SLICE_LIT(MIME_TYPE_DEFAULT);
-    if (!upload_content_type_valid(type, res) ||
+    if (!upload_content_type_valid(cfg, type, res) ||
         !start_checksum(cfg, rq->checksum_algorithm, &out->checksum, res) ||
         !upload_metadata(cfg, rq->metadata, metadata, res))
         goto cleanup;

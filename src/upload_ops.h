@@ -33,8 +33,10 @@ typedef struct {
 void upload_started_init(upload_started *started);
 void upload_started_free(upload_started *started);
 
-/* A content type a client may set (a MIME type, mime.h); false after responding. */
-bool upload_content_type_valid(slice type, http_response *res);
+/* A content type a client may set: a MIME type (else 400 InvalidParameter) that the
+ * content_types setting allows (else 400 ContentTypeNotAllowed; mime.h); false
+ * after responding. */
+bool upload_content_type_valid(const config *cfg, slice type, http_response *res);
 
 /* The metadata S3 is to keep of what the client sent (metadata.h, held to the
  * metadata_fields setting); false after responding why not. */

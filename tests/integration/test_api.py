@@ -548,6 +548,37 @@ class ObjectFields(unittest.TestCase):
         self.assertNotIn("fields/refused.bin", [u["Key"] for u in uploads])
 
 
+class ContentTypes(unittest.TestCase):
+    """No content_types setting: every route that sets an object's type refuses what
+    browsers would run from the bucket as a page or script (issue 15, finding 6),
+    before S3 is asked; other types pass."""
+    ACTIVE = ("text/html", "Text/HTML; charset=utf-8", "application/xhtml+xml", "image/svg+xml",
+              "text/xml", "application/xml", "text/javascript", "application/javascript",
+              "application/rss+xml", "*/*")
+
+    def assert_refused(self, status, doc, content_type):
+        self.assertEqual((status, doc["error"]["code"]), (400, "ContentTypeNotAllowed"), doc)
+        self.assertIn(content_type.split(";")[0], doc["error"]["message"])
+
+    def test_every_route_refuses_active_content(self):
+        for t in self.ACTIVE:
+            with self.subTest(type=t):
+                self.assert_refused(*api_json("GET", "/api/start-upload", {"fileName": "page.html", "contentType": t}), t)
+                self.assert_refused(*api_json("POST", "/api/s3/multipart",
+                                              body=json.dumps({"filename": "page.html", "type": t})), t)
+                self.assert_refused(*api_json("GET", "/api/s3/params", {"filename": "page.html", "type": t}), t)
+        uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
+        self.assertNotIn("page.html", [u["Key"] for u in uploads])
+
+    def test_other_types_pass(self):
+        for t in ("text/plain; charset=utf-8", "image/png", "application/pdf", "video/mp4"):
+            with self.subTest(type=t):
+                status, doc = api_json("GET", "/api/start-upload", {"fileName": "typed.bin", "contentType": t})
+                self.assertEqual(status, 200, doc)
+                status, doc = api_json("GET", "/api/s3/params", {"filename": "typed.bin", "type": t})
+                self.assertEqual((status, doc["fields"]["Content-Type"]), (200, t), doc)
+
+
 class Checksums(unittest.TestCase):
     """Part checksums S3 verifies: the browser's SHA-256 of each part signed into
     its URL as the x-amz-checksum-sha256 header; S3 (the gate) refuses a body that

@@ -23,6 +23,8 @@ from testrun import run_tests  # noqa: E402
 
 STACK = None
 TMP = None
+# an allowlist (the content_types setting) with what these tests upload
+CONTENT_TYPES = "video/* image/* text/plain application/octet-stream"
 MIB = 1024 * 1024
 PREFIX = "uppy-in/"
 TOKEN = "FwoGZXIvYXdzE//session+token=="
@@ -34,7 +36,8 @@ TEMPORARY = {"AWS_ACCESS_KEY_ID": "ASIALOCALCOMPANION01", "AWS_SECRET_ACCESS_KEY
 def setUpModule():
     global STACK, TMP
     TMP = tempfile.TemporaryDirectory(prefix="s3mpu-companion-")
-    STACK = Stack(extra_conf="key_prefix = %s\nmetadata_fields = name project\n" % PREFIX,
+    STACK = Stack(extra_conf="key_prefix = %s\nmetadata_fields = name project\n"
+                             "content_types = %s\n" % (PREFIX, CONTENT_TYPES),
                   s3mpu_credentials=TEMPORARY)
     STACK.start()
 
@@ -325,6 +328,27 @@ class BatchSize(unittest.TestCase):
         status, doc = api("GET", batch, {"key": key, "partNumbers": "9000-%d" % (9000 + fit - 1)})
         self.assertEqual(status, 200)
         self.assertEqual(len(doc["presignedUrls"]), fit)
+
+
+class ContentTypes(unittest.TestCase):
+    """The content_types allowlist on both routes that set a type: its types only (the
+    default application/octet-stream when none is given), and a wildcard never lets
+    active content through (image/* does not take image/svg+xml)."""
+
+    def test_only_listed_types(self):
+        for t, allowed in (("image/png", True), ("video/mp4", True), ("TEXT/PLAIN; charset=utf-8", True),
+                           ("application/pdf", False), ("text/csv", False), ("image/svg+xml", False),
+                           ("text/html", False)):
+            with self.subTest(type=t):
+                for status, doc in (api("POST", "/api/s3/multipart", None, {"filename": "t.bin", "type": t}),
+                                    api("GET", "/api/s3/params", {"filename": "t.bin", "type": t})):
+                    if allowed:
+                        self.assertEqual(status, 200, doc)
+                    else:
+                        self.assertEqual((status, doc["error"]["code"]), (400, "ContentTypeNotAllowed"), doc)
+                        self.assertIn(t, doc["error"]["message"])
+        status, doc = api("GET", "/api/s3/params", {"filename": "t.bin", "type": "application/pdf"})
+        self.assertIn(CONTENT_TYPES, doc["error"]["message"])
 
 
 class KeyHygiene(unittest.TestCase):

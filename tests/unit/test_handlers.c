@@ -555,6 +555,48 @@ static void test_batch_size_bound(void)
     buf_free(&q);
 }
 
+/* The content_types setting on every route that sets a type: by default no active
+ * content (400 ContentTypeNotAllowed before S3 is asked); with an allowlist, its
+ * types only, the default application/octet-stream included. */
+static void test_content_types(void)
+{
+    config *cfg = (config *)app.cfg;
+    static const char *const active[] = { "text%2Fhtml", "TEXT%2FHTML%3B%20charset%3Dutf-8",
+                                          "image%2Fsvg%2Bxml", "application%2Fxhtml%2Bxml",
+                                          "text%2Fxml", "application%2Fxml", "text%2Fjavascript" };
+    for (size_t i = 0; i < sizeof active / sizeof active[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=x&contentType=%s", active[i]);
+        EXPECT(GET("/api/start-upload", q), 400, "ContentTypeNotAllowed");
+        snprintf(q, sizeof q, "filename=x&type=%s", active[i]);
+        EXPECT(GET("/api/s3/params", q), 400, "ContentTypeNotAllowed");
+    }
+    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
+                "{\"filename\":\"x\",\"type\":\"text/html; charset=utf-8\"}"),
+           400, "ContentTypeNotAllowed");
+    CHECK(strstr(buf_cstr(&res.body), "text/html") != NULL);
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=text%2Fplain"), 502, "S3Unreachable");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fpng"), 200, "");
+    EXPECT(GET("/api/s3/params", "filename=x"), 200, "");
+
+    cfg->content_types[0] = "image/*";
+    cfg->content_types[1] = "application/pdf";
+    cfg->n_content_types = 2;
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=image%2Fpng"), 502, "S3Unreachable");
+    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
+                "{\"filename\":\"x\",\"type\":\"application/pdf\"}"),
+           502, "S3Unreachable");
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=text%2Fplain"), 400,
+           "ContentTypeNotAllowed");
+    CHECK(strstr(buf_cstr(&res.body), "image/* application/pdf") != NULL);
+    EXPECT(GET("/api/start-upload", "fileName=x"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fsvg%2Bxml"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fgif"), 200, "");
+    cfg->content_types[0] = cfg->content_types[1] = NULL; /* not config_free's to free */
+    cfg->n_content_types = 0;
+}
+
 /* A part's checksum is signed in as its header, never put in the query. */
 static void test_sign_with_checksums(void)
 {
@@ -742,6 +784,7 @@ int main(void)
     test_start_upload_object_fields();
     test_stated_sizes();
     test_batch_size_bound();
+    test_content_types();
     test_sign_with_checksums();
     test_complete_checksums();
     test_post_params_metadata();
