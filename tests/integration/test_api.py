@@ -570,6 +570,25 @@ class ContentTypes(unittest.TestCase):
         uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
         self.assertNotIn("page.html", [u["Key"] for u in uploads])
 
+    def test_a_form_without_type_cannot_choose_one(self):
+        """/s3/params without a type: the policy allows no Content-Type field, and the
+        file part's own type is not the object's (S3 stores its default)."""
+        status, doc = api_json("GET", "/api/s3/params", {"filename": "untyped-form.html"})
+        self.assertEqual(status, 200, doc)
+        path = os.path.join(tempfile_dir(), "page.html")
+        with open(path, "w") as f:
+            f.write("<script>alert(document.domain)</script>")
+        fields = []
+        for name, value in doc["fields"].items():
+            fields += ["--form-string", "%s=%s" % (name, value)]
+        status, _, payload = http_curl("POST", doc["url"], args=fields + ["-F", "file=@%s;type=text/html" % path])
+        self.assertEqual(status, 204, payload)
+        status, _, payload = http_curl("POST", doc["url"], args=fields + ["--form-string", "Content-Type=text/html",
+                                                                          "-F", "file=@%s" % path])
+        self.assertEqual(status, 403, payload)  # a field the policy does not allow
+        head = STACK.s3.head_object(Bucket="uploads", Key="untyped-form.html")
+        self.assertEqual(head["ContentType"], "binary/octet-stream")
+
     def test_other_types_pass(self):
         for t in ("text/plain; charset=utf-8", "image/png", "application/pdf", "video/mp4"):
             with self.subTest(type=t):
