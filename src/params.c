@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "decimal.h"
 #include "s3_key.h"
 #include "upload_token.h"
 
@@ -43,17 +44,10 @@ void upload_ref_free(upload_ref *ref)
 
 bool part_number_parse(slice text, unsigned *out)
 {
-    if (text.len == 0 || text.len > 5)
+    uint64_t n;
+    if (!decimal_parse(text, 5, &n) || n < 1 || n > PART_NUMBER_MAX)
         return false;
-    unsigned n = 0;
-    for (size_t i = 0; i < text.len; i++) {
-        if (text.ptr[i] < '0' || text.ptr[i] > '9')
-            return false;
-        n = n * 10 + (unsigned)(text.ptr[i] - '0');
-    }
-    if (n < 1 || n > PART_NUMBER_MAX)
-        return false;
-    *out = n;
+    *out = (unsigned)n;
     return true;
 }
 
@@ -271,27 +265,13 @@ bool read_upload_ref(const app_ctx *app, const http_request *req, field_getter g
     return ok;
 }
 
-/* A byte count as decimal digits (at most 16: far past S3's 5 TiB, and no overflow). */
-static bool size_parse(slice text, uint64_t *out)
-{
-    if (text.len == 0 || text.len > 16)
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < text.len; i++) {
-        if (text.ptr[i] < '0' || text.ptr[i] > '9')
-            return false;
-        n = n * 10 + (uint64_t)(text.ptr[i] - '0');
-    }
-    *out = n;
-    return true;
-}
-
 query_result size_from_query(const void *query_slice, const char *name, uint64_t *out)
 {
     buf text;
     buf_init(&text, 32);
     query_result r = query_get(*(const slice *)query_slice, name, &text);
-    if (r == QUERY_FOUND && (!size_parse(buf_slice(&text), out) || *out > S3_MAX_OBJECT_SIZE))
+    /* at most 16 digits: far past S3's 5 TiB */
+    if (r == QUERY_FOUND && (!decimal_parse(buf_slice(&text), 16, out) || *out > S3_MAX_OBJECT_SIZE))
         r = QUERY_MALFORMED;
     buf_free(&text);
     return r;

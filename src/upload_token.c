@@ -7,6 +7,8 @@
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 
+#include "decimal.h"
+
 #define MAC_LEN 32
 #define MAC_B64_LEN 43 /* 32 bytes in unpadded base64url */
 #define EXPIRY_DIGITS_MAX 12
@@ -93,19 +95,10 @@ bool upload_token_make(slice secret, const upload_token_claims *claims,
     return ok;
 }
 
-/* 1..max decimal digits without a leading zero (but "0" itself). */
+/* 1..max decimal digits without a leading zero (but "0" itself), as tokens are written. */
 static bool number_parse(slice s, size_t max, uint64_t *out)
 {
-    if (s.len == 0 || s.len > max || (s.ptr[0] == '0' && s.len > 1))
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.ptr[i] < '0' || s.ptr[i] > '9')
-            return false;
-        n = n * 10 + (uint64_t)(s.ptr[i] - '0');
-    }
-    *out = n;
-    return true;
+    return (s.len < 2 || s.ptr[0] != '0') && decimal_parse(s, max, out);
 }
 
 /* Splits token into its fields and reads its numbers; false when malformed. */

@@ -441,31 +441,24 @@ class Race(unittest.TestCase):
             self.assertEqual((status, etag), (200, etag_of(self.big)), payload[:300])
         return replace
 
-    def test_seed_api_asking_for_the_bigger_part(self):
-        """The client names part 1's ETag as the 16 MiB body has it while S3 still
-        holds 5 MiB there (the probe's attack): refused before any Complete."""
-        name = "race/asks-for-big.bin"
-        up, big_url = self.seed_upload(name)
-        body = {"fileName": name, "uploadId": up["uploadId"], "token": up["token"],
-                "parts": [{"PartNumber": 1, "ETag": etag_of(self.big)},
-                          {"PartNumber": 2, "ETag": etag_of(self.second)}]}
-        held, status, doc = complete_while_replacing("/api/complete-upload", body, self.replace_part_1(big_url))
-        self.assert_no_object_past_the_limit("uploads/alice/" + name, self.small + self.second)
-        self.assertEqual((status, doc["error"]["code"]), (409, "PartChanged"), doc)
-        self.assertFalse(held, "a Complete went to S3 for parts that were not counted")
-
-    def test_seed_api_part_replaced_after_counting(self):
-        """The client names the parts S3 holds; part 1 is replaced after s3mpu counted
-        it: S3 refuses the Complete, whose ETags are the counted parts'."""
-        name = "race/replaced-later.bin"
-        up, big_url = self.seed_upload(name)
-        body = {"fileName": name, "uploadId": up["uploadId"], "token": up["token"],
-                "parts": [{"PartNumber": 1, "ETag": etag_of(self.small)},
-                          {"PartNumber": 2, "ETag": etag_of(self.second)}]}
-        held, status, doc = complete_while_replacing("/api/complete-upload", body, self.replace_part_1(big_url))
-        self.assertTrue(held)
-        self.assert_no_object_past_the_limit("uploads/alice/" + name, self.small + self.second)
-        self.assertEqual((status, doc["error"]["code"]), (400, "InvalidPart"), doc)
+    def test_seed_api(self):
+        """Part 1 named with the ETag of the 16 MiB body while S3 still holds 5 MiB there
+        (the probe's attack): refused before any Complete. Named with the ETag S3 holds
+        and replaced after s3mpu counted it: S3 refuses the Complete, whose ETags are
+        those of the parts counted."""
+        for asked, code, status_wanted in ((self.big, "PartChanged", 409), (self.small, "InvalidPart", 400)):
+            with self.subTest(asked=len(asked)):
+                name = "race/seed-%d.bin" % len(asked)
+                up, big_url = self.seed_upload(name)
+                body = {"fileName": name, "uploadId": up["uploadId"], "token": up["token"],
+                        "parts": [{"PartNumber": 1, "ETag": etag_of(asked)},
+                                  {"PartNumber": 2, "ETag": etag_of(self.second)}]}
+                held, status, doc = complete_while_replacing("/api/complete-upload", body,
+                                                             self.replace_part_1(big_url))
+                self.assert_no_object_past_the_limit("uploads/alice/" + name, self.small + self.second)
+                self.assertEqual((status, doc["error"]["code"]), (status_wanted, code), doc)
+                # a Complete reached S3 only for the parts counted
+                self.assertEqual(held, asked is self.small)
 
     def test_companion_unpinned_part_url(self):
         """Uppy 6 states no size: Companion's part URLs are not length-pinned, and the
