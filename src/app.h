@@ -6,12 +6,14 @@
 #include <time.h>
 
 #include "config.h"
+#include "credentials_provider.h"
 #include "http.h"
 #include "s3.h"
 
 typedef struct {
     const config *cfg;
     s3_client *s3;
+    const credentials_options *aws; /* where STS calls look; NULL: none (tests) */
 } app_ctx;
 
 typedef void (*handler_fn)(app_ctx *app, const http_request *req, http_response *res);

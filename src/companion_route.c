@@ -41,6 +41,10 @@ companion_route companion_route_parse(slice path)
         r.kind = COMPANION_PARAMS;
         return r;
     }
+    if (n == 1 && slice_eq_str(seg[0], "sts")) {
+        r.kind = COMPANION_STS;
+        return r;
+    }
     if (n > MAX_SEGMENTS || !slice_eq_str(seg[0], "multipart"))
         return r;
     if (n == 1) {

@@ -14,6 +14,7 @@ typedef enum {
     COMPANION_BAD_UPLOAD_ID,  /* multipart/{id}...: id is not a valid upload id */
     COMPANION_BAD_PART,       /* multipart/{id}/{n}: n is not 1..10000 */
     COMPANION_PARAMS,         /* params: a pre-signed POST */
+    COMPANION_STS,            /* sts: temporary credentials for the browser */
     COMPANION_MULTIPART,      /* multipart: create */
     COMPANION_UPLOAD,         /* multipart/{id}: list parts, abort */
     COMPANION_PART,           /* multipart/{id}/{n}: one part URL */

@@ -46,6 +46,7 @@ void config_free(config *cfg)
     free(cfg->key_template);
     free(cfg->listen);
     free(cfg->profile);
+    free(cfg->sts_role_arn);
     wipe_str(&cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
@@ -382,6 +383,10 @@ static const config_setting SETTINGS[] = {
       { "list", "(none: all but active content)", "the content types objects may get; * a wildcard" } },
     { "checksums", set_choice, FIELD(checksums), 0, 0, 0, CHECKSUM_POLICIES,
       { "off, optional or required", "optional", "part checksums signed into part URLs" } },
+    { "sts_role_arn", set_optional_text, FIELD(sts_role_arn), 0, 0, 0, NULL,
+      { "text", "(none: off)", "the role GET /api/s3/sts assumes for a browser (Uppy's temporary credentials)" } },
+    { "sts_duration", set_number, FIELD(sts_duration), 0, 900, 43200, NULL,
+      { "seconds", "3600", "how long those temporary credentials live" } },
     { "metadata_fields", set_words, FIELD(metadata_fields), FIELD(n_metadata_fields), 0,
       CONFIG_MAX_METADATA_FIELDS, &METADATA_NAMES,
       { "list", "(none: all)", "the x-amz-meta-* names kept from clients" } },
@@ -562,7 +567,7 @@ static void config_defaults(config *cfg)
         .url_expires = 3600, .threads = 4, .connect_timeout_ms = 5000,
         .request_timeout_ms = 30000, .max_retries = 3, .max_body = 1024 * 1024,
         .token_ttl = 7 * 86400, .max_part_size = S3_MAX_PART_SIZE,
-        .checksums = CHECKSUMS_OPTIONAL,
+        .checksums = CHECKSUMS_OPTIONAL, .sts_duration = 3600,
     };
 }
 

@@ -50,6 +50,8 @@ typedef struct {
     unsigned max_retries;
     uint64_t max_body;     /* bytes of a request body */
     char *profile;           /* the AWS profile (AWS_PROFILE wins) */
+    char *sts_role_arn;      /* Uppy's temporary-credentials mode: the role; NULL: off */
+    unsigned sts_duration;   /* seconds those credentials live */
     char *token_secret;      /* upload tokens' HMAC key; NULL: no tokens. Wiped. */
     bool require_token;      /* calls on an upload must bring its token */
     unsigned token_ttl;      /* seconds a token stays valid */

@@ -21,12 +21,15 @@
 #include <time.h>
 
 #include "companion_route.h"
+#include "credentials_sts.h"
 #include "handlers.h"
 #include "json_io.h"
+#include "log.h"
 #include "mime.h"
 #include "params.h"
 #include "s3_key.h"
 #include "s3_post_policy.h"
+#include "session_policy.h"
 #include "upload_ops.h"
 #include "upload_token.h"
 
@@ -299,6 +302,63 @@ static void wrong_method(http_response *res, const char *allow)
     respond_error(res, 405, "MethodNotAllowed", "this route takes %s", allow);
 }
 
+/* Uppy's temporary-credentials mode (@uppy/aws-s3's getTemporarySecurityCredentials):
+ * STS AssumeRole of sts_role_arn as this service, with a session policy that lets
+ * the browser upload under the user's key prefix and nothing else. */
+static void sts_credentials(app_ctx *app, const http_request *req, http_response *res)
+{
+    const config *cfg = app->cfg;
+    buf prefix, policy, err;
+    buf_init(&prefix, 4096);
+    buf_init(&policy, 8192);
+    buf_init(&err, 2048);
+    aws_credentials granted = { 0 };
+    const s3_signer *signer;
+    unsigned unused;
+    const char *why;
+    time_t now = time(NULL);
+    if (!cfg->sts_role_arn || !app->aws) {
+        respond_error(res, 404, "NotFound", "the temporary-credentials mode is off (sts_role_arn is not set)");
+        goto cleanup;
+    }
+    if (!key_prefix_for(cfg, req->remote_user, &prefix, res) || !app_signer(app, now, &signer, &unused, res))
+        goto cleanup;
+    if (!session_policy(cfg->region, cfg->buckets[0], buf_slice(&prefix), &policy, &why)) {
+        respond_error(res, 403, "InvalidKeyPrefix", "no temporary credentials for this user: %s", why);
+        goto cleanup;
+    }
+    sts_role role = { .role_arn = cfg->sts_role_arn, .policy = buf_cstr(&policy), .duration = cfg->sts_duration };
+    if (sts_assume_role(app->aws, signer->cred, &role, now, "sts", &granted, &err) != CRED_OK) {
+        /* the detail (the role, STS's message) is for the log, not the browser */
+        log_msg("warn", "request id=%.*s sts: %s", (int)req->request_id.len, req->request_id.ptr,
+                buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+        respond_error(res, 502, "StsUnavailable", "temporary credentials could not be obtained from STS");
+        goto cleanup;
+    }
+    char expiration[32];
+    struct tm tm;
+    json_object *o = json_object_new_object(), *c = json_object_new_object();
+    bool built = o && c && gmtime_r(&granted.expiration, &tm) &&
+                 strftime(expiration, sizeof expiration, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+                 json_add_string(c, "AccessKeyId", granted.access_key_id) &&
+                 json_add_string(c, "SecretAccessKey", granted.secret_access_key) &&
+                 json_add_string(c, "SessionToken", granted.session_token) &&
+                 json_add_string(c, "Expiration", expiration);
+    if (built) {
+        built = json_add(o, "credentials", c);
+        c = NULL; /* json_add took it */
+    }
+    built = built && json_add_string(o, "bucket", cfg->buckets[0]) && json_add_string(o, "region", cfg->region) &&
+            json_add_string(o, "keyPrefix", buf_cstr(&prefix));
+    json_object_put(c);
+    respond_built(res, o, built);
+cleanup:
+    aws_credentials_free(&granted);
+    buf_free(&prefix);
+    buf_free(&policy);
+    buf_free(&err);
+}
+
 void handle_companion(app_ctx *app, const http_request *req, http_response *res)
 {
     companion_route route = companion_route_parse(req->path);
@@ -318,6 +378,12 @@ void handle_companion(app_ctx *app, const http_request *req, http_response *res)
     case COMPANION_PARAMS:
         if (get)
             post_params(app, req, res);
+        else
+            wrong_method(res, "GET");
+        return;
+    case COMPANION_STS:
+        if (get)
+            sts_credentials(app, req, res);
         else
             wrong_method(res, "GET");
         return;

@@ -60,9 +60,15 @@ static bool load(config *cfg, const char *path)
     return ok;
 }
 
+/* Where the credentials sources (and STS calls) look: this process's environment. */
+static credentials_options aws_options(const config *cfg)
+{
+    return (credentials_options){ .env = env_lookup, .profile = cfg->profile, .region = cfg->region };
+}
+
 static credentials_provider *credentials_chain(const config *cfg)
 {
-    credentials_options o = { .env = env_lookup, .profile = cfg->profile, .region = cfg->region };
+    credentials_options o = aws_options(cfg);
     return credentials_provider_default(&o);
 }
 
@@ -146,7 +152,7 @@ static int cmd_serve(int argc, char **argv)
         metrics_init(metrics_global(), (long)time(NULL));
         credentials_store *store = (!listen || cfg.listen) ? start_credentials(&cfg, &err) : NULL;
         if (store)
-            rc = server_run(&cfg, store);
+            rc = server_run(&cfg, store, aws_options(&cfg));
         else if (!listen || cfg.listen)
             fprintf(stderr, "s3mpu: no AWS credentials: %s\n", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
         credentials_store_free(store);

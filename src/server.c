@@ -161,6 +161,7 @@ static void serve_one(app_ctx *app, FCGX_Request *r)
 typedef struct {
     const config *cfg;
     credentials_store *credentials;
+    const credentials_options *aws;
     pthread_t thread;
     bool started;
 } worker;
@@ -168,7 +169,7 @@ typedef struct {
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    app_ctx app = { .cfg = w->cfg, .s3 = s3_client_new(w->cfg, w->credentials) };
+    app_ctx app = { .cfg = w->cfg, .s3 = s3_client_new(w->cfg, w->credentials), .aws = w->aws };
     FCGX_Request r;
     if (!app.s3 || FCGX_InitRequest(&r, listen_fd, 0) != 0) {
         log_msg("error", "a worker could not start (out of memory)");
@@ -209,7 +210,7 @@ static int open_listener(const config *cfg)
     return fd;
 }
 
-int server_run(const config *cfg, credentials_store *credentials)
+int server_run(const config *cfg, credentials_store *credentials, credentials_options aws)
 {
     if (FCGX_Init() != 0) {
         log_msg("error", "libfcgi could not initialise");
@@ -231,6 +232,7 @@ int server_run(const config *cfg, credentials_store *credentials)
     for (unsigned i = 0; i < cfg->threads; i++) {
         workers[i].cfg = cfg;
         workers[i].credentials = credentials;
+        workers[i].aws = &aws;
         workers[i].started = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
         started += workers[i].started;
     }

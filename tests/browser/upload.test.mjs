@@ -201,7 +201,7 @@ test('?checksums=0 sends parts without checksums, and says they were not verifie
 test('a plain-http page on a LAN name has no WebCrypto: files go, marked not verified',
   { timeout: 60000 }, async () => {
     // the same stack under another name, which Chromium does not count as a secure context
-    const lan = await launchChromium(['--host-resolver-rules=MAP uploads.lan 127.0.0.1']);
+    const lan = await launchChromium({ args: ['--host-resolver-rules=MAP uploads.lan 127.0.0.1'] });
     const origin = stack.baseUrl.replace('127.0.0.1', 'uploads.lan');
     await setBucketCors(stack.gateUrl, origin);
     try {

@@ -25,7 +25,7 @@ from stack import Stack  # noqa: E402
 from curl import curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
-LIFETIME = 20  # seconds: refreshed after 16 (80 %)
+LIFETIME = 12  # seconds: refreshed after 10 (80 %, whole seconds)
 STACK = None
 UPLOAD = None
 WRK_REPORT = os.path.join(HERE, "..", "..", "bench", "wrk_report.lua")

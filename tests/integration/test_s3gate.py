@@ -545,13 +545,14 @@ class SessionPolicy(Refusal, unittest.TestCase):
 
     def test_allowed_under_the_prefix(self):
         self.s3.put_object(Bucket=BUCKET, Key="users/alice/a.txt", Body=b"a")
-        up = self.s3.create_multipart_upload(Bucket=BUCKET, Key="users/alice/mp.bin")
+        up = self.s3.create_multipart_upload(Bucket=BUCKET, Key="users/alice/mp.bin", ChecksumAlgorithm="CRC32")
         part = self.s3.upload_part(Bucket=BUCKET, Key="users/alice/mp.bin", UploadId=up["UploadId"],
-                                   PartNumber=1, Body=b"p")
+                                   PartNumber=1, Body=b"p", ChecksumAlgorithm="CRC32")
         self.assertEqual(len(self.s3.list_parts(Bucket=BUCKET, Key="users/alice/mp.bin",
                                                 UploadId=up["UploadId"])["Parts"]), 1)
         self.s3.complete_multipart_upload(Bucket=BUCKET, Key="users/alice/mp.bin", UploadId=up["UploadId"],
-                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"],
+                                                                      "ChecksumCRC32": part["ChecksumCRC32"]}]})
         self.assertTrue(stored("users/alice/mp.bin"))
 
     def test_refused_elsewhere_and_for_other_actions(self):

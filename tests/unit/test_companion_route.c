@@ -23,6 +23,8 @@ static void expect(const char *path, companion_route_kind kind, const char *uplo
 static void test_routes(void)
 {
     expect("/api/s3/params", COMPANION_PARAMS, NULL, 0);
+    expect("/api/s3/sts", COMPANION_STS, NULL, 0);
+    expect("/api/s3/sts/x", COMPANION_NOT_FOUND, NULL, 0);
     expect("/api/s3/multipart", COMPANION_MULTIPART, NULL, 0);
     expect("/api/s3/multipart/abc", COMPANION_UPLOAD, "abc", 0);
     expect("/api/s3/multipart/abc/1", COMPANION_PART, "abc", 1);

@@ -1,0 +1,79 @@
+#include "session_policy.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+const char *session_policy_partition(const char *region)
+{
+    if (strncmp(region, "cn-", 3) == 0)
+        return "aws-cn";
+    if (strncmp(region, "us-gov-", 7) == 0)
+        return "aws-us-gov";
+    return "aws";
+}
+
+static json_object *strings(const char *const *items)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && items[i]; i++) {
+        json_object *s = json_object_new_string(items[i]);
+        if (!s || json_object_array_add(a, s) != 0) {
+            json_object_put(s);
+            json_object_put(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* Adds value under name; takes value (NULL: out of memory) either way. */
+static bool add(json_object *o, const char *name, json_object *value)
+{
+    if (value && json_object_object_add(o, name, value) == 0)
+        return true;
+    json_object_put(value);
+    return false;
+}
+
+bool session_policy(const char *region, const char *bucket, slice prefix, buf *out, const char **why)
+{
+    static const char *const actions[] = { "s3:PutObject", "s3:AbortMultipartUpload",
+                                           "s3:ListMultipartUploadParts", NULL };
+    for (size_t i = 0; i < prefix.len; i++)
+        if (prefix.ptr[i] == '*' || prefix.ptr[i] == '?' || prefix.ptr[i] == '$') {
+            *why = "the key prefix holds *, ? or $, which a policy would read as a wildcard or variable";
+            return false;
+        }
+    *why = "out of memory";
+    bool ok = false;
+    buf resource;
+    buf_init(&resource, 4096);
+    buf_printf(&resource, "arn:%s:s3:::%s/", session_policy_partition(region), bucket);
+    buf_append_slice(&resource, prefix);
+    buf_append_char(&resource, '*');
+    json_object *policy = json_object_new_object(), *statement = json_object_new_object(),
+                *list = json_object_new_array();
+    if (buf_failed(&resource) || !policy || !statement || !list ||
+        !add(statement, "Effect", json_object_new_string("Allow")) ||
+        !add(statement, "Action", strings(actions)) ||
+        !add(statement, "Resource", json_object_new_string_len(buf_cstr(&resource), (int)resource.len)) ||
+        json_object_array_add(list, statement) != 0)
+        goto cleanup;
+    statement = NULL; /* list owns it */
+    if (!add(policy, "Version", json_object_new_string("2012-10-17")))
+        goto cleanup;
+    bool added = add(policy, "Statement", list);
+    list = NULL; /* add took it either way */
+    if (!added)
+        goto cleanup;
+    const char *text = json_object_to_json_string_ext(policy, JSON_C_TO_STRING_PLAIN |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
+    ok = text && buf_append_str(out, text);
+cleanup:
+    json_object_put(statement);
+    json_object_put(list);
+    json_object_put(policy);
+    buf_free(&resource);
+    return ok;
+}
