@@ -2,7 +2,7 @@
  * s3mpu (`companionEndpoint: '/api'` in @uppy/aws-s3 6, `companionUrl` before)
  * works with its default options; a shape over upload_ops.h, as the seed API is:
  *   GET    s3/params?filename&type&metadata[..] pre-signed POST (form upload)
- *   POST   s3/multipart {filename,type,metadata} CreateMultipartUpload
+ *   POST   s3/multipart {filename,type,metadata[,size[,partSize]]} CreateMultipartUpload
  *   GET    s3/multipart/{id}?key                ListParts
  *   DELETE s3/multipart/{id}?key                AbortMultipartUpload
  *   GET    s3/multipart/{id}/batch?key&partNumbers   batch of part URLs
