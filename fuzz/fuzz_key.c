@@ -59,8 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a random token never passes for this upload's */
     upload_token_claims claims = { SLICE_LIT("uploads"), SLICE_LIT("k"), SLICE_LIT("id"),
                                    SLICE_LIT("") };
-    if (upload_token_check(SLICE_LIT("0123456789abcdef0123456789abcdef"), &claims, name, 0) ==
-        UPLOAD_TOKEN_OK)
+    upload_token_sizes sizes;
+    if (upload_token_check(SLICE_LIT("0123456789abcdef0123456789abcdef"), &claims, name, 0,
+                           &sizes) == UPLOAD_TOKEN_OK)
         __builtin_trap();
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "aws_profile.h"
 #include "ini.h"
 #include "metadata.h"
+#include "mime.h"
 #include "s3_key.h"
 #include "sigv4.h"
 #include "upload_token.h"
@@ -51,6 +52,8 @@ void config_free(config *cfg)
         free(cfg->origins[i]);
     for (size_t i = 0; i < cfg->n_metadata_fields; i++)
         free(cfg->metadata_fields[i]);
+    for (size_t i = 0; i < cfg->n_content_types; i++)
+        free(cfg->content_types[i]);
     *cfg = (config){ 0 };
 }
 
@@ -328,6 +331,7 @@ static const char *const CHECKSUM_POLICIES[] = { "off", "optional", "required", 
 static const list_check BUCKET_NAMES = { bucket_name_valid, "a valid S3 bucket name" };
 static const list_check ORIGINS = { origin_valid, "scheme://host[:port] (no path, no trailing /)" };
 static const list_check METADATA_NAMES = { metadata_name_valid, "a metadata name (an HTTP header token)" };
+static const list_check CONTENT_TYPES = { mime_pattern_valid, "type/subtype ('*' a wildcard), without parameters" };
 
 /* Each line: name, setter, field, count field (lists), bounds, what the setter
  * checks further, and the documentation: type, default, summary. */
@@ -374,6 +378,9 @@ static const config_setting SETTINGS[] = {
       (long long)S3_MAX_PART_SIZE, NULL, { "bytes", "5G", "largest part" } },
     { "origins", set_words, FIELD(origins), FIELD(n_origins), 0, CONFIG_MAX_ORIGINS, &ORIGINS,
       { "list", "(none)", "the upload pages' origins, checked by doctor" } },
+    { "content_types", set_words, FIELD(content_types), FIELD(n_content_types), 0,
+      CONFIG_MAX_CONTENT_TYPES, &CONTENT_TYPES,
+      { "list", "(none: all but active content)", "the content types objects may get; * a wildcard" } },
     { "checksums", set_choice, FIELD(checksums), 0, 0, 0, CHECKSUM_POLICIES,
       { "off, optional or required", "optional", "part checksums signed into part URLs" } },
     { "sts_role_arn", set_optional_text, FIELD(sts_role_arn), 0, 0, 0, NULL,

@@ -17,6 +17,7 @@
 #define CONFIG_MAX_BUCKETS 64
 #define CONFIG_MAX_ORIGINS 32
 #define CONFIG_MAX_METADATA_FIELDS 64
+#define CONFIG_MAX_CONTENT_TYPES 64
 
 /* Part checksums (x-amz-checksum-*): off for stores that refuse the headers. */
 typedef enum { CHECKSUMS_OFF, CHECKSUMS_OPTIONAL, CHECKSUMS_REQUIRED } checksum_policy;
@@ -61,6 +62,10 @@ typedef struct {
      * these may make cross-site calls (cross_site.h). */
     char *origins[CONFIG_MAX_ORIGINS];
     size_t n_origins;
+    /* The content types objects may get (mime.h's patterns); none listed: all but
+     * active content. */
+    char *content_types[CONFIG_MAX_CONTENT_TYPES];
+    size_t n_content_types;
     checksum_policy checksums; /* optional unless set */
     /* The metadata names kept from clients (any case); none listed: all of them. */
     char *metadata_fields[CONFIG_MAX_METADATA_FIELDS];

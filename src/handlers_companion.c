@@ -2,7 +2,7 @@
  * s3mpu (`companionEndpoint: '/api'` in @uppy/aws-s3 6, `companionUrl` before)
  * works with its default options; a shape over upload_ops.h, as the seed API is:
  *   GET    s3/params?filename&type&metadata[..] pre-signed POST (form upload)
- *   POST   s3/multipart {filename,type,metadata} CreateMultipartUpload
+ *   POST   s3/multipart {filename,type,metadata[,size[,partSize]]} CreateMultipartUpload
  *   GET    s3/multipart/{id}?key                ListParts
  *   DELETE s3/multipart/{id}?key                AbortMultipartUpload
  *   GET    s3/multipart/{id}/batch?key&partNumbers   batch of part URLs
@@ -13,7 +13,8 @@
  * `metadata` its x-amz-meta-* fields, as Companion has them; answers and errors keep
  * the API's JSON shapes. Companion's clients send back only the upload id and the
  * key, so with upload tokens on, the token travels inside the id they are given:
- * "<S3's upload id>~<token>". */
+ * "<S3's upload id>~<token>"; it binds the sizes a create states (`size`, and
+ * `partSize`), which then pin every part URL's Content-Length. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "handlers.h"
 #include "json_io.h"
 #include "log.h"
+#include "mime.h"
 #include "params.h"
 #include "s3_key.h"
 #include "s3_post_policy.h"
@@ -86,18 +88,31 @@ static bool unwrap_upload_id(const config *cfg, slice wrapped, upload_ref *ref,
     return check_upload_token(cfg, ref, token, time(NULL), res);
 }
 
-/* The size Uppy may state on create; 413 past max_upload_size. */
-static bool check_stated_size(const config *cfg, json_object *body, http_response *res)
+/* The part size Uppy chooses by default for a file of `size` bytes: at least
+ * 5 MiB, and no more than 10,000 parts. */
+static uint64_t uppy_part_size(uint64_t size)
 {
-    json_object *size;
-    if (!cfg->max_upload_size || !json_object_object_get_ex(body, "size", &size) ||
-        !json_object_is_type(size, json_type_int))
+    uint64_t fit = (size + PART_NUMBER_MAX - 1) / PART_NUMBER_MAX;
+    return fit > S3_MIN_PART_SIZE ? fit : S3_MIN_PART_SIZE;
+}
+
+/* The sizes a client may state on create (Uppy 6 states none): `size`, the file's
+ * bytes, and `partSize` (default: Uppy's own choice), JSON integers. The upload's
+ * token then binds them, and its part URLs are pinned to them. */
+static bool read_stated_sizes(const config *cfg, json_object *body, upload_sizes *sizes,
+                              http_response *res)
+{
+    uint64_t size = 0, part_size = 0;
+    query_result file = size_from_json(body, "size", &size);
+    query_result part = size_from_json(body, "partSize", &part_size);
+    if (file == QUERY_ABSENT && part == QUERY_ABSENT)
         return true;
-    int64_t n = json_object_get_int64(size);
-    if (n >= 0 && (uint64_t)n <= cfg->max_upload_size)
-        return true;
-    respond_error(res, 413, "UploadTooLarge", "the file has %lld bytes; this service takes at most %llu",
-                  (long long)n, (unsigned long long)cfg->max_upload_size);
+    if (file == QUERY_FOUND && part != QUERY_MALFORMED)
+        return upload_sizes_set(cfg, size, part == QUERY_FOUND ? part_size : uppy_part_size(size),
+                                sizes, res);
+    respond_error(res, 400, "InvalidSize",
+                  "size (and partSize, when given) must be in bytes: whole numbers (JSON "
+                  "integers, not strings) from 0 to %llu", (unsigned long long)S3_MAX_OBJECT_SIZE);
     return false;
 }
 
@@ -129,7 +144,7 @@ static void create_upload(app_ctx *app, const http_request *req, http_response *
     upload_started started;
     upload_started_init(&started);
     json_object *body = parse_json_object_body(req, res), *name = NULL, *meta = NULL;
-    if (!body || !check_stated_size(app->cfg, body, res))
+    if (!body || !read_stated_sizes(app->cfg, body, &ref.sizes, res))
         goto cleanup;
     json_object_object_get_ex(body, "filename", &name);
     json_object_object_get_ex(body, "metadata", &meta);
@@ -174,9 +189,8 @@ static void part_url(app_ctx *app, const http_request *req, const upload_ref *re
 {
     buf url;
     buf_init(&url, 16384);
-    upload_sizes unstated = { 0 }; /* Uppy states no sizes */
     unsigned expires;
-    if (upload_sign_part(app, ref, &unstated, n, field_from_query, &req->query, &url, &expires, res)) {
+    if (upload_sign_part(app, ref, NULL, n, field_from_query, &req->query, &url, &expires, res)) {
         json_object *o = json_object_new_object();
         respond_built(res, o,
                       json_add_string(o, "url", buf_cstr(&url)) &&
@@ -189,11 +203,10 @@ static void batch_urls(app_ctx *app, const http_request *req, const upload_ref *
                        http_response *res)
 {
     size_t n = 0;
-    upload_sizes unstated = { 0 };
     json_object *urls = NULL;
     unsigned expires;
     unsigned *numbers = upload_read_part_numbers(req->query, "InvalidPartNumber", &n, res);
-    if (numbers && (urls = upload_sign_batch(app, ref, &unstated, numbers, n, field_from_query,
+    if (numbers && (urls = upload_sign_batch(app, ref, NULL, numbers, n, field_from_query,
                                              &req->query, &expires, res))) {
         json_object *o = json_object_new_object();
         respond_built(res, o, json_add(o, "presignedUrls", urls));
@@ -233,7 +246,9 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
     if (!key_from_file_name(app, req, found == QUERY_FOUND ? buf_slice(&name) : (slice){ NULL, 0 },
                             &key, res) ||
         !optional_field(field_from_query, &req->query, "type", &type, res) ||
-        (type.len && !upload_content_type_valid(buf_slice(&type), res)) ||
+        /* without a type S3 stores its own default, held to the setting as ours is */
+        !upload_content_type_valid(cfg, type.len ? buf_slice(&type) : SLICE_LIT(MIME_TYPE_DEFAULT),
+                                   res) ||
         !read_metadata_query(req->query, &metadata, res) ||
         !upload_metadata(cfg, &metadata, kept, res))
         goto cleanup;

@@ -35,7 +35,7 @@ void handle_start_upload(app_ctx *app, const http_request *req, http_response *r
     upload_started started;
     upload_started_init(&started);
     if (!read_upload_ref(app, req, field_from_query, &req->query, false, &ref, res) ||
-        !read_upload_sizes(app->cfg, field_from_query, &req->query, false, &sizes, res) ||
+        !read_upload_sizes(app->cfg, size_from_query, &req->query, false, &sizes, res) ||
         !optional_field(field_from_query, &req->query, "contentType", &type, res) ||
         !optional_field(field_from_query, &req->query, "checksumAlgorithm", &algorithm, res) ||
         !read_metadata_query(req->query, &metadata, res))
@@ -89,7 +89,7 @@ void handle_get_upload_url(app_ctx *app, const http_request *req, http_response 
     unsigned n = 0, expires;
     upload_sizes sizes;
     if (read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res) &&
-        read_upload_sizes(app->cfg, field_from_query, &req->query, true, &sizes, res) &&
+        read_upload_sizes(app->cfg, size_from_query, &req->query, true, &sizes, res) &&
         read_part_number(req->query, &n, res) &&
         upload_sign_part(app, &ref, &sizes, n, field_from_query, &req->query, &url, &expires, res))
         respond_built(res, json_object_new_string_len(buf_cstr(&url), (int)url.len), true);
@@ -106,7 +106,7 @@ void handle_get_upload_urls(app_ctx *app, const http_request *req, http_response
     size_t n = 0;
     json_object *urls = NULL;
     if (read_upload_ref(app, req, field_from_query, &req->query, true, &ref, res) &&
-        read_upload_sizes(app->cfg, field_from_query, &req->query, true, &sizes, res) &&
+        read_upload_sizes(app->cfg, size_from_query, &req->query, true, &sizes, res) &&
         (numbers = upload_read_part_numbers(req->query, "MissingParameter", &n, res)) &&
         (urls = upload_sign_batch(app, &ref, &sizes, numbers, n, field_from_query, &req->query, &expires,
                                   res))) {

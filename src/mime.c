@@ -1,6 +1,7 @@
 #include "mime.h"
 
 #include <string.h>
+#include <strings.h>
 
 bool http_tchar(char c)
 {
@@ -69,4 +70,92 @@ bool mime_type_valid(slice s)
         if (!token(s, &i) && !quoted_string(s, &i))
             return false;
     }
+}
+
+bool mime_pattern_valid(const char *pattern)
+{
+    slice s = slice_of(pattern);
+    size_t i = 0;
+    if (slice_eq_str(s, "*"))
+        return true;
+    /* '*' is a token character: a pattern is a type/subtype as it stands */
+    return s.len <= MIME_TYPE_MAX && token(s, &i) && i < s.len && s.ptr[i++] == '/' &&
+           token(s, &i) && i == s.len;
+}
+
+/* Active content, by type/subtype in lower case (and any +xml type besides). */
+static const char *const ACTIVE[] = {
+    "text/html", "text/xml", "application/xml", "text/xsl", "multipart/x-mixed-replace",
+    /* WHATWG's JavaScript MIME types */
+    "application/ecmascript", "application/javascript", "application/x-ecmascript",
+    "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
+    "text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
+    "text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript",
+    "text/x-javascript",
+    /* what makes browsers sniff the bytes, and find HTML in them */
+    "*/*", "unknown/unknown", "application/unknown",
+};
+
+static bool is_active(slice essence)
+{
+    static const char xml[] = "+xml";
+    size_t n = sizeof xml - 1;
+    if (essence.len > n && strncasecmp(essence.ptr + essence.len - n, xml, n) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof ACTIVE / sizeof ACTIVE[0]; i++)
+        if (essence.len == strlen(ACTIVE[i]) && strncasecmp(essence.ptr, ACTIVE[i], essence.len) == 0)
+            return true;
+    return false;
+}
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Whether glob (its '*' any run of characters) matches s, in any case. */
+static bool glob_matches(const char *glob, slice s)
+{
+    size_t g = 0, i = 0, star = (size_t)-1, resume = 0;
+    while (i < s.len) {
+        if (glob[g] == '*') {
+            star = g++;
+            resume = i;
+        } else if (glob[g] && lower(glob[g]) == lower(s.ptr[i])) {
+            g++;
+            i++;
+        } else if (star != (size_t)-1) {
+            g = star + 1; /* the star takes one more character */
+            i = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (glob[g] == '*')
+        g++;
+    return glob[g] == '\0';
+}
+
+slice mime_essence(slice type)
+{
+    size_t n = 0;
+    while (n < type.len && type.ptr[n] != ';' && type.ptr[n] != ' ' && type.ptr[n] != '\t')
+        n++;
+    return (slice){ type.ptr, n };
+}
+
+mime_policy mime_type_allowed(slice type, char *const *patterns, size_t n_patterns)
+{
+    slice essence = mime_essence(type);
+    size_t n = essence.len;
+    for (size_t i = 0; i < n_patterns; i++)
+        if (!strchr(patterns[i], '*') && strlen(patterns[i]) == n &&
+            strncasecmp(patterns[i], essence.ptr, n) == 0)
+            return MIME_ALLOWED; /* named exactly, whatever it is */
+    bool listed = n_patterns == 0;
+    for (size_t i = 0; i < n_patterns && !listed; i++)
+        listed = glob_matches(patterns[i], essence);
+    if (!listed)
+        return MIME_NOT_LISTED;
+    return is_active(essence) ? MIME_ACTIVE : MIME_ALLOWED;
 }

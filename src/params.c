@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "decimal.h"
 #include "s3_key.h"
 #include "upload_token.h"
 
@@ -30,6 +31,7 @@ query_result field_from_json(const void *json_object_ptr, const char *name, buf 
 void upload_ref_init(upload_ref *ref)
 {
     ref->bucket = NULL;
+    ref->sizes = (upload_sizes){ 0 };
     buf_init(&ref->key, FIELD_MAX);
     buf_init(&ref->upload_id, FIELD_MAX);
 }
@@ -42,17 +44,10 @@ void upload_ref_free(upload_ref *ref)
 
 bool part_number_parse(slice text, unsigned *out)
 {
-    if (text.len == 0 || text.len > 5)
+    uint64_t n;
+    if (!decimal_parse(text, 5, &n) || n < 1 || n > PART_NUMBER_MAX)
         return false;
-    unsigned n = 0;
-    for (size_t i = 0; i < text.len; i++) {
-        if (text.ptr[i] < '0' || text.ptr[i] > '9')
-            return false;
-        n = n * 10 + (unsigned)(text.ptr[i] - '0');
-    }
-    if (n < 1 || n > PART_NUMBER_MAX)
-        return false;
-    *out = n;
+    *out = (unsigned)n;
     return true;
 }
 
@@ -169,11 +164,12 @@ bool make_upload_token(const config *cfg, const upload_ref *ref, time_t now, buf
     if (!cfg->token_secret)
         return true;
     upload_token_claims claims = claims_of(ref);
-    return upload_token_make(slice_of(cfg->token_secret), &claims, now + (time_t)cfg->token_ttl,
-                             token);
+    upload_token_sizes sizes = { ref->sizes.file_size, ref->sizes.part_size };
+    return upload_token_make(slice_of(cfg->token_secret), &claims, ref->sizes.stated ? &sizes : NULL,
+                             now + (time_t)cfg->token_ttl, token);
 }
 
-bool check_upload_token(const config *cfg, const upload_ref *ref, slice token, time_t now,
+bool check_upload_token(const config *cfg, upload_ref *ref, slice token, time_t now,
                         http_response *res)
 {
     if (!cfg->token_secret)
@@ -186,9 +182,12 @@ bool check_upload_token(const config *cfg, const upload_ref *ref, slice token, t
         return false;
     }
     upload_token_claims claims = claims_of(ref);
-    switch (upload_token_check(slice_of(cfg->token_secret), &claims, token, now)) {
+    upload_token_sizes sizes;
+    switch (upload_token_check(slice_of(cfg->token_secret), &claims, token, now, &sizes)) {
     case UPLOAD_TOKEN_OK:
-        return true;
+        /* held to today's limits, which may be lower than at the upload's start */
+        return !sizes.part_size ||
+               upload_sizes_set(cfg, sizes.file_size, sizes.part_size, &ref->sizes, res);
     case UPLOAD_TOKEN_EXPIRED:
         respond_error(res, 403, "TokenExpired", "the upload token has expired");
         return false;
@@ -266,39 +265,47 @@ bool read_upload_ref(const app_ctx *app, const http_request *req, field_getter g
     return ok;
 }
 
-/* A byte count as decimal digits (at most 16: far past S3's 5 TiB, and no overflow). */
-static bool size_parse(slice text, uint64_t *out)
-{
-    if (text.len == 0 || text.len > 16)
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < text.len; i++) {
-        if (text.ptr[i] < '0' || text.ptr[i] > '9')
-            return false;
-        n = n * 10 + (uint64_t)(text.ptr[i] - '0');
-    }
-    *out = n;
-    return true;
-}
-
-static query_result read_size(field_getter get, const void *source, const char *name,
-                              uint64_t *out)
+query_result size_from_query(const void *query_slice, const char *name, uint64_t *out)
 {
     buf text;
     buf_init(&text, 32);
-    query_result r = get(source, name, &text);
-    if (r == QUERY_FOUND && !size_parse(buf_slice(&text), out))
+    query_result r = query_get(*(const slice *)query_slice, name, &text);
+    /* at most 16 digits: far past S3's 5 TiB */
+    if (r == QUERY_FOUND && (!decimal_parse(buf_slice(&text), 16, out) || *out > S3_MAX_OBJECT_SIZE))
         r = QUERY_MALFORMED;
     buf_free(&text);
     return r;
 }
 
-bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+query_result size_from_json(const void *json_object_ptr, const char *name, uint64_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex((json_object *)json_object_ptr, name, &v) || !v)
+        return QUERY_ABSENT;
+    if (!json_object_is_type(v, json_type_int))
+        return QUERY_MALFORMED;
+    int64_t n = json_object_get_int64(v); /* saturated past int64's range */
+    if (n < 0 || (uint64_t)n > S3_MAX_OBJECT_SIZE)
+        return QUERY_MALFORMED;
+    *out = (uint64_t)n;
+    return QUERY_FOUND;
+}
+
+bool file_size_allowed(const config *cfg, uint64_t file_size, http_response *res)
+{
+    if (!cfg->max_upload_size || file_size <= cfg->max_upload_size)
+        return true;
+    respond_error(res, 413, "UploadTooLarge", "the file has %llu bytes; this service takes at most %llu",
+                  (unsigned long long)file_size, (unsigned long long)cfg->max_upload_size);
+    return false;
+}
+
+bool read_upload_sizes(const config *cfg, size_getter get, const void *source,
                        bool with_part_size, upload_sizes *sizes, http_response *res)
 {
     *sizes = (upload_sizes){ 0 };
-    query_result file = read_size(get, source, "fileSize", &sizes->file_size);
-    query_result part = with_part_size ? read_size(get, source, "partSize", &sizes->part_size)
+    query_result file = get(source, "fileSize", &sizes->file_size);
+    query_result part = with_part_size ? get(source, "partSize", &sizes->part_size)
                                        : QUERY_ABSENT;
     if (file == QUERY_ABSENT && part == QUERY_ABSENT) {
         if (!cfg->max_upload_size)
@@ -311,39 +318,43 @@ bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
     }
     if (file != QUERY_FOUND || (with_part_size && part != QUERY_FOUND)) {
         respond_error(res, 400, "InvalidSize",
-                      with_part_size ? "fileSize and partSize must both be given, in bytes"
-                                     : "fileSize must be given in bytes");
+                      "%s: whole numbers of bytes (decimal digits) from 0 to %llu",
+                      with_part_size ? "fileSize and partSize must both be given"
+                                     : "fileSize must be given",
+                      (unsigned long long)S3_MAX_OBJECT_SIZE);
         return false;
     }
-    uint64_t max = cfg->max_upload_size ? cfg->max_upload_size : S3_MAX_OBJECT_SIZE;
-    if (sizes->file_size > max) {
-        respond_error(res, 413, "UploadTooLarge",
-                      "the file has %llu bytes; this service takes at most %llu",
-                      (unsigned long long)sizes->file_size, (unsigned long long)max);
-        return false;
+    if (!with_part_size) {
+        sizes->stated = true;
+        return file_size_allowed(cfg, sizes->file_size, res);
     }
-    sizes->stated = true;
-    if (!with_part_size)
-        return true;
-    if (sizes->part_size == 0 || sizes->part_size > cfg->max_part_size) {
+    return upload_sizes_set(cfg, sizes->file_size, sizes->part_size, sizes, res);
+}
+
+bool upload_sizes_set(const config *cfg, uint64_t file_size, uint64_t part_size,
+                      upload_sizes *sizes, http_response *res)
+{
+    if (!file_size_allowed(cfg, file_size, res))
+        return false;
+    if (part_size == 0 || part_size > cfg->max_part_size) {
         respond_error(res, 400, "InvalidPartSize", "partSize must be from 1 to %llu bytes",
                       (unsigned long long)cfg->max_part_size);
         return false;
     }
-    uint64_t count = sizes->file_size ? (sizes->file_size - 1) / sizes->part_size + 1 : 1;
+    uint64_t count = file_size ? (file_size - 1) / part_size + 1 : 1;
     if (count > PART_NUMBER_MAX) {
         respond_error(res, 400, "TooManyParts",
                       "a file of %llu bytes in parts of %llu makes more than %u parts",
-                      (unsigned long long)sizes->file_size, (unsigned long long)sizes->part_size,
+                      (unsigned long long)file_size, (unsigned long long)part_size,
                       PART_NUMBER_MAX);
         return false;
     }
-    if (count > 1 && sizes->part_size < S3_MIN_PART_SIZE) {
+    if (count > 1 && part_size < S3_MIN_PART_SIZE) {
         respond_error(res, 400, "InvalidPartSize",
                       "partSize must be at least 5 MiB (5242880) when the file has several parts");
         return false;
     }
-    sizes->part_count = (unsigned)count;
+    *sizes = (upload_sizes){ true, file_size, part_size, (unsigned)count };
     return true;
 }
 
@@ -360,31 +371,72 @@ bool part_length(const upload_sizes *sizes, unsigned n, uint64_t *length, http_r
     return true;
 }
 
-bool check_completed_size(const config *cfg, const s3_part *parts, size_t n,
-                          const s3_part_list *listed, http_response *res)
+/* An ETag as S3 lists it and as a client gives it back: the quotes are optional. */
+static slice etag_text(const char *etag)
 {
-    if (!cfg->max_upload_size)
+    slice e = slice_of(etag);
+    if (e.len >= 2 && e.ptr[0] == '"' && e.ptr[e.len - 1] == '"')
+        e = (slice){ e.ptr + 1, e.len - 2 };
+    return e;
+}
+
+/* Whether S3's copy of a part a complete names (NULL: none) is the one named: its
+ * ETag, and its size when the upload stated sizes. False after responding. */
+static bool part_is_held(const upload_sizes *stated, const s3_part *part,
+                         const s3_listed_part *copy, http_response *res)
+{
+    if (!copy) {
+        respond_error(res, 400, "InvalidPart", "part %u has not been uploaded", part->part_number);
+        return false;
+    }
+    if (!slice_eq(etag_text(copy->etag), etag_text(part->etag))) {
+        respond_error(res, 409, "PartChanged",
+                      "part %u is not the one S3 holds (its ETag there is %s): list the parts, "
+                      "upload it again if need be, and complete with their ETags",
+                      part->part_number, copy->etag);
+        return false;
+    }
+    uint64_t want;
+    if (!stated->stated)
         return true;
-    /* part number → size of S3's copy; parts S3 lacks add nothing (S3 refuses them) */
-    uint64_t *size_of = calloc(PART_NUMBER_MAX + 1, sizeof *size_of);
-    if (!size_of) {
+    if (!part_length(stated, part->part_number, &want, res))
+        return false;
+    if (copy->size == want)
+        return true;
+    respond_error(res, 409, "PartChanged", "part %u has %llu bytes in S3; this upload stated %llu for it",
+                  part->part_number, copy->size, (unsigned long long)want);
+    return false;
+}
+
+bool check_completed_parts(const config *cfg, const upload_sizes *stated, s3_part *parts,
+                           size_t n, const s3_part_list *listed, http_response *res)
+{
+    /* part number -> S3's copy of it */
+    const s3_listed_part **held = calloc(PART_NUMBER_MAX + 1, sizeof *held);
+    if (!held) {
         respond_error(res, 500, "InternalError", "out of memory");
         return false;
     }
     for (size_t k = 0; k < listed->n_parts; k++)
         if (listed->parts[k].part_number <= PART_NUMBER_MAX)
-            size_of[listed->parts[k].part_number] = listed->parts[k].size;
+            held[listed->parts[k].part_number] = &listed->parts[k];
     uint64_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += size_of[parts[i].part_number];
-    free(size_of);
-    if (total > cfg->max_upload_size) {
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        const s3_listed_part *copy = held[parts[i].part_number];
+        if ((ok = part_is_held(stated, &parts[i], copy, res))) {
+            total += copy->size;
+            parts[i].etag = copy->etag; /* S3 then assembles exactly what was counted */
+        }
+    }
+    free(held);
+    if (ok && cfg->max_upload_size && total > cfg->max_upload_size) {
         respond_error(res, 413, "UploadTooLarge",
                       "the parts add up to %llu bytes; this service takes at most %llu",
                       (unsigned long long)total, (unsigned long long)cfg->max_upload_size);
-        return false;
+        ok = false;
     }
-    return true;
+    return ok;
 }
 
 static int compare_parts(const void *a, const void *b)
@@ -493,22 +545,6 @@ fail:
     return false;
 }
 
-
-bool completed_size_allowed(app_ctx *app, const char *bucket, slice key, const char *upload_id,
-                            const s3_part *parts, size_t n, http_response *res)
-{
-    if (!app->cfg->max_upload_size)
-        return true;
-    s3_part_list listed = { 0 };
-    s3_error err;
-    bool ok = s3_list_parts(app->s3, bucket, key, upload_id, &listed, &err);
-    if (!ok)
-        respond_s3_error(res, &err);
-    else
-        ok = check_completed_size(app->cfg, parts, n, &listed, res);
-    s3_part_list_free(&listed);
-    return ok;
-}
 
 void metadata_input_free(metadata_input *in)
 {

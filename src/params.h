@@ -23,12 +23,24 @@ typedef query_result (*field_getter)(const void *source, const char *name, buf *
 query_result field_from_query(const void *query_slice, const char *name, buf *value);
 query_result field_from_json(const void *json_object_ptr, const char *name, buf *value);
 
+/* The sizes a client states so that s3mpu can pin each part's Content-Length:
+ * fileSize and partSize (every part that size but the last). */
+typedef struct {
+    bool stated;
+    uint64_t file_size;
+    uint64_t part_size;
+    unsigned part_count;
+} upload_sizes;
+
 /* A multipart upload as a request names it. */
 typedef struct {
     const char *bucket; /* one of cfg->buckets */
     buf key;
     buf upload_id;      /* empty unless asked for */
     slice user;         /* REMOTE_USER, as the key and the token carry it */
+    /* The sizes the upload stated at its start, as its token binds them (Companion's
+     * create with a size); not stated otherwise. Its part URLs are pinned to them. */
+    upload_sizes sizes;
 } upload_ref;
 
 void upload_ref_init(upload_ref *ref);
@@ -52,44 +64,52 @@ bool read_upload_ref(const app_ctx *app, const http_request *req, field_getter g
                      const void *source, bool with_upload_id, upload_ref *ref, http_response *res);
 
 /* Checks an upload token against the upload it names. True when it is genuine and
- * live, or when none is given and none is required; else responds 403. */
-bool check_upload_token(const config *cfg, const upload_ref *ref, slice token, time_t now,
+ * live (ref's sizes are then those it binds), or when none is given and none is
+ * required; else responds 403. */
+bool check_upload_token(const config *cfg, upload_ref *ref, slice token, time_t now,
                         http_response *res);
 
-/* Appends the token for ref (which has its upload id) when cfg has a token secret;
- * appends nothing otherwise. */
+/* Appends the token for ref (which has its upload id; and its sizes when stated)
+ * when cfg has a token secret; appends nothing otherwise. */
 bool make_upload_token(const config *cfg, const upload_ref *ref, time_t now, buf *token);
 
-/* The sizes a client states so that s3mpu can pin each part's Content-Length:
- * fileSize and partSize (every part that size but the last). */
-typedef struct {
-    bool stated;
-    uint64_t file_size;
-    uint64_t part_size;
-    unsigned part_count;
-} upload_sizes;
+/* Where byte counts come from: QUERY_MALFORMED unless the value is a whole number
+ * from 0 to S3's 5 TiB (no file S3 stores is larger), as decimal digits in a query
+ * or as a JSON integer in a JSON body (not a string, float or boolean). */
+typedef query_result (*size_getter)(const void *source, const char *name, uint64_t *out);
+query_result size_from_query(const void *query_slice, const char *name, uint64_t *out);
+query_result size_from_json(const void *json_object_ptr, const char *name, uint64_t *out);
+
+/* A file size a client states: false after responding 413 UploadTooLarge past
+ * cfg->max_upload_size. */
+bool file_size_allowed(const config *cfg, uint64_t file_size, http_response *res);
 
 /* Reads fileSize and, when with_part_size, partSize (both or neither; required
- * when cfg->max_upload_size is set) and checks them against the limits: 413
- * UploadTooLarge past max_upload_size, 400 for a part size S3 would refuse or
- * more than 10,000 parts. False after responding. */
-bool read_upload_sizes(const config *cfg, field_getter get, const void *source,
+ * when cfg->max_upload_size is set) and checks them against the limits: 400
+ * InvalidSize unless whole numbers of bytes (size_getter), 413 UploadTooLarge past
+ * max_upload_size, 400 for a part size S3 would refuse or more than 10,000 parts.
+ * False after responding. */
+bool read_upload_sizes(const config *cfg, size_getter get, const void *source,
                        bool with_part_size, upload_sizes *sizes, http_response *res);
+
+/* Sets sizes to a file of file_size bytes in parts of part_size, checked as
+ * read_upload_sizes checks them. False after responding. */
+bool upload_sizes_set(const config *cfg, uint64_t file_size, uint64_t part_size,
+                      upload_sizes *sizes, http_response *res);
 
 /* The byte count of part n under sizes; false after responding 400 when n is
  * past the file's last part. */
 bool part_length(const upload_sizes *sizes, unsigned n, uint64_t *length, http_response *res);
 
-/* After the client's parts are listed from S3: 413 UploadTooLarge when those
- * the request completes add up to more than cfg->max_upload_size. */
-bool check_completed_size(const config *cfg, const s3_part *parts, size_t n,
-                          const s3_part_list *listed, http_response *res);
-
-/* With a max_upload_size, lists what S3 holds for the upload and checks the parts
- * a complete names against it (above); without one, true at no cost. False after
- * responding. */
-bool completed_size_allowed(app_ctx *app, const char *bucket, slice key, const char *upload_id,
-                            const s3_part *parts, size_t n, http_response *res);
+/* The parts a complete names against what S3 holds for them (listed): each must
+ * be there (else 400 InvalidPart, as S3 says), with the ETag the client names
+ * (else 409 PartChanged: S3 holds another body) and, when the upload stated sizes,
+ * the size stated for it (else 409 PartChanged); together at most
+ * cfg->max_upload_size (else 413 UploadTooLarge). Each part then carries the ETag
+ * of S3's copy (pointing into listed), so that the Complete asks S3 for exactly
+ * the bytes counted. False after responding. */
+bool check_completed_parts(const config *cfg, const upload_sizes *stated, s3_part *parts,
+                           size_t n, const s3_part_list *listed, http_response *res);
 
 /* Parses a part number given as text: decimal digits only, 1..PART_NUMBER_MAX. */
 bool part_number_parse(slice text, unsigned *out);

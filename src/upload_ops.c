@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "mime.h"
 #include "s3_url.h"
 #include "upload_token.h"
@@ -22,13 +23,34 @@ void upload_started_free(upload_started *started)
     buf_free(&started->token);
 }
 
-bool upload_content_type_valid(slice type, http_response *res)
+bool upload_content_type_valid(const config *cfg, slice type, http_response *res)
 {
-    if (mime_type_valid(type))
+    if (!mime_type_valid(type)) {
+        respond_error(res, 400, "InvalidParameter",
+                      "the content type must be a MIME type such as image/png (at most %d bytes)",
+                      MIME_TYPE_MAX);
+        return false;
+    }
+    slice essence = mime_essence(type);
+    switch (mime_type_allowed(type, cfg->content_types, cfg->n_content_types)) {
+    case MIME_ALLOWED:
         return true;
-    respond_error(res, 400, "InvalidParameter",
-                  "the content type must be a MIME type such as image/png (at most %d bytes)",
-                  MIME_TYPE_MAX);
+    case MIME_ACTIVE:
+        respond_error(res, 400, "ContentTypeNotAllowed",
+                      "files of type %.*s are not taken here: browsers would run them from the "
+                      "bucket as web pages or scripts", (int)essence.len, essence.ptr);
+        return false;
+    case MIME_NOT_LISTED:
+        break;
+    }
+    buf listed;
+    buf_init(&listed, 512);
+    for (size_t i = 0; i < cfg->n_content_types; i++)
+        buf_printf(&listed, "%s%s", i ? " " : "", cfg->content_types[i]);
+    respond_error(res, 400, "ContentTypeNotAllowed",
+                  "files of type %.*s are not taken here, only %s%s", (int)essence.len, essence.ptr,
+                  buf_cstr(&listed), buf_failed(&listed) ? " …" : "");
+    buf_free(&listed);
     return false;
 }
 
@@ -104,7 +126,7 @@ bool upload_start(app_ctx *app, upload_ref *ref, const upload_start_request *rq,
         goto cleanup;
     }
     slice type = rq->content_type.len ? rq->content_type : SLICE_LIT(MIME_TYPE_DEFAULT);
-    if (!upload_content_type_valid(type, res) ||
+    if (!upload_content_type_valid(cfg, type, res) ||
         !start_checksum(cfg, rq->checksum_algorithm, &out->checksum, res) ||
         !upload_metadata(cfg, rq->metadata, metadata, res))
         goto cleanup;
@@ -263,7 +285,26 @@ static bool sign_one(app_ctx *app, const s3_signer *signer, unsigned expires, co
     return true;
 }
 
-bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
+/* The sizes part URLs are pinned to: those the upload stated at its start (its
+ * token binds them) over those the request states (asked; NULL: none), which must
+ * then be the same. NULL after responding. */
+static const upload_sizes *pinned_sizes(const upload_ref *ref, const upload_sizes *asked,
+                                        http_response *res)
+{
+    static const upload_sizes none = { 0 };
+    const upload_sizes *own = &ref->sizes;
+    if (!own->stated)
+        return asked ? asked : &none;
+    if (!asked || !asked->stated ||
+        (asked->file_size == own->file_size && asked->part_size == own->part_size))
+        return own;
+    respond_error(res, 400, "SizeMismatch",
+                  "this upload stated a file of %llu bytes in parts of %llu at its start",
+                  (unsigned long long)own->file_size, (unsigned long long)own->part_size);
+    return NULL;
+}
+
+bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *asked, unsigned n,
                       field_getter get, const void *source, buf *url, unsigned *expires,
                       http_response *res)
 {
@@ -271,7 +312,8 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *s
     part_checksums_init(&checksums);
     const s3_signer *signer;
     time_t now = time(NULL);
-    bool ok = read_part_checksums(app->cfg, get, source, false, 1, &checksums, res) &&
+    const upload_sizes *sizes = pinned_sizes(ref, asked, res);
+    bool ok = sizes && read_part_checksums(app->cfg, get, source, false, 1, &checksums, res) &&
               app_signer(app, now, &signer, expires, res) &&
               sign_one(app, signer, *expires, ref, sizes, n, checksums.algorithm,
                        checksums.values ? checksums.values[0] : (slice){ "", 0 }, now, url, res);
@@ -279,7 +321,30 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *s
     return ok;
 }
 
-json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes,
+#define PART_NUMBER_DIGITS 5 /* of PART_NUMBER_MAX */
+/* What the shapes wrap a batch's URLs in, at most: {"data":{"urls":{…},"expiresIn":N}} */
+#define BATCH_ANSWER_WRAP 64
+
+/* Whether a batch of n URLs fits in an answer (RESPONSE_BODY_MAX), judged from its
+ * first URL, of part first_number, before the others are signed: the URLs of one
+ * batch differ only in their part numbers (a part's length and checksum are signed
+ * as headers, outside the URL), and a URL needs no JSON escapes. Each entry is
+ * "<number>":"<url>", at most five digits twice. False after responding 413. */
+static bool batch_fits(size_t n, size_t first_len, unsigned first_number, http_response *res)
+{
+    char digits[DECIMAL_MAX];
+    size_t entry_max = first_len - decimal(first_number, digits) + 2 * PART_NUMBER_DIGITS +
+                       sizeof "\"\":\"\","; /* its quotes, colon and comma (and one spare) */
+    size_t fit = (RESPONSE_BODY_MAX - BATCH_ANSWER_WRAP) / entry_max;
+    if (n <= fit)
+        return true;
+    respond_error(res, 413, "BatchTooLarge",
+                  "the answer would pass %d bytes: with this key and upload id at most %zu parts "
+                  "fit in one call", RESPONSE_BODY_MAX, fit);
+    return false;
+}
+
+json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res)
 {
@@ -290,26 +355,27 @@ json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload
     json_object *urls = NULL;
     time_t now = time(NULL); /* one time for the batch: its URLs share their leading blocks */
     const s3_signer *signer;
-    if (!read_part_checksums(app->cfg, get, source, true, n, &checksums, res) ||
+    const upload_sizes *sizes = pinned_sizes(ref, asked, res);
+    if (!sizes || !read_part_checksums(app->cfg, get, source, true, n, &checksums, res) ||
         !app_signer(app, now, &signer, expires, res))
         goto cleanup;
     urls = json_object_new_object();
-    for (size_t i = 0; urls && i < n; i++) {
-        char name[12];
-        snprintf(name, sizeof name, "%u", numbers[i]);
-        if (!sign_one(app, signer, *expires, ref, sizes, numbers[i], checksums.algorithm,
-                      checksums.values ? checksums.values[i] : (slice){ "", 0 }, now, &url, res)) {
-            json_object_put(urls);
-            urls = NULL;
-            goto cleanup;
-        }
-        if (!json_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len))) {
-            json_object_put(urls);
-            urls = NULL;
-        }
-    }
-    if (!urls)
+    bool ok = urls != NULL;
+    if (!ok)
         respond_error(res, 500, "InternalError", "out of memory");
+    for (size_t i = 0; ok && i < n; i++) {
+        char name[DECIMAL_MAX];
+        decimal(numbers[i], name);
+        ok = sign_one(app, signer, *expires, ref, sizes, numbers[i], checksums.algorithm,
+                      checksums.values ? checksums.values[i] : (slice){ "", 0 }, now, &url, res) &&
+             (i > 0 || batch_fits(n, url.len, numbers[0], res));
+        if (ok && !(ok = json_add(urls, name, json_object_new_string_len(buf_cstr(&url), (int)url.len))))
+            respond_error(res, 500, "InternalError", "out of memory");
+    }
+    if (!ok) {
+        json_object_put(urls);
+        urls = NULL;
+    }
 cleanup:
     buf_free(&url);
     part_checksums_free(&checksums);
@@ -349,6 +415,24 @@ static bool complete_checksums_allowed(const config *cfg, const s3_part *parts,
     return true;
 }
 
+/* With a size limit or sizes the upload stated, lists what S3 holds and checks the
+ * parts a complete names against it (check_completed_parts: they then carry the
+ * ETags of the copies counted); without either, true at no cost (S3 itself checks
+ * the ETags). listed must outlive the Complete. False after responding. */
+static bool count_parts(app_ctx *app, const upload_ref *ref, s3_part *parts, size_t n,
+                        s3_part_list *listed, http_response *res)
+{
+    if (!app->cfg->max_upload_size && !ref->sizes.stated)
+        return true;
+    s3_error err;
+    if (!s3_list_parts(app->s3, ref->bucket, buf_slice(&ref->key), buf_cstr(&ref->upload_id), listed,
+                       &err)) {
+        respond_s3_error(res, &err);
+        return false;
+    }
+    return check_completed_parts(app->cfg, &ref->sizes, parts, n, listed, res);
+}
+
 /* CompleteMultipartUpload's result fields: S3's names and Companion's. */
 static const char *const RESULT_S3[] = { "Location", "Bucket", "Key", "ETag", "ChecksumSHA256",
                                          "ChecksumCRC32", "ChecksumCRC32C", "ChecksumType", NULL };
@@ -362,6 +446,7 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
 {
     s3_part *parts = NULL;
     size_t n = 0;
+    s3_part_list listed = { 0 };
     s3_xml_doc result;
     s3_xml_doc_init(&result, RESULT_S3);
     s3_error err;
@@ -369,9 +454,8 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
     const char *const *out_names = names == UPLOAD_NAMES_S3 ? RESULT_S3 : RESULT_COMPANION;
     if (!read_parts_json(body, &parts, &n, res) ||
         !complete_checksums_allowed(app->cfg, parts, res) ||
-        /* with a size limit, what S3 holds is counted before it becomes an object */
-        !completed_size_allowed(app, ref->bucket, buf_slice(&ref->key), buf_cstr(&ref->upload_id),
-                                parts, n, res))
+        /* what S3 holds is counted before it becomes an object */
+        !count_parts(app, ref, parts, n, &listed, res))
         goto cleanup;
     if (!s3_complete_multipart_upload(app->s3, ref->bucket, buf_slice(&ref->key),
                                       buf_cstr(&ref->upload_id), parts, n, &result, &err)) {
@@ -392,6 +476,7 @@ json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *b
     }
 cleanup:
     s3_xml_doc_free(&result);
+    s3_part_list_free(&listed);
     free(parts);
     return out;
 }

@@ -33,8 +33,10 @@ typedef struct {
 void upload_started_init(upload_started *started);
 void upload_started_free(upload_started *started);
 
-/* A content type a client may set (a MIME type, mime.h); false after responding. */
-bool upload_content_type_valid(slice type, http_response *res);
+/* A content type a client may set: a MIME type (else 400 InvalidParameter) that the
+ * content_types setting allows (else 400 ContentTypeNotAllowed; mime.h); false
+ * after responding. */
+bool upload_content_type_valid(const config *cfg, slice type, http_response *res);
 
 /* The metadata S3 is to keep of what the client sent (metadata.h, held to the
  * metadata_fields setting); false after responding why not. */
@@ -54,19 +56,21 @@ unsigned *upload_read_part_numbers(slice query, const char *missing_code, size_t
                                    http_response *res);
 
 /* Part n's pre-signed PUT URL into url (reset first): its Content-Length pinned
- * when sizes are stated, its checksum signed in as the x-amz-checksum-* header
- * when the request brings one (checksumAlgorithm, default SHA256, and checksum,
- * from get); *expires is how long it is valid (url_expires, or less when the
- * credentials expire sooner). */
-bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes, unsigned n,
+ * when sizes are stated (the upload's own, from its token, else those the request
+ * states in `asked`, NULL for none; 400 SizeMismatch when both are and differ),
+ * its checksum signed in as the x-amz-checksum-* header when the request brings
+ * one (checksumAlgorithm, default SHA256, and checksum, from get); *expires is how
+ * long it is valid (url_expires, or less when the credentials expire sooner). */
+bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *asked, unsigned n,
                       field_getter get, const void *source, buf *url, unsigned *expires,
                       http_response *res);
 
 /* The URLs of parts numbers[0..n) as {"<n>": url}, signed at one time, each with
  * its checksum when the request brings them (checksumAlgorithm and checksums:
  * one per part, comma-separated, in the order of the part numbers); *expires as
- * for one part. */
-json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *sizes,
+ * for one part. 413 BatchTooLarge, saying how many parts fit, when the answer
+ * would pass RESPONSE_BODY_MAX (as a long key and upload id can make it). */
+json_object *upload_sign_batch(app_ctx *app, const upload_ref *ref, const upload_sizes *asked,
                                const unsigned *numbers, size_t n, field_getter get,
                                const void *source, unsigned *expires, http_response *res);
 
@@ -79,8 +83,11 @@ typedef enum {
     UPLOAD_NAMES_COMPANION, /* location, bucket, key, etag, checksumSHA256, checksumType */
 } upload_names;
 
-/* CompleteMultipartUpload with body's parts (and their checksums), after the
- * size limit is checked against what S3 holds: S3's result, the object's
+/* CompleteMultipartUpload with body's parts (and their checksums). With a size
+ * limit or sizes the upload stated, the parts are first checked against what S3
+ * holds (check_completed_parts: their ETags, sizes and total) and the Complete
+ * names the ETags of the copies counted, so that S3 itself refuses it (400
+ * InvalidPart) should a part be replaced meanwhile. S3's result, the object's
  * checksum and its type among it when S3 gives them. */
 json_object *upload_complete(app_ctx *app, const upload_ref *ref, json_object *body,
                              upload_names names, http_response *res);

@@ -263,6 +263,30 @@ test('a bucket whose CORS hides ETag gets an explanation', { timeout: 120000 }, 
   }
 });
 
+test('an HTML or SVG file picked fails with the reason; nothing is started in S3', { timeout: 60000 },
+  async () => {
+    // the page sends File.type (from the extension) as contentType; by default s3mpu
+    // refuses what browsers would run from the bucket as a page (issue 15, finding 6)
+    const files = [makeFile('page.html', Buffer.from('<script>alert(document.domain)</script>')),
+      makeFile('drawing.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>')),
+      makeFile('notes.txt', Buffer.from('plain text\n'))];
+    const page = await openPage();
+    await page.setInputFiles('input[type=file]', files.map((f) => f.path));
+    const rows = await finishedRows(page, 3);
+    for (const [name, type] of [['page.html', 'text/html'], ['drawing.svg', 'image/svg+xml']]) {
+      const row = rows.find((r) => r.name === name);
+      assert.equal(row.state, 'error', `${name}: ${row.text}`);
+      assert.equal(row.code, 'ContentTypeNotAllowed');
+      assert.ok(row.text.includes(`files of type ${type} are not taken here`), row.text);
+      assert.match(row.text, /web pages or scripts/);
+      assert.deepEqual(openUploads(stack.gateUrl, name), [], `no upload of ${name} in S3`);
+    }
+    const txt = rows.find((r) => r.name === 'notes.txt');
+    assert.equal(txt.state, 'done', txt.text);
+    assert.equal(headObject(stack.gateUrl, txt.key).ContentType, 'text/plain');
+    await page.close();
+  });
+
 test('the page is operable with the keyboard and labelled', { timeout: 60000 }, async () => {
   const page = await openPage();
   assert.equal(await page.locator('input[type=file][multiple]').count(), 1);

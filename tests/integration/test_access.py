@@ -3,13 +3,16 @@
 auth) and passes REMOTE_USER, two s3mpu instances behind one nginx upstream share
 the upload-token secret, keys come from the template uploads/{user}/{name}, and
 sizes are limited. A second stack without authentication checks that a client's
-own Authorization header never passes for a user."""
+own Authorization header never passes for a user. S3 is behind the fault proxy
+here, which holds a Complete while a test replaces a part (the race of issue 15)."""
 import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 import urllib.parse
 
@@ -23,7 +26,7 @@ MIB = 1024 * 1024
 SECRET = "test-secret-0123456789abcdef0123456789"
 USERS = {"alice": "wonderland", "bob": "builder"}
 MAX_UPLOAD = 30 * MIB
-STACK = None  # authenticated, two instances, tokens required, size limits
+STACK = None  # authenticated, two instances, tokens required, size limits, fault proxy
 OPEN = None   # no authentication configured, {user} in the key template
 TMP = None
 
@@ -40,7 +43,7 @@ def setUpModule():
     os.chmod(TMP, 0o755)
     os.chmod(htpasswd, 0o644)  # nginx's workers read it
     STACK = Stack(
-        instances=2,
+        instances=2, fault_proxy=True,
         extra_conf="key_template = uploads/{user}/{name}\nrequire_token = true\n"
                    "max_upload_size = %d\nmax_part_size = 16M\n" % MAX_UPLOAD,
         env={"S3MPU_TOKEN_SECRET": SECRET},
@@ -285,11 +288,11 @@ class Sizes(unittest.TestCase):
         self.assertNotIn("Parts", listed)
 
     def test_complete_counts_what_s3_holds(self):
-        # Companion's part URLs are not length-pinned: the size check at complete
-        # is what stops an upload whose parts add up past the limit
+        # Uppy 6 states no size at create: its part URLs are not length-pinned, and
+        # the size check at complete is what stops parts that add up past the limit
         status, doc, _ = call("POST", "/api/s3/multipart",
                               body={"filename": "lied.bin", "type": "application/octet-stream",
-                                    "metadata": {}, "size": MAX_UPLOAD})
+                                    "metadata": {}})
         self.assertEqual(status, 200, doc)
         q = "?key=" + urllib.parse.quote(doc["key"], safe="")
         parts = []
@@ -306,6 +309,180 @@ class Sizes(unittest.TestCase):
         self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads",
                                                                Prefix="uploads/alice/lied.bin"))
 
+    def companion_create(self, body):
+        status, doc, _ = call("POST", "/api/s3/multipart", body=dict(body, type="application/octet-stream"))
+        self.assertEqual(status, 200, doc)
+        return (doc, "/api/s3/multipart/%s" % urllib.parse.quote(doc["uploadId"], safe=""),
+                "?key=" + urllib.parse.quote(doc["key"], safe=""))
+
+    def test_companion_parts_are_pinned_to_the_stated_size(self):
+        """A create that states `size` gets a token binding it (v2): every part URL,
+        one by one or in a batch, is pinned to the part's length as Uppy splits the
+        file by default (5 MiB parts here), and S3 refuses another length."""
+        data = os.urandom(12 * MIB)
+        doc, upload, q = self.companion_create({"filename": "pinned-uppy.bin", "size": len(data)})
+        self.assertIn("~v2.", doc["uploadId"])
+        status, one, _ = call("GET", upload + "/1" + q)
+        self.assertEqual(status, 200, one)
+        self.assertIn("X-Amz-SignedHeaders=content-length%3Bhost", one["url"])
+        status, batch, _ = call("GET", upload + "/batch" + q + "&partNumbers=2-3")
+        self.assertEqual(status, 200, batch)
+        urls = {1: one["url"], 2: batch["presignedUrls"]["2"], 3: batch["presignedUrls"]["3"]}
+        status, doc4, _ = call("GET", upload + "/4" + q)
+        self.assertEqual((status, doc4["error"]["code"]), (400, "PartNumberOutOfRange"), doc4)
+        # a longer body than the part's is refused by S3 (the gate, as AWS)
+        status, _, payload = put(urls[1], os.urandom(16 * MIB))
+        self.assertEqual(status, 403, payload[:300])
+        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", payload)
+        parts = []
+        for n, chunk in ((1, data[:5 * MIB]), (2, data[5 * MIB:10 * MIB]), (3, data[10 * MIB:])):
+            status, etag, payload = put(urls[n], chunk)
+            self.assertEqual(status, 200, payload[:300])
+            parts.append({"PartNumber": n, "ETag": etag})
+        status, done, _ = call("POST", upload + "/complete" + q, body={"parts": parts})
+        self.assertEqual(status, 200, done)
+        got = STACK.s3.get_object(Bucket="uploads", Key=doc["key"])["Body"].read()
+        self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(data).digest())
+
+    def test_companion_part_size_and_the_seed_api_on_the_same_upload(self):
+        """partSize states Uppy's getChunkSize; the seed API, given the same upload's
+        token, pins its URLs to the same sizes and refuses others."""
+        doc, upload, q = self.companion_create({"filename": "sized-both.bin", "size": 20 * MIB,
+                                                "partSize": 8 * MIB})
+        s3_id, _, token = doc["uploadId"].rpartition("~")
+        status, one, _ = call("GET", upload + "/3" + q)
+        self.assertEqual(status, 200, one)
+        status, _, payload = put(one["url"], os.urandom(4 * MIB))  # 20 - 2 x 8
+        self.assertEqual(status, 200, payload[:300])
+        seed = {"fileName": "sized-both.bin", "uploadId": s3_id, "partNumber": 1}
+        status, url, _ = call("GET", "/api/get-upload-url", dict(seed, fileSize=20 * MIB, partSize=8 * MIB),
+                              token=token)
+        self.assertEqual(status, 200, url)
+        self.assertEqual(put(url, os.urandom(8 * MIB))[0], 200)
+        status, doc2, _ = call("GET", "/api/get-upload-url", dict(seed, fileSize=30 * MIB, partSize=16 * MIB),
+                               token=token)
+        self.assertEqual((status, doc2["error"]["code"]), (400, "SizeMismatch"), doc2)
+        for bad in ({"size": 20 * MIB, "partSize": MIB}, {"size": 20 * MIB, "partSize": 17 * MIB},
+                    {"size": MAX_UPLOAD + 1}, {"partSize": 8 * MIB}, {"size": 20 * MIB, "partSize": "8"}):
+            with self.subTest(**bad):
+                status, refused, _ = call("POST", "/api/s3/multipart", body=dict(bad, filename="x.bin"))
+                self.assertIn((status, refused["error"]["code"]),
+                              ((400, "InvalidPartSize"), (413, "UploadTooLarge"), (400, "InvalidSize")), refused)
+
+
+
+def etag_of(data):
+    """The ETag S3 gives a part: its MD5 in quotes."""
+    return '"%s"' % hashlib.md5(data).hexdigest()
+
+
+def complete_while_replacing(path, body, replace, token=None):
+    """Calls a complete with the fault proxy holding S3's Complete: once s3mpu has
+    counted the parts and sent it, replace() PUTs another body, then the Complete
+    goes on. Returns (whether a Complete reached S3's door, status, answer)."""
+    STACK.faults.reset_rules()
+    STACK.faults.add_rule("complete", action="hold")
+    answer = {}
+    caller = threading.Thread(target=lambda: answer.update(r=call("POST", path, body=body, token=token)))
+    caller.start()
+    held = False
+    deadline = time.time() + 30
+    while caller.is_alive() and not held and time.time() < deadline:
+        held = STACK.faults.state()["held"]["complete"] > 0
+        time.sleep(0.01)
+    if held:
+        replace()
+        STACK.faults.release("complete")
+    caller.join(60)
+    STACK.faults.reset_rules()  # a hold no Complete took
+    status, doc, _ = answer["r"]
+    return held, status, doc
+
+
+class Race(unittest.TestCase):
+    """A part replaced by a bigger one while its upload completes (issue 15,
+    finding 1): s3mpu lists and adds up the parts, the fault proxy holds the
+    Complete, the test PUTs a bigger body to the same part number, then the Complete
+    reaches S3. Parts of 5 and 15 MiB make 20 MiB; part 1 replaced by 16 MiB would
+    make 31 MiB, past the 30 MiB limit. Whatever the order, no object past the limit
+    may exist: s3mpu refuses before (the ETag asked for is not the one S3 holds:
+    409 PartChanged) or S3 refuses the Complete (the ETag s3mpu counted is no longer
+    the part's: 400 InvalidPart)."""
+    SMALL, SECOND, BIG = 5 * MIB, 15 * MIB, 16 * MIB
+
+    def setUp(self):
+        self.small, self.second, self.big = (os.urandom(n) for n in (self.SMALL, self.SECOND, self.BIG))
+
+    def assert_no_object_past_the_limit(self, key, counted):
+        found = STACK.s3.list_objects_v2(Bucket="uploads", Prefix=key).get("Contents", [])
+        for o in found:
+            self.assertLessEqual(o["Size"], MAX_UPLOAD, o)
+            got = STACK.s3.get_object(Bucket="uploads", Key=o["Key"])["Body"].read()
+            self.assertEqual(got, counted, "the object is not the bytes that were counted")
+
+    def seed_upload(self, name):
+        """An upload through the seed API with parts 1 (5 MiB) and 2 (15 MiB); returns
+        (its data, the URL that PUTs 16 MiB to part 1: another size, signed anew)."""
+        up, _ = start(name, MAX_UPLOAD)
+        base = {"fileName": name, "uploadId": up["uploadId"], "fileSize": MAX_UPLOAD}
+        urls = {}
+        for key, n, part_size in (("small", 1, 5 * MIB), ("second", 2, 15 * MIB), ("big", 1, 16 * MIB)):
+            status, urls[key], _ = call("GET", "/api/get-upload-url", dict(base, partNumber=n, partSize=part_size),
+                                        token=up["token"])
+            self.assertEqual(status, 200, urls[key])
+        for key, data in (("small", self.small), ("second", self.second)):
+            status, etag, payload = put(urls[key], data)
+            self.assertEqual((status, etag), (200, etag_of(data)), payload[:300])
+        return up, urls["big"]
+
+    def replace_part_1(self, url):
+        def replace():
+            status, etag, payload = put(url, self.big)
+            self.assertEqual((status, etag), (200, etag_of(self.big)), payload[:300])
+        return replace
+
+    def test_seed_api(self):
+        """Part 1 named with the ETag of the 16 MiB body while S3 still holds 5 MiB there
+        (the probe's attack): refused before any Complete. Named with the ETag S3 holds
+        and replaced after s3mpu counted it: S3 refuses the Complete, whose ETags are
+        those of the parts counted."""
+        for asked, code, status_wanted in ((self.big, "PartChanged", 409), (self.small, "InvalidPart", 400)):
+            with self.subTest(asked=len(asked)):
+                name = "race/seed-%d.bin" % len(asked)
+                up, big_url = self.seed_upload(name)
+                body = {"fileName": name, "uploadId": up["uploadId"], "token": up["token"],
+                        "parts": [{"PartNumber": 1, "ETag": etag_of(asked)},
+                                  {"PartNumber": 2, "ETag": etag_of(self.second)}]}
+                held, status, doc = complete_while_replacing("/api/complete-upload", body,
+                                                             self.replace_part_1(big_url))
+                self.assert_no_object_past_the_limit("uploads/alice/" + name, self.small + self.second)
+                self.assertEqual((status, doc["error"]["code"]), (status_wanted, code), doc)
+                # a Complete reached S3 only for the parts counted
+                self.assertEqual(held, asked is self.small)
+
+    def test_companion_unpinned_part_url(self):
+        """Uppy 6 states no size: Companion's part URLs are not length-pinned, and the
+        same URL PUTs the bigger body."""
+        for asked, code, status_wanted in ((self.big, "PartChanged", 409), (self.small, "InvalidPart", 400)):
+            with self.subTest(asked=len(asked)):
+                name = "race/uppy-%d.bin" % len(asked)
+                status, doc, _ = call("POST", "/api/s3/multipart", body={"filename": name, "type": "image/png"})
+                self.assertEqual(status, 200, doc)
+                q = "?key=" + urllib.parse.quote(doc["key"], safe="")
+                upload = "/api/s3/multipart/%s" % urllib.parse.quote(doc["uploadId"], safe="")
+                urls = {}
+                for n, data in ((1, self.small), (2, self.second)):
+                    status, signed, _ = call("GET", "%s/%d%s" % (upload, n, q))
+                    self.assertEqual(status, 200, signed)
+                    self.assertIn("X-Amz-SignedHeaders=host&", signed["url"])  # no length pinned
+                    urls[n] = signed["url"]
+                    self.assertEqual(put(urls[n], data)[:2], (200, etag_of(data)))
+                parts = [{"PartNumber": 1, "ETag": etag_of(asked)}, {"PartNumber": 2, "ETag": etag_of(self.second)}]
+                held, status, done = complete_while_replacing(upload + "/complete" + q, {"parts": parts},
+                                                              self.replace_part_1(urls[1]))
+                self.assert_no_object_past_the_limit(doc["key"], self.small + self.second)
+                self.assertEqual((status, done["error"]["code"]), (status_wanted, code), done)
+                self.assertEqual(held, asked is self.small)
 
 if __name__ == "__main__":
     sys.exit(run_tests(sys.modules[__name__]))

@@ -198,6 +198,42 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual((status, doc["error"]["code"]), (400, "MissingParameter"))
 
 
+RESPONSE_BODY_MAX = 4 * MIB  # src/http.h
+
+
+class BatchSize(unittest.TestCase):
+    """get-upload-urls' answer is bounded before it is built (issue 15, finding 3):
+    a 1 KB key and a 1024-character upload id, both percent-encoded to three times
+    their length in every URL, and 1000 parts would pass the 4 MiB response cap.
+    That is 413 BatchTooLarge saying how many parts fit, never an out-of-memory 500,
+    and that many parts then do fit."""
+    NAME = "\u00e9" * 512   # 1024 bytes of key, %C3%A9 each in a URL
+    UPLOAD_ID = "+" * 1024   # %2B each in a URL
+
+    def batch(self, numbers):
+        return api("GET", "/api/get-upload-urls",
+                   {"fileName": self.NAME, "uploadId": self.UPLOAD_ID, "partNumbers": numbers})
+
+    def test_the_worst_batch_is_refused_saying_how_many_parts_fit(self):
+        status, _, payload = self.batch("1-1000")
+        doc = json.loads(payload)
+        self.assertEqual((status, doc["error"]["code"]), (413, "BatchTooLarge"), doc)
+        fit = int(re.search(r"at most (\d+) parts", doc["error"]["message"]).group(1))
+        self.assertTrue(100 < fit < 1000, fit)
+        # the largest part numbers (four digits) and as many as fit: within the cap
+        status, _, payload = self.batch("9000-%d" % (9000 + fit - 1))
+        self.assertEqual(status, 200, payload[:300])
+        self.assertLessEqual(len(payload), RESPONSE_BODY_MAX)
+        self.assertGreater(len(payload), 0.95 * RESPONSE_BODY_MAX)  # the bound is close
+        self.assertEqual(len(json.loads(payload)["data"]["urls"]), fit)
+        status, _, payload = self.batch("1-%d" % (fit + 1))
+        self.assertEqual((status, json.loads(payload)["error"]["code"]), (413, "BatchTooLarge"))
+        # a short key and id: the 1000 parts a call signs at most fit
+        status, _, payload = api("GET", "/api/get-upload-urls",
+                                 {"fileName": "short", "uploadId": "u", "partNumbers": "1-1000"})
+        self.assertEqual(status, 200, payload[:300])
+
+
 def tempfile_dir():
     import tempfile
     return tempfile.mkdtemp()
@@ -228,6 +264,16 @@ BAD_GETS = [
 ] + [
     ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": u}, 400, "InvalidUploadId")
     for u in ("a\x00b", "a\nb", "a b", "u" * 1025)
+] + [
+    (path, dict(params, **{field: v}), 400, "InvalidSize")
+    for v in ("", "-1", "+1", "1.5", "1e6", "0x10", " 1", "1 ", "\uff11", str(5 * 2 ** 40 + 1),
+              "9" * 20)
+    for path, params, field in (
+        ("/api/start-upload", {"fileName": "a"}, "fileSize"),
+        ("/api/get-upload-url", {"fileName": "a", "uploadId": "u", "partNumber": "1", "partSize": "5"},
+         "fileSize"),
+        ("/api/get-upload-urls", {"fileName": "a", "uploadId": "u", "partNumbers": "1", "fileSize": "5"},
+         "partSize"))
 ] + [
     ("/api/get-upload-url", {"fileName": LONG, "partNumber": "1", "uploadId": "u"}, 400, "InvalidFileName"),
     ("/api/get-upload-url", {"fileName": "a", "partNumber": "1", "uploadId": "u", "bucket": "x"}, 403,
@@ -500,6 +546,56 @@ class ObjectFields(unittest.TestCase):
                 self.assertEqual((status, doc["error"]["code"]), (400, code))
         uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
         self.assertNotIn("fields/refused.bin", [u["Key"] for u in uploads])
+
+
+class ContentTypes(unittest.TestCase):
+    """No content_types setting: every route that sets an object's type refuses what
+    browsers would run from the bucket as a page or script (issue 15, finding 6),
+    before S3 is asked; other types pass."""
+    ACTIVE = ("text/html", "Text/HTML; charset=utf-8", "application/xhtml+xml", "image/svg+xml",
+              "text/xml", "application/xml", "text/javascript", "application/javascript",
+              "application/rss+xml", "*/*")
+
+    def assert_refused(self, status, doc, content_type):
+        self.assertEqual((status, doc["error"]["code"]), (400, "ContentTypeNotAllowed"), doc)
+        self.assertIn(content_type.split(";")[0], doc["error"]["message"])
+
+    def test_every_route_refuses_active_content(self):
+        for t in self.ACTIVE:
+            with self.subTest(type=t):
+                self.assert_refused(*api_json("GET", "/api/start-upload", {"fileName": "page.html", "contentType": t}), t)
+                self.assert_refused(*api_json("POST", "/api/s3/multipart",
+                                              body=json.dumps({"filename": "page.html", "type": t})), t)
+                self.assert_refused(*api_json("GET", "/api/s3/params", {"filename": "page.html", "type": t}), t)
+        uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
+        self.assertNotIn("page.html", [u["Key"] for u in uploads])
+
+    def test_a_form_without_type_cannot_choose_one(self):
+        """/s3/params without a type: the policy allows no Content-Type field, and the
+        file part's own type is not the object's (S3 stores its default)."""
+        status, doc = api_json("GET", "/api/s3/params", {"filename": "untyped-form.html"})
+        self.assertEqual(status, 200, doc)
+        path = os.path.join(tempfile_dir(), "page.html")
+        with open(path, "w") as f:
+            f.write("<script>alert(document.domain)</script>")
+        fields = []
+        for name, value in doc["fields"].items():
+            fields += ["--form-string", "%s=%s" % (name, value)]
+        status, _, payload = http_curl("POST", doc["url"], args=fields + ["-F", "file=@%s;type=text/html" % path])
+        self.assertEqual(status, 204, payload)
+        status, _, payload = http_curl("POST", doc["url"], args=fields + ["--form-string", "Content-Type=text/html",
+                                                                          "-F", "file=@%s" % path])
+        self.assertEqual(status, 403, payload)  # a field the policy does not allow
+        head = STACK.s3.head_object(Bucket="uploads", Key="untyped-form.html")
+        self.assertEqual(head["ContentType"], "binary/octet-stream")
+
+    def test_other_types_pass(self):
+        for t in ("text/plain; charset=utf-8", "image/png", "application/pdf", "video/mp4"):
+            with self.subTest(type=t):
+                status, doc = api_json("GET", "/api/start-upload", {"fileName": "typed.bin", "contentType": t})
+                self.assertEqual(status, 200, doc)
+                status, doc = api_json("GET", "/api/s3/params", {"filename": "typed.bin", "type": t})
+                self.assertEqual((status, doc["fields"]["Content-Type"]), (200, t), doc)
 
 
 class Checksums(unittest.TestCase):

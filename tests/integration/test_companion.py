@@ -9,6 +9,7 @@ import email.header
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -22,6 +23,8 @@ from testrun import run_tests  # noqa: E402
 
 STACK = None
 TMP = None
+# an allowlist (the content_types setting) with what these tests upload
+CONTENT_TYPES = "video/* image/* text/plain application/octet-stream"
 MIB = 1024 * 1024
 PREFIX = "uppy-in/"
 TOKEN = "FwoGZXIvYXdzE//session+token=="
@@ -33,7 +36,8 @@ TEMPORARY = {"AWS_ACCESS_KEY_ID": "ASIALOCALCOMPANION01", "AWS_SECRET_ACCESS_KEY
 def setUpModule():
     global STACK, TMP
     TMP = tempfile.TemporaryDirectory(prefix="s3mpu-companion-")
-    STACK = Stack(extra_conf="key_prefix = %s\nmetadata_fields = name project\n" % PREFIX,
+    STACK = Stack(extra_conf="key_prefix = %s\nmetadata_fields = name project\n"
+                             "content_types = %s\n" % (PREFIX, CONTENT_TYPES),
                   s3mpu_credentials=TEMPORARY)
     STACK.start()
 
@@ -272,6 +276,15 @@ class BadInput(unittest.TestCase):
             ("POST", "/api/s3/multipart", None, {"filename": "a", "metadata": {"name": "x" * 2048}}, 400,
              "MetadataTooLarge"),
             ("POST", "/api/s3/params", {"filename": "a"}, None, 405, "MethodNotAllowed"),
+            # the stated size: a JSON integer of bytes, 0..5 TiB
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": "999999999999"}, 400,
+             "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, '{"filename": "a", "size": 1.5e12}', 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, '{"filename": "a", "size": 1.0}', 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": -1}, 400, "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": 5 * 2 ** 40 + 1}, 400,
+             "InvalidSize"),
+            ("POST", "/api/s3/multipart", None, {"filename": "a", "size": True}, 400, "InvalidSize"),
             # no such route
             ("GET", "/api/s3/other", None, None, 404, "NotFound"),
             ("GET", "/api/s3/multipart/u/1/extra", good_key, None, 404, "NotFound"),
@@ -283,6 +296,59 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(status, want_status, doc)
                 self.assertEqual(doc["error"]["code"], want_code, doc)
                 self.assertTrue(doc["error"]["message"])
+
+
+class StatedSize(unittest.TestCase):
+    def test_whole_numbers_up_to_5_tib_are_taken(self):
+        for size in (0, 1, 5 * 2 ** 40, None):
+            with self.subTest(size=size):
+                status, doc = api("POST", "/api/s3/multipart", None, {"filename": "sized.bin", "size": size})
+                self.assertEqual(status, 200, doc)
+
+    def test_without_a_token_secret_nothing_is_pinned(self):
+        """This stack has no token_secret: a stated size has no token to travel in,
+        so the part URLs stay unpinned (README: the size limit then holds at complete)."""
+        status, doc = api("POST", "/api/s3/multipart", None, {"filename": "sized.bin", "size": 6 * MIB})
+        self.assertEqual(status, 200, doc)
+        self.assertNotIn("~", doc["uploadId"])
+        status, signed = api("GET", upload_path(doc["uploadId"], "/1"), {"key": doc["key"]})
+        self.assertEqual(status, 200, signed)
+        self.assertIn("X-Amz-SignedHeaders=host&", signed["url"])
+
+
+class BatchSize(unittest.TestCase):
+    def test_the_worst_batch_is_refused_saying_how_many_parts_fit(self):
+        """As the seed API's (test_api.py): a 1 KB key, a 1024-character upload id and
+        1000 parts are 413 BatchTooLarge, never an out-of-memory 500."""
+        key = PREFIX + "\u00e9" * 508  # 1024 bytes
+        batch = upload_path("+" * 1024, "/batch")
+        status, doc = api("GET", batch, {"key": key, "partNumbers": "1-1000"})
+        self.assertEqual((status, doc["error"]["code"]), (413, "BatchTooLarge"), doc)
+        fit = int(re.search(r"at most (\d+) parts", doc["error"]["message"]).group(1))
+        status, doc = api("GET", batch, {"key": key, "partNumbers": "9000-%d" % (9000 + fit - 1)})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(doc["presignedUrls"]), fit)
+
+
+class ContentTypes(unittest.TestCase):
+    """The content_types allowlist on both routes that set a type: its types only (the
+    default application/octet-stream when none is given), and a wildcard never lets
+    active content through (image/* does not take image/svg+xml)."""
+
+    def test_only_listed_types(self):
+        for t, allowed in (("image/png", True), ("video/mp4", True), ("TEXT/PLAIN; charset=utf-8", True),
+                           ("application/pdf", False), ("text/csv", False), ("image/svg+xml", False),
+                           ("text/html", False)):
+            with self.subTest(type=t):
+                for status, doc in (api("POST", "/api/s3/multipart", None, {"filename": "t.bin", "type": t}),
+                                    api("GET", "/api/s3/params", {"filename": "t.bin", "type": t})):
+                    if allowed:
+                        self.assertEqual(status, 200, doc)
+                    else:
+                        self.assertEqual((status, doc["error"]["code"]), (400, "ContentTypeNotAllowed"), doc)
+                        self.assertIn(t, doc["error"]["message"])
+        status, doc = api("GET", "/api/s3/params", {"filename": "t.bin", "type": "application/pdf"})
+        self.assertIn(CONTENT_TYPES, doc["error"]["message"])
 
 
 class KeyHygiene(unittest.TestCase):

@@ -11,9 +11,11 @@ it), unless told otherwise:
 - rules: the next N requests of one S3 operation get a fault instead of S3's
   answer: an S3 error (status, code, message), a 200 whose body is an <Error>
   (optionally after blank keep-alive whitespace, as S3 sends it), "drop" (the
-  connection is reset before forwarding) or "drop-response" (forwarded to S3, which
+  connection is reset before forwarding), "drop-response" (forwarded to S3, which
   acts on it, and the connection is reset before the answer reaches the client:
-  a lost answer).
+  a lost answer) or "hold" (kept waiting, then forwarded as it is once released over
+  the control API, or after HOLD_MAX seconds: a request that reaches S3 late, so
+  that a test can act in between).
 
 Operations: create (POST ?uploads), upload-part (PUT ?partNumber), complete (POST
 ?uploadId), abort (DELETE ?uploadId), list-parts (GET ?uploadId), head, preflight
@@ -22,13 +24,15 @@ Operations: create (POST ?uploads), upload-part (PUT ?partNumber), complete (POS
 In process:
     proxy = FaultProxy("http://127.0.0.1:5000").start()
     proxy.add_rule("complete", times=2, status=503, code="SlowDown")
+    proxy.add_rule("complete", action="hold"); proxy.state()["held"]["complete"]; proxy.release("complete")
     proxy.set_mode("down"); proxy.set_mode("up"); proxy.state(); proxy.stop()
 
 As a process, with a control port (what tests/lib/stack.py and the browser tests use):
     python3 tests/lib/faultproxy.py --upstream http://127.0.0.1:5000 --port 0 --control-port 0
     prints "faultproxy listening on http://127.0.0.1:P control http://127.0.0.1:C"
     POST C/mode {"mode":"down"}     POST C/rules {"op":"complete","times":2,"status":500}
-    POST C/reset                    GET C/state -> {"mode","rules","counts"}
+    POST C/release {"op":"complete"} (every held request of op; no op: of every op)
+    POST C/reset                    GET C/state -> {"mode","rules","counts","held"}
 FaultControl(url) is the same API as FaultProxy over the control port.
 """
 import argparse
@@ -45,7 +49,8 @@ from httpproxy import (Cut, error_xml, ThreadingServer, body_chunks, end_body, o
                        reset, send_body_piece, send_error_document)
 
 OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
-ACTIONS = ("error", "drop", "drop-response")
+ACTIONS = ("error", "drop", "drop-response", "hold")
+HOLD_MAX = 60  # seconds a held request waits for its release at most
 
 
 def operation(method, target):
@@ -112,6 +117,9 @@ class FaultProxy:
         self.rules = []
         self.counts = {op: {"requests": 0, "faults": 0} for op in OPS}
         self.lock = threading.Lock()
+        self.released = threading.Condition(self.lock)
+        self.held = {op: 0 for op in OPS}  # requests of each op waiting now
+        self.releases = {op: 0 for op in OPS}  # releases so far: a held request waits for the next
         self.live = set()  # sockets to reset when going down
         self.server = None
 
@@ -136,9 +144,10 @@ class FaultProxy:
     def set_mode(self, mode):
         if mode not in ("up", "down"):
             raise ValueError("mode is up or down, not %r" % (mode,))
-        with self.lock:
+        with self.released:
             self.mode = mode
             live = list(self.live) if mode == "down" else []
+            self.released.notify_all()  # held requests meet the outage
         for sock in live:
             reset(sock)
 
@@ -156,15 +165,26 @@ class FaultProxy:
             self.rules.append(rule)
         return rule
 
+    def release(self, op=None):
+        """Lets the held requests of op (None: of every op) go on to S3."""
+        if op is not None and op not in OPS:
+            raise ValueError("no such op %r" % (op,))
+        with self.released:
+            for o in (op,) if op else OPS:
+                self.releases[o] += 1
+            self.released.notify_all()
+
     def reset_rules(self):
         with self.lock:
             self.rules = []
             for c in self.counts.values():
                 c["requests"] = c["faults"] = 0
+        self.release()
 
     def state(self):
         with self.lock:
-            return json.loads(json.dumps({"mode": self.mode, "rules": self.rules, "counts": self.counts}))
+            return json.loads(json.dumps({"mode": self.mode, "rules": self.rules, "counts": self.counts,
+                                          "held": self.held}))
 
     # --- forwarding ---
     def _track(self, sock, add):
@@ -183,6 +203,13 @@ class FaultProxy:
                     return dict(rule)
         return None
 
+    def _hold(self, op):
+        with self.released:
+            seen = self.releases[op]
+            self.held[op] += 1
+            self.released.wait_for(lambda: self.releases[op] != seen or self.mode == "down", HOLD_MAX)
+            self.held[op] -= 1
+
     def _check_up(self):
         if self.mode == "down":
             raise Cut()
@@ -197,6 +224,9 @@ class FaultProxy:
             for _ in body_chunks(h):  # read it: the connection stays usable
                 pass
             return self._send_error(h, rule)
+        if rule and rule["action"] == "hold":
+            self._hold(op)
+            self._check_up()
 
         up, chunked = open_upstream(h, self.upstream)
         try:
@@ -264,11 +294,13 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
                 proxy.set_mode(doc.get("mode"))
             elif self.path == "/rules":
                 proxy.add_rule(**doc)
+            elif self.path == "/release":
+                proxy.release(doc.get("op"))
             elif self.path == "/reset":
                 proxy.reset_rules()
                 proxy.set_mode("up")
             else:
-                return self._answer(404, {"error": "POST /mode, /rules or /reset"})
+                return self._answer(404, {"error": "POST /mode, /rules, /release or /reset"})
         except (ValueError, TypeError) as e:
             return self._answer(400, {"error": str(e)})
         self._answer(200, proxy.state())
@@ -292,6 +324,9 @@ class FaultControl:
 
     def add_rule(self, op, **rule):
         return self._call("/rules", dict(rule, op=op))
+
+    def release(self, op=None):
+        return self._call("/release", {"op": op} if op else {})
 
     def reset_rules(self):
         return self._call("/reset", {})

@@ -167,6 +167,7 @@ static void test_defaults(void)
     CHECK(creds.session_token == NULL);
     CHECK(cfg.checksums == CHECKSUMS_OPTIONAL);
     CHECK(cfg.n_metadata_fields == 0);
+    CHECK(cfg.n_content_types == 0);
 }
 
 static void test_every_setting(void)
@@ -965,6 +966,16 @@ static void test_object_settings(void)
     CHECK(err_has("metadata_fields: 'a:b' is not a metadata name"));
     CHECK(!load_text("metadata_fields = caf\xc3\xa9\n"));
     CHECK(err_has("metadata_fields: '"));
+
+    CHECK(load_text("content_types = image/* video/*, application/pdf\n"));
+    CHECK(cfg.n_content_types == 3);
+    if (cfg.n_content_types == 3)
+        CHECK_STR(cfg.content_types[2], "application/pdf");
+    CHECK(load_text("content_types =\n") && cfg.n_content_types == 0);
+    CHECK(!load_text("content_types = image/* text/plain;charset=utf-8\n"));
+    CHECK(err_has("content_types: 'text/plain;charset=utf-8' is not"));
+    CHECK(!load_text("content_types = image\n"));
+    CHECK(err_has("content_types: 'image' is not"));
 }
 
 int main(void)

@@ -487,6 +487,116 @@ static void test_start_upload_object_fields(void)
                creates[i].status, creates[i].code);
 }
 
+/* Stated sizes are whole numbers of bytes, 0..5 TiB: Companion's size a JSON
+ * integer, the seed API's fileSize and partSize decimal digits; anything else is
+ * 400 InvalidSize before S3 is asked (S3 here is unreachable: 502 means accepted). */
+static void test_stated_sizes(void)
+{
+    static const char *const bad_json[] = {
+        "\"999999999999\"", "1.5e12", "1.0", "-1", "5497558138881", "18446744073709551616",
+        "true", "[1]", "{}",
+    };
+    for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "{\"filename\":\"x\",\"size\":%s}", bad_json[i]);
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", body), 400, "InvalidSize");
+    }
+    static const char *const good_json[] = { "0", "1", "5497558138880", "null" };
+    for (size_t i = 0; i < sizeof good_json / sizeof good_json[0]; i++) {
+        char body[200];
+        snprintf(body, sizeof body, "{\"filename\":\"x\",\"size\":%s}", good_json[i]);
+        EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", body), 502, "S3Unreachable");
+    }
+    static const char *const bad_query[] = {
+        "", "-1", "%2B1", "1.5", "1e6", "0x10", "%201", "1%20", "%EF%BC%91", "5497558138881",
+        "99999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof bad_query / sizeof bad_query[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=x&fileSize=%s", bad_query[i]);
+        EXPECT(GET("/api/start-upload", q), 400, "InvalidSize");
+        snprintf(q, sizeof q, "fileName=x&uploadId=u1&partNumber=1&fileSize=10&partSize=%s",
+                 bad_query[i]);
+        EXPECT(GET(URL, q), 400, "InvalidSize");
+    }
+    EXPECT(GET("/api/start-upload", "fileName=x&fileSize=5497558138880"), 502, "S3Unreachable");
+}
+
+/* A batch's answer is bounded before it is built: past RESPONSE_BODY_MAX it is 413
+ * BatchTooLarge saying how many parts fit, and that many fit. */
+static void test_batch_size_bound(void)
+{
+    buf q;
+    buf_init(&q, 1 << 16);
+    buf_append_str(&q, "fileName=");
+    for (int i = 0; i < 512; i++)
+        buf_append_str(&q, "%C3%A9"); /* 1024 bytes of key, three times that in a URL */
+    buf_append_str(&q, "&uploadId=");
+    for (int i = 0; i < 1024; i++)
+        buf_append_str(&q, "%2B");
+    size_t base = q.len;
+    buf_append_str(&q, "&partNumbers=1-1000");
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 413, "BatchTooLarge");
+    json_object *err, *msg;
+    unsigned fit = 0;
+    if (json_object_object_get_ex(answer, "error", &err) &&
+        json_object_object_get_ex(err, "message", &msg)) {
+        const char *at = strstr(json_object_get_string(msg), "at most ");
+        fit = at ? (unsigned)strtoul(at + 8, NULL, 10) : 0;
+    }
+    CHECK(fit > 100 && fit < 1000);
+    q.len = base;
+    buf_printf(&q, "&partNumbers=9000-%u", 9000 + fit - 1);
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 200, "");
+    CHECK(res.body.len <= RESPONSE_BODY_MAX && res.body.len > RESPONSE_BODY_MAX / 100 * 95);
+    q.len = base;
+    buf_printf(&q, "&partNumbers=1-%u", fit + 1);
+    EXPECT(GET("/api/get-upload-urls", buf_cstr(&q)), 413, "BatchTooLarge");
+    buf_free(&q);
+}
+
+/* The content_types setting on every route that sets a type: by default no active
+ * content (400 ContentTypeNotAllowed before S3 is asked); with an allowlist, its
+ * types only, the default application/octet-stream included. */
+static void test_content_types(void)
+{
+    config *cfg = (config *)app.cfg;
+    static const char *const active[] = { "text%2Fhtml", "TEXT%2FHTML%3B%20charset%3Dutf-8",
+                                          "image%2Fsvg%2Bxml", "application%2Fxhtml%2Bxml",
+                                          "text%2Fxml", "application%2Fxml", "text%2Fjavascript" };
+    for (size_t i = 0; i < sizeof active / sizeof active[0]; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "fileName=x&contentType=%s", active[i]);
+        EXPECT(GET("/api/start-upload", q), 400, "ContentTypeNotAllowed");
+        snprintf(q, sizeof q, "filename=x&type=%s", active[i]);
+        EXPECT(GET("/api/s3/params", q), 400, "ContentTypeNotAllowed");
+    }
+    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
+                "{\"filename\":\"x\",\"type\":\"text/html; charset=utf-8\"}"),
+           400, "ContentTypeNotAllowed");
+    CHECK(strstr(buf_cstr(&res.body), "text/html") != NULL);
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=text%2Fplain"), 502, "S3Unreachable");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fpng"), 200, "");
+    EXPECT(GET("/api/s3/params", "filename=x"), 200, "");
+
+    cfg->content_types[0] = "image/*";
+    cfg->content_types[1] = "application/pdf";
+    cfg->n_content_types = 2;
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=image%2Fpng"), 502, "S3Unreachable");
+    EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json",
+                "{\"filename\":\"x\",\"type\":\"application/pdf\"}"),
+           502, "S3Unreachable");
+    EXPECT(GET("/api/start-upload", "fileName=x&contentType=text%2Fplain"), 400,
+           "ContentTypeNotAllowed");
+    CHECK(strstr(buf_cstr(&res.body), "image/* application/pdf") != NULL);
+    EXPECT(GET("/api/start-upload", "fileName=x"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fsvg%2Bxml"), 400, "ContentTypeNotAllowed");
+    EXPECT(GET("/api/s3/params", "filename=x&type=image%2Fgif"), 200, "");
+    cfg->content_types[0] = cfg->content_types[1] = NULL; /* not config_free's to free */
+    cfg->n_content_types = 0;
+}
+
 /* A part's checksum is signed in as its header, never put in the query. */
 static void test_sign_with_checksums(void)
 {
@@ -672,6 +782,9 @@ int main(void)
     test_start_upload();
     test_complete_body();
     test_start_upload_object_fields();
+    test_stated_sizes();
+    test_batch_size_bound();
+    test_content_types();
     test_sign_with_checksums();
     test_complete_checksums();
     test_post_params_metadata();

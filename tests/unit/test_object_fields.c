@@ -52,6 +52,74 @@ static void test_mime(void)
     CHECK(!mime_type_valid(slice_of(longest)));
 }
 
+/* The content_types policy: by default every type but active content; with
+ * patterns, what they match, wildcards never letting active content through. */
+static void test_content_type_policy(void)
+{
+    static const char *const active[] = {
+        "text/html", "TEXT/HTML; charset=utf-8", "text/html ; a=b", "application/xhtml+xml",
+        "image/svg+xml", "Image/SVG+XML", "text/xml", "application/xml", "application/rss+xml",
+        "application/atom+xml", "application/mathml+xml", "text/xsl", "text/javascript",
+        "application/javascript", "application/x-javascript", "application/ecmascript",
+        "text/ecmascript", "text/jscript", "text/x-javascript", "*/*", "unknown/unknown",
+        "application/unknown", "multipart/x-mixed-replace; boundary=x",
+    };
+    for (size_t i = 0; i < sizeof active / sizeof active[0]; i++) {
+        bool ok = mime_type_allowed(slice_of(active[i]), NULL, 0) == MIME_ACTIVE;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  not refused as active: '%s'\n", active[i]);
+    }
+    static const char *const passive[] = {
+        "image/png", "image/jpeg", "video/mp4", "application/pdf", "application/octet-stream",
+        "text/plain", "text/plain; charset=utf-8", "text/csv", "application/json",
+        "application/zip", "application/postscript", "application/xml-dtd", "text/htmlx",
+        "image/svg",
+    };
+    for (size_t i = 0; i < sizeof passive / sizeof passive[0]; i++) {
+        bool ok = mime_type_allowed(slice_of(passive[i]), NULL, 0) == MIME_ALLOWED;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  refused: '%s'\n", passive[i]);
+    }
+
+    char *media[] = { "image/*", "video/*", "application/pdf", "application/vnd.ms-*" };
+    size_t n = sizeof media / sizeof media[0];
+    CHECK(mime_type_allowed(SLICE_LIT("image/png"), media, n) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("IMAGE/PNG"), media, n) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("video/mp4; codecs=avc1"), media, n) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("application/pdf"), media, n) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("application/vnd.ms-excel"), media, n) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("application/pdfx"), media, n) == MIME_NOT_LISTED);
+    CHECK(mime_type_allowed(SLICE_LIT("text/plain"), media, n) == MIME_NOT_LISTED);
+    CHECK(mime_type_allowed(SLICE_LIT("application/octet-stream"), media, n) == MIME_NOT_LISTED);
+    CHECK(mime_type_allowed(SLICE_LIT("text/html"), media, n) == MIME_NOT_LISTED);
+    /* the image wildcard matches SVG, but a wildcard lets no active content through */
+    CHECK(mime_type_allowed(SLICE_LIT("image/svg+xml"), media, n) == MIME_ACTIVE);
+    char *with_svg[] = { "image/*", "IMAGE/SVG+XML" };
+    CHECK(mime_type_allowed(SLICE_LIT("image/svg+xml; charset=utf-8"), with_svg, 2) == MIME_ALLOWED);
+    char *everything[] = { "*" };
+    CHECK(mime_type_allowed(SLICE_LIT("text/plain"), everything, 1) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("text/html"), everything, 1) == MIME_ACTIVE);
+    char *html[] = { "text/html" };
+    CHECK(mime_type_allowed(SLICE_LIT("text/html"), html, 1) == MIME_ALLOWED);
+    CHECK(mime_type_allowed(SLICE_LIT("text/htm"), html, 1) == MIME_NOT_LISTED);
+
+    static const char *const good_patterns[] = { "image/*", "*", "*/*", "application/vnd.ms-*",
+                                                 "text/plain", "*/*+json", "Video/MP4" };
+    for (size_t i = 0; i < sizeof good_patterns / sizeof good_patterns[0]; i++)
+        CHECK(mime_pattern_valid(good_patterns[i]));
+    static const char *const bad_patterns[] = { "", "image", "image/", "/png", "a/b/c",
+                                                "text/plain; charset=utf-8", "caf\xc3\xa9/x",
+                                                "a b/c", "a/b;" };
+    for (size_t i = 0; i < sizeof bad_patterns / sizeof bad_patterns[0]; i++) {
+        bool ok = !mime_pattern_valid(bad_patterns[i]);
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  pattern accepted: '%s'\n", bad_patterns[i]);
+    }
+}
+
 static void test_checksum(void)
 {
     checksum_algorithm alg = CHECKSUM_NONE;
@@ -228,6 +296,7 @@ static void test_metadata(void)
 int main(void)
 {
     test_mime();
+    test_content_type_policy();
     test_checksum();
     test_metadata();
     return check_done("test_object_fields");

@@ -259,8 +259,42 @@ static int sizes_status(const config *cfg, const char *query, bool with_part, up
     http_response res;
     response_init(&res);
     slice q = slice_of(query);
-    bool ok = read_upload_sizes(cfg, field_from_query, &q, with_part, sz, &res);
+    bool ok = read_upload_sizes(cfg, size_from_query, &q, with_part, sz, &res);
     int status = ok ? 0 : res.status;
+    response_free(&res);
+    return status;
+}
+
+static char last_code[64]; /* the error code of the last refusal */
+
+/* The complete's parts against S3's copies: each there, with the ETag named, of
+ * the size stated; the Complete then names S3's own ETags (quotes and all). */
+static int completed_status(const config *cfg, const upload_sizes *stated, const char *asked,
+                            const s3_part_list *listed)
+{
+    s3_part parts[8];
+    char etags[8][16];
+    size_t n = 0;
+    for (const char *p = asked; *p && n < 8; n++) {
+        unsigned number = 0;
+        int used = 0;
+        sscanf(p, "%u:%15[^ ]%n", &number, etags[n], &used);
+        parts[n] = (s3_part){ .part_number = number, .etag = etags[n] };
+        p += used + (p[used] == ' ');
+    }
+    http_response res;
+    response_init(&res);
+    bool ok = check_completed_parts(cfg, stated, parts, n, listed, &res);
+    int status = ok ? 0 : res.status;
+    if (!ok)
+        snprintf(last_code, sizeof last_code, "%s", res.error_code);
+    for (size_t i = 0; ok && i < n; i++) {
+        const s3_listed_part *copy = NULL;
+        for (size_t k = 0; k < listed->n_parts; k++)
+            if (listed->parts[k].part_number == parts[i].part_number)
+                copy = &listed->parts[k];
+        CHECK(copy && parts[i].etag == copy->etag);
+    }
     response_free(&res);
     return status;
 }
@@ -295,7 +329,8 @@ static void test_sizes(void)
     CHECK(sizes_status(&cfg, "fileSize=10485760&partSize=1048576", true, &sz) == 400); /* < 5 MiB */
     CHECK(sizes_status(&cfg, "fileSize=1048576&partSize=1048576", true, &sz) == 0); /* one part */
     CHECK(sizes_status(&cfg, "fileSize=5497558138880&partSize=5242880", true, &sz) == 400); /* > 10,000 */
-    CHECK(sizes_status(&cfg, "fileSize=5497558138881&partSize=5368709120", true, &sz) == 413);
+    /* past S3's 5 TiB is no file's size */
+    CHECK(sizes_status(&cfg, "fileSize=5497558138881&partSize=5368709120", true, &sz) == 400);
     CHECK(sizes_status(&cfg, "fileSize=100&partSize=5368709121", true, &sz) == 400);
 
     /* with a limit: sizes are required, and past it is 413 */
@@ -311,21 +346,47 @@ static void test_sizes(void)
     CHECK(sizes_status(&cfg, "fileSize=104857600&partSize=10485760", true, &sz) == 400);
 
     /* at completion: what S3 holds for the listed parts, against the limit */
-    s3_listed_part held[] = { { .part_number = 1, .size = 60ull << 20 },
-                              { .part_number = 2, .size = 40ull << 20 },
-                              { .part_number = 3, .size = 1 } };
+    s3_listed_part held[] = { { .part_number = 1, .size = 60ull << 20, .etag = "\"a\"" },
+                              { .part_number = 2, .size = 40ull << 20, .etag = "\"b\"" },
+                              { .part_number = 3, .size = 1, .etag = "\"c\"" } };
     s3_part_list listed = { .parts = held, .n_parts = 3 };
-    s3_part two[] = { { .part_number = 1, .etag = "\"a\"" }, { .part_number = 2, .etag = "\"b\"" } };
-    s3_part three[] = { { .part_number = 1, .etag = "\"a\"" }, { .part_number = 2, .etag = "\"b\"" },
-                        { .part_number = 3, .etag = "\"c\"" } };
-    response_init(&res);
-    CHECK(check_completed_size(&cfg, two, 2, &listed, &res));
-    CHECK(!check_completed_size(&cfg, three, 3, &listed, &res) && res.status == 413);
-    response_free(&res);
+    upload_sizes unstated = { 0 };
+    CHECK(completed_status(&cfg, &unstated, "1:a 2:\"b\"", &listed) == 0);
+    CHECK(completed_status(&cfg, &unstated, "1:a 2:b 3:c", &listed) == 413);
     cfg.max_upload_size = 0;
-    response_init(&res);
-    CHECK(check_completed_size(&cfg, three, 3, &listed, &res));
-    response_free(&res);
+    CHECK(completed_status(&cfg, &unstated, "1:a 2:b 3:c", &listed) == 0);
+}
+
+static void test_completed_parts(void)
+{
+    config cfg = { .max_part_size = S3_MAX_PART_SIZE, .max_upload_size = 30ull << 20 };
+    s3_listed_part held[] = { { .part_number = 1, .size = 5ull << 20, .etag = "\"small\"" },
+                              { .part_number = 2, .size = 15ull << 20, .etag = "\"second\"" } };
+    s3_part_list listed = { .parts = held, .n_parts = 2 };
+    upload_sizes unstated = { 0 };
+    CHECK(completed_status(&cfg, &unstated, "1:\"small\" 2:second", &listed) == 0);
+    /* the ETag of another body than S3 holds: a part replaced, or to be */
+    CHECK(completed_status(&cfg, &unstated, "1:\"big\" 2:second", &listed) == 409);
+    CHECK_STR(last_code, "PartChanged");
+    CHECK(completed_status(&cfg, &unstated, "1:SMALL 2:second", &listed) == 409);
+    CHECK(completed_status(&cfg, &unstated, "1:\"small 2:second", &listed) == 409);
+    /* a part S3 does not hold */
+    CHECK(completed_status(&cfg, &unstated, "1:small 3:third", &listed) == 400);
+    CHECK_STR(last_code, "InvalidPart");
+    /* no limit: the ETags are still checked */
+    cfg.max_upload_size = 0;
+    CHECK(completed_status(&cfg, &unstated, "1:big", &listed) == 409);
+
+    /* sizes the upload stated: each part's as stated, none past the end */
+    upload_sizes stated = { .stated = true, .file_size = 20ull << 20, .part_size = 5ull << 20,
+                            .part_count = 4 };
+    CHECK(completed_status(&cfg, &stated, "1:small", &listed) == 0);
+    CHECK(completed_status(&cfg, &stated, "1:small 2:second", &listed) == 409); /* 15 MiB, not 5 */
+    CHECK_STR(last_code, "PartChanged");
+    stated.file_size = 5ull << 20;
+    stated.part_count = 1;
+    CHECK(completed_status(&cfg, &stated, "1:small 2:second", &listed) == 400);
+    CHECK_STR(last_code, "PartNumberOutOfRange");
 }
 
 static int prefix_status(const char *tmpl, const char *user, buf *prefix)
@@ -358,6 +419,7 @@ static void test_key_prefix_for(void)
 int main(void)
 {
     test_sizes();
+    test_completed_parts();
     test_key_prefix_for();
     buf_init(&key, 8192);
     test_part_numbers();
