@@ -4,7 +4,7 @@ rate limit. Run it with bench/worstbatch.
 
 The worst batch: get-upload-urls with a 1024-byte key of two-byte UTF-8 characters
 and a 1024-character upload id of '+' (each byte percent-encoded to three in every
-URL), and as many parts as s3mpu's 413 BatchTooLarge says fit in its 4 MiB answer.
+URL), and as many parts as s3mpu's 413 BatchTooLarge says fit in its 1 MiB answer.
 Signing needs no real upload, so none is made.
 
 The nginx site is nginx/s3mpu.conf.in as shipped, limit_req ON (50 r/s per address,

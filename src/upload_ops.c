@@ -325,7 +325,7 @@ bool upload_sign_part(app_ctx *app, const upload_ref *ref, const upload_sizes *a
 /* What the shapes wrap a batch's URLs in, at most: {"data":{"urls":{…},"expiresIn":N}} */
 #define BATCH_ANSWER_WRAP 64
 
-/* Whether a batch of n URLs fits in an answer (RESPONSE_BODY_MAX), judged from its
+/* Whether a batch of n URLs fits in BATCH_ANSWER_MAX, judged from its
  * first URL, of part first_number, before the others are signed: the URLs of one
  * batch differ only in their part numbers (a part's length and checksum are signed
  * as headers, outside the URL), and a URL needs no JSON escapes. Each entry is
@@ -335,12 +335,12 @@ static bool batch_fits(size_t n, size_t first_len, unsigned first_number, http_r
     char digits[DECIMAL_MAX];
     size_t entry_max = first_len - decimal(first_number, digits) + 2 * PART_NUMBER_DIGITS +
                        sizeof "\"\":\"\","; /* its quotes, colon and comma (and one spare) */
-    size_t fit = (RESPONSE_BODY_MAX - BATCH_ANSWER_WRAP) / entry_max;
+    size_t fit = (BATCH_ANSWER_MAX - BATCH_ANSWER_WRAP) / entry_max;
     if (n <= fit)
         return true;
     respond_error(res, 413, "BatchTooLarge",
                   "the answer would pass %d bytes: with this key and upload id at most %zu parts "
-                  "fit in one call", RESPONSE_BODY_MAX, fit);
+                  "fit in one call", BATCH_ANSWER_MAX, fit);
     return false;
 }
 
