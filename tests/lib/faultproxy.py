@@ -43,10 +43,9 @@ import signal
 import sys
 import threading
 import urllib.parse
-import urllib.request
 
-from httpproxy import (Cut, error_xml, ThreadingServer, body_chunks, end_body, open_upstream, relay_response,
-                       reset, send_body_piece, send_error_document)
+from httpproxy import (ControlClient, ControlHandler, Cut, error_xml, ThreadingServer, body_chunks, end_body,
+                       open_upstream, relay_response, reset, send_body_piece, send_error_document, serve_control)
 
 OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
 ACTIONS = ("error", "drop", "drop-response", "hold")
@@ -265,74 +264,46 @@ class FaultProxy:
         h.wfile.flush()
 
 
-class _ControlHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def _answer(self, status, doc):
-        body = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        if self.path == "/state":
-            return self._answer(200, self.server.proxy.state())
-        self._answer(404, {"error": "GET /state"})
-
-    def do_POST(self):
-        proxy = self.server.proxy
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            doc = json.loads(self.rfile.read(length) or b"{}")
-            if self.path == "/mode":
-                proxy.set_mode(doc.get("mode"))
-            elif self.path == "/rules":
-                proxy.add_rule(**doc)
-            elif self.path == "/release":
-                proxy.release(doc.get("op"))
-            elif self.path == "/reset":
-                proxy.reset_rules()
-                proxy.set_mode("up")
-            else:
-                return self._answer(404, {"error": "POST /mode, /rules, /release or /reset"})
-        except (ValueError, TypeError) as e:
-            return self._answer(400, {"error": str(e)})
-        self._answer(200, proxy.state())
+def _then_state(change):
+    """A control route that changes the proxy and answers with its state."""
+    def route(proxy, doc, query):
+        change(proxy, doc)
+        return proxy.state()
+    return route
 
 
-class FaultControl:
+def _reset(proxy, doc):
+    proxy.reset_rules()
+    proxy.set_mode("up")
+
+
+class _ControlHandler(ControlHandler):
+    routes = {
+        ("GET", "/state"): lambda proxy, doc, query: proxy.state(),
+        ("POST", "/mode"): _then_state(lambda proxy, doc: proxy.set_mode(doc.get("mode"))),
+        ("POST", "/rules"): _then_state(lambda proxy, doc: proxy.add_rule(**doc)),
+        ("POST", "/release"): _then_state(lambda proxy, doc: proxy.release(doc.get("op"))),
+        ("POST", "/reset"): _then_state(_reset),
+    }
+
+
+class FaultControl(ControlClient):
     """FaultProxy's control API, over a control port."""
 
-    def __init__(self, url):
-        self.url = url.rstrip("/")
-
-    def _call(self, path, doc=None):
-        data = None if doc is None else json.dumps(doc).encode()
-        req = urllib.request.Request(self.url + path, data=data, method="GET" if data is None else "POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.load(r)
-
     def set_mode(self, mode):
-        return self._call("/mode", {"mode": mode})
+        return self.call("POST", "/mode", {"mode": mode})
 
     def add_rule(self, op, **rule):
-        return self._call("/rules", dict(rule, op=op))
+        return self.call("POST", "/rules", dict(rule, op=op))
 
     def release(self, op=None):
-        return self._call("/release", {"op": op} if op else {})
+        return self.call("POST", "/release", {"op": op} if op else {})
 
     def reset_rules(self):
-        return self._call("/reset", {})
+        return self.call("POST", "/reset", {})
 
     def state(self):
-        return self._call("/state")
+        return self.call("GET", "/state")
 
 
 def main():
@@ -343,9 +314,7 @@ def main():
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     proxy = FaultProxy(args.upstream, port=args.port).start()
-    control = http.server.ThreadingHTTPServer(("127.0.0.1", args.control_port), _ControlHandler)
-    control.daemon_threads = True
-    control.proxy = proxy
+    control = serve_control(args.control_port, _ControlHandler, proxy)
     print("faultproxy listening on %s control http://127.0.0.1:%d"
           % (proxy.url, control.server_address[1]), flush=True)
     try:

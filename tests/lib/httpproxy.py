@@ -1,12 +1,16 @@
 """The plumbing of the test proxies that stand in front of moto_server
 (faultproxy.py, s3gate.py): a threaded HTTP/1.1 server, request bodies read as
 they arrive, a request forwarded to the upstream and its answer streamed back,
-and S3's XML error document. Bodies are never held whole in memory."""
+and S3's XML error document. Bodies are never held whole in memory. Also their
+control ports: JSON in and out, a table of routes, and the client for them."""
 import http.client
 import http.server
+import json
 import socket
 import socketserver
 import struct
+import urllib.parse
+import urllib.request
 from xml.sax.saxutils import escape
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
@@ -146,3 +150,69 @@ def send_error_document(handler, status, code, message, extra=(), headers=()):
     if handler.command != "HEAD":
         handler.wfile.write(body)
     handler.wfile.flush()
+
+
+class NotFound(Exception):
+    """A control route's answer: what was named does not exist (404)."""
+
+
+class ControlHandler(http.server.BaseHTTPRequestHandler):
+    """A control port. Subclasses fill `routes`: (method, path) -> fn(target, doc,
+    query) returning the answer document, where target is what serve_control was
+    given, doc the JSON body ({} when empty) and query the parsed query string.
+    ValueError, KeyError and TypeError from a route are the caller's mistake (400)."""
+    protocol_version = "HTTP/1.1"
+    routes = {}
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _dispatch(self):
+        url = urllib.parse.urlsplit(self.path)
+        route = self.routes.get((self.command, url.path))
+        if route is None:
+            known = ", ".join("%s %s" % r for r in sorted(self.routes))
+            return self._answer(404, {"error": "routes: " + known})
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            doc = json.loads(self.rfile.read(length) or b"{}")
+            answer = route(self.server.target, doc, urllib.parse.parse_qs(url.query))
+        except NotFound as e:
+            return self._answer(404, {"error": str(e)})
+        except KeyError as e:
+            return self._answer(400, {"error": "missing %s" % e})
+        except (ValueError, TypeError) as e:
+            return self._answer(400, {"error": str(e)})
+        self._answer(200, answer)
+
+    do_GET = do_POST = do_DELETE = _dispatch
+
+
+def serve_control(port, handler, target):
+    """A control server on loopback for target; the caller runs serve_forever()."""
+    control = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    control.daemon_threads = True
+    control.target = target
+    return control
+
+
+class ControlClient:
+    """The client side of a control port."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+
+    def call(self, method, path, doc=None):
+        data = None if doc is None else json.dumps(doc).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)

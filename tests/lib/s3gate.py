@@ -79,8 +79,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from httpproxy import (CHUNK, HOP_BY_HOP, Cut, ThreadingServer, body_chunks, body_length, end_body,
-                       open_upstream, relay_response, reset, send_body_piece, send_error_document)
+from httpproxy import (HOP_BY_HOP, ControlClient, ControlHandler, Cut, NotFound, ThreadingServer, body_chunks,
+                       body_length, end_body, open_upstream, relay_response, reset, send_body_piece,
+                       send_error_document, serve_control)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = 15 * 60
@@ -1272,79 +1273,50 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 # --- control ----------------------------------------------------------------
 
-class _ControlHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def _answer(self, status, doc):
-        body = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        if self.path == "/state":
-            return self._answer(200, self.server.gate.state())
-        self._answer(404, {"error": "GET /state"})
-
-    def do_POST(self):
-        gate = self.server.gate
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            doc = json.loads(self.rfile.read(length) or b"{}")
-            if self.path == "/credentials":
-                gate.credentials.put(doc["accessKeyId"], doc["secretAccessKey"], doc.get("sessionToken"),
-                                     parse_expiration(doc.get("expiration")), doc.get("policy"))
-            elif self.path == "/reset":
-                gate.reset_counts()
-            else:
-                return self._answer(404, {"error": "POST /credentials or /reset"})
-        except (ValueError, KeyError, TypeError) as e:
-            return self._answer(400, {"error": str(e)})
-        self._answer(200, gate.state())
-
-    def do_DELETE(self):
-        target = urllib.parse.urlsplit(self.path)
-        if target.path != "/credentials":
-            return self._answer(404, {"error": "DELETE /credentials?accessKeyId=ID"})
-        key = urllib.parse.parse_qs(target.query).get("accessKeyId", [""])[0]
-        if not self.server.gate.credentials.remove(key):
-            return self._answer(404, {"error": "no such access key"})
-        self._answer(200, self.server.gate.state())
+def _put_credentials(gate, doc, query):
+    gate.credentials.put(doc["accessKeyId"], doc["secretAccessKey"], doc.get("sessionToken"),
+                         parse_expiration(doc.get("expiration")), doc.get("policy"))
+    return gate.state()
 
 
-class GateControl:
+def _remove_credentials(gate, doc, query):
+    if not gate.credentials.remove(query.get("accessKeyId", [""])[0]):
+        raise NotFound("no such access key")
+    return gate.state()
+
+
+def _reset_counts(gate, doc, query):
+    gate.reset_counts()
+    return gate.state()
+
+
+class _ControlHandler(ControlHandler):
+    routes = {
+        ("GET", "/state"): lambda gate, doc, query: gate.state(),
+        ("POST", "/credentials"): _put_credentials,
+        ("DELETE", "/credentials"): _remove_credentials,
+        ("POST", "/reset"): _reset_counts,
+    }
+
+
+class GateControl(ControlClient):
     """The gate's control API, over its control port."""
-
-    def __init__(self, url):
-        self.url = url.rstrip("/")
-
-    def _call(self, method, path, doc=None):
-        data = None if doc is None else json.dumps(doc).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.load(r)
 
     def put_credentials(self, access_key, secret, token=None, expiration=None, policy=None):
         """expiration: epoch seconds or ISO 8601; None: never. policy: a session policy
         (IAM JSON) the credentials are limited to."""
-        return self._call("POST", "/credentials", {"accessKeyId": access_key, "secretAccessKey": secret,
-                                                    "sessionToken": token, "expiration": expiration,
-                                                    "policy": policy})
+        return self.call("POST", "/credentials", {"accessKeyId": access_key, "secretAccessKey": secret,
+                                                   "sessionToken": token, "expiration": expiration,
+                                                   "policy": policy})
 
     def remove_credentials(self, access_key):
-        return self._call("DELETE", "/credentials?accessKeyId=" + urllib.parse.quote(access_key))
+        return self.call("DELETE", "/credentials?accessKeyId=" + urllib.parse.quote(access_key))
 
     def reset(self):
-        return self._call("POST", "/reset", {})
+        return self.call("POST", "/reset", {})
 
     def state(self):
-        return self._call("GET", "/state")
+        return self.call("GET", "/state")
 
 
 def main():
@@ -1362,9 +1334,7 @@ def main():
         key, _, secret = pair.partition(":")
         gate.credentials.put(key, secret)
     gate.start()
-    control = http.server.ThreadingHTTPServer(("127.0.0.1", args.control_port), _ControlHandler)
-    control.daemon_threads = True
-    control.gate = gate
+    control = serve_control(args.control_port, _ControlHandler, gate)
     print("s3gate listening on %s control http://127.0.0.1:%d" % (gate.url, control.server_address[1]),
           flush=True)
     try:
