@@ -8,50 +8,12 @@
 #include <unistd.h>
 
 #include "check.h"
+/* unit tests never ask the network for instance metadata */
+#define FAKE_ENV_UNSET(name) (strcmp((name), "AWS_EC2_METADATA_DISABLED") == 0 ? "true" : NULL)
+#include "fake_env.h"
 
 #include "../../src/config.h"
 #include "../../src/credentials_provider.h"
-
-/* ---- a fake environment ---- */
-
-#define MAX_ENV 32
-static const char *env_names[MAX_ENV], *env_values[MAX_ENV];
-static int n_env;
-
-static const char *fake_env(const char *name)
-{
-    for (int i = 0; i < n_env; i++)
-        if (strcmp(env_names[i], name) == 0)
-            return env_values[i];
-    /* unit tests never ask the network for instance metadata */
-    return strcmp(name, "AWS_EC2_METADATA_DISABLED") == 0 ? "true" : NULL;
-}
-
-static void env_clear(void)
-{
-    n_env = 0;
-}
-
-/* Sets (or with NULL removes) a variable. */
-static void env_set(const char *name, const char *value)
-{
-    for (int i = 0; i < n_env; i++) {
-        if (strcmp(env_names[i], name) == 0) {
-            if (value) {
-                env_values[i] = value;
-            } else {
-                env_names[i] = env_names[n_env - 1];
-                env_values[i] = env_values[n_env - 1];
-                n_env--;
-            }
-            return;
-        }
-    }
-    if (value && n_env < MAX_ENV) {
-        env_names[n_env] = name;
-        env_values[n_env++] = value;
-    }
-}
 
 /* ---- files ---- */
 

@@ -12,39 +12,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fake_env.h"
 
 #include "../../src/aws_profile.h"
 #include "../../src/credentials.h"
 #include "../../src/credentials_provider.h"
 
 #define NOW 1800000000 /* 2027-01-15T08:00:00Z */
-
-/* ---- a fake environment ---- */
-
-#define MAX_ENV 32
-static const char *env_names[MAX_ENV], *env_values[MAX_ENV];
-static int n_env;
-
-static const char *fake_env(const char *name)
-{
-    for (int i = 0; i < n_env; i++)
-        if (strcmp(env_names[i], name) == 0)
-            return env_values[i];
-    return NULL;
-}
-
-static void env_set(const char *name, const char *value)
-{
-    for (int i = 0; i < n_env; i++)
-        if (strcmp(env_names[i], name) == 0) {
-            env_values[i] = value;
-            return;
-        }
-    if (n_env < MAX_ENV) {
-        env_names[n_env] = name;
-        env_values[n_env++] = value;
-    }
-}
 
 static char dir[64];
 
@@ -275,7 +249,7 @@ static credentials_options opts(void)
 static void test_environment_and_directory(void)
 {
     credentials_options o = opts();
-    n_env = 0;
+    env_clear();
     CHECK(fetch_from(credentials_provider_environment(&o)) == CRED_ABSENT);
     env_set("AWS_ACCESS_KEY_ID", "AKIDENV");
     CHECK(fetch_from(credentials_provider_environment(&o)) == CRED_ABSENT); /* half a pair */
@@ -285,7 +259,7 @@ static void test_environment_and_directory(void)
     CHECK_STR(cred.source, "environment");
     CHECK_STR(cred.session_token, "tokenenv");
 
-    n_env = 0;
+    env_clear();
     CHECK(fetch_from(credentials_provider_credentials_directory(&o)) == CRED_ABSENT);
     mkdir(path_in("creds"), 0700);
     env_set("CREDENTIALS_DIRECTORY", path_in("creds"));
@@ -308,7 +282,7 @@ static void test_environment_and_directory(void)
 static void test_profile(void)
 {
     credentials_options o = opts();
-    n_env = 0;
+    env_clear();
     mkdir(path_in("home"), 0700);
     mkdir(path_in("home/.aws"), 0700);
     env_set("HOME", path_in("home"));
@@ -394,7 +368,7 @@ static void test_profile(void)
 static void test_web_identity_and_container_config(void)
 {
     credentials_options o = opts();
-    n_env = 0;
+    env_clear();
     CHECK(fetch_from(credentials_provider_web_identity(&o)) == CRED_ABSENT);
     env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/r");
     CHECK(fetch_from(credentials_provider_web_identity(&o)) == CRED_FAILED);
@@ -403,7 +377,7 @@ static void test_web_identity_and_container_config(void)
     CHECK(fetch_from(credentials_provider_web_identity(&o)) == CRED_FAILED);
     CHECK(err_has("no-such-token"));
 
-    n_env = 0;
+    env_clear();
     CHECK(fetch_from(credentials_provider_container(&o)) == CRED_ABSENT);
     buf url;
     buf_init(&url, 1024);
@@ -446,7 +420,7 @@ static void test_web_identity_and_container_config(void)
 static void test_chain(void)
 {
     credentials_options o = opts();
-    n_env = 0;
+    env_clear();
     env_set("HOME", path_in("home"));
     env_set("AWS_EC2_METADATA_DISABLED", "true");
     env_set("AWS_PROFILE", "keys");

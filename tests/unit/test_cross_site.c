@@ -8,41 +8,33 @@
 #include <json-c/json.h>
 
 #include "check.h"
+#include "test_service.h"
 
-#include "../../src/config.h"
 #include "../../src/cross_site.h"
-#include "../../src/credentials_store.h"
 #include "../../src/json_io.h"
 #include "../../src/router.h"
 
 #define ALLOWED "https://app.example.com"
 #define ALLOWED_PORT "http://127.0.0.1:8081"
 
-static const char *fake_env(const char *name)
-{
-    static const char *const vars[][2] = {
-        { "S3MPU_BUCKETS", "uploads" },
-        { "S3MPU_ENDPOINT", "http://127.0.0.1:1" },
-        { "S3MPU_PATH_STYLE", "true" },
-        { "S3MPU_REGION", "us-east-1" },
-        { "S3MPU_MAX_RETRIES", "0" },
-        { "S3MPU_CONNECT_TIMEOUT", "1" },
-        { "S3MPU_ORIGINS", ALLOWED " " ALLOWED_PORT },
-        { "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE" },
-        { "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-        { "HOME", "/nonexistent-s3mpu-test-home" },
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (strcmp(vars[i][0], name) == 0)
-            return vars[i][1];
-    return NULL;
-}
+static const char *const SERVICE_VARS[][2] = {
+    { "S3MPU_BUCKETS", "uploads" },
+    { "S3MPU_ENDPOINT", "http://127.0.0.1:1" },
+    { "S3MPU_PATH_STYLE", "true" },
+    { "S3MPU_REGION", "us-east-1" },
+    { "S3MPU_MAX_RETRIES", "0" },
+    { "S3MPU_CONNECT_TIMEOUT", "1" },
+    { "S3MPU_ORIGINS", ALLOWED " " ALLOWED_PORT },
+    { "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE" },
+    { "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    { "HOME", "/nonexistent-s3mpu-test-home" },
+};
 
-static config cfg;
+static test_service service;
 
 static bool allowed(const char *site, const char *origin)
 {
-    return cross_site_allowed(slice_of(site), slice_of(origin), cfg.origins, cfg.n_origins);
+    return cross_site_allowed(slice_of(site), slice_of(origin), service.cfg.origins, service.cfg.n_origins);
 }
 
 static void test_rule(void)
@@ -100,7 +92,7 @@ static void route(app_ctx *app, const char *path, const char *site, const char *
     http_request req = {
         .method = SLICE_LIT("GET"), .path = slice_of(path), .query = SLICE_LIT("fileName=x"),
         .request_id = SLICE_LIT("test"), .sec_fetch_site = slice_of(site), .origin = slice_of(origin),
-    };
+};
     route_request(app, &req, &res);
     json_object *doc = NULL;
     CHECK(res.status == want_status);
@@ -129,27 +121,11 @@ static void test_router(app_ctx *app)
 
 int main(void)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (!test_service_open(&service, SERVICE_VARS, sizeof SERVICE_VARS / sizeof SERVICE_VARS[0]))
         return 1;
-    buf err;
-    buf_init(&err, 4096);
-    if (!config_load(&cfg, "/dev/null", fake_env, &err)) {
-        fprintf(stderr, "config_load: %s\n", buf_cstr(&err));
-        return 1;
-    }
-    CHECK(cfg.n_origins == 2);
+    CHECK(service.cfg.n_origins == 2);
     test_rule();
-    credentials_options o = { .env = fake_env, .region = cfg.region };
-    credentials_store *store = credentials_store_new(credentials_provider_environment(&o));
-    CHECK(store && credentials_store_start(store, &err));
-    buf_free(&err);
-    app_ctx app = { .cfg = &cfg, .s3 = store ? s3_client_new(&cfg, store) : NULL };
-    CHECK(app.s3 != NULL);
-    if (app.s3)
-        test_router(&app);
-    s3_client_free(app.s3);
-    credentials_store_free(store);
-    config_free(&cfg);
-    curl_global_cleanup();
+    test_router(&service.app);
+    test_service_close(&service);
     return check_done("test_cross_site");
 }

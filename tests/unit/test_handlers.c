@@ -9,9 +9,8 @@
 #include <mbedtls/base64.h>
 
 #include "check.h"
+#include "test_service.h"
 
-#include "../../src/config.h"
-#include "../../src/credentials_store.h"
 #include "../../src/handlers.h"
 #include "../../src/json_io.h"
 #include "../../src/metadata.h"
@@ -19,27 +18,20 @@
 #include "../../src/s3.h"
 #include "../../src/upload_ops.h"
 
-static const char *fake_env(const char *name)
-{
-    static const char *const vars[][2] = {
-        { "S3MPU_BUCKETS", "uploads,other" },
-        { "S3MPU_ENDPOINT", "http://127.0.0.1:1" },
-        { "S3MPU_PATH_STYLE", "true" },
-        { "S3MPU_REGION", "us-east-1" },
-        { "S3MPU_MAX_RETRIES", "0" },
-        { "S3MPU_CONNECT_TIMEOUT", "1" },
-        { "S3MPU_REQUEST_TIMEOUT", "2" },
-        { "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE" },
-        { "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
-        { "HOME", "/nonexistent-s3mpu-test-home" },
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (strcmp(vars[i][0], name) == 0)
-            return vars[i][1];
-    return NULL;
-}
+static const char *const SERVICE_VARS[][2] = {
+    { "S3MPU_BUCKETS", "uploads,other" },
+    { "S3MPU_ENDPOINT", "http://127.0.0.1:1" },
+    { "S3MPU_PATH_STYLE", "true" },
+    { "S3MPU_REGION", "us-east-1" },
+    { "S3MPU_MAX_RETRIES", "0" },
+    { "S3MPU_CONNECT_TIMEOUT", "1" },
+    { "S3MPU_REQUEST_TIMEOUT", "2" },
+    { "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE" },
+    { "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    { "HOME", "/nonexistent-s3mpu-test-home" },
+};
 
-static app_ctx app;
+static test_service service;
 static http_response res;
 static json_object *answer; /* the parsed response body */
 
@@ -55,8 +47,8 @@ static int call_len(const char *method, const char *path, const char *query,
         .method = slice_of(method), .path = slice_of(path), .query = slice_of(query),
         .content_type = slice_of(content_type), .body = { body, body_len },
         .remote_user = SLICE_LIT(""), .request_id = SLICE_LIT("test"),
-    };
-    route_request(&app, &req, &res);
+};
+    route_request(&service.app, &req, &res);
     answer = json_tokener_parse(buf_cstr(&res.body));
     if (!answer) {
         CHECK(!"the response is JSON");
@@ -156,7 +148,7 @@ static void test_get_upload_url_errors(void)
 
     static const char *const bad_numbers[] = {
         "0", "10001", "-1", "abc", "99999999999999999999", "1.5", "%2B1", "+1", "%201", "1e3",
-    };
+};
     for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
         char q[200];
         snprintf(q, sizeof q, "fileName=f.txt&uploadId=u1&partNumber=%s", bad_numbers[i]);
@@ -370,7 +362,7 @@ static void test_complete_body(void)
     static const char *const bad_numbers[] = {
         "0", "\"1\"", "1.5", "-1", "10001", "null", "true", "1e0", "99999999999999999999",
         "-9223372036854775808",
-    };
+};
     for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
         char body[300];
         snprintf(body, sizeof body, "{" REF ",\"parts\":[{\"PartNumber\":%s,\"ETag\":\"e\"}]}",
@@ -410,7 +402,7 @@ static void test_complete_body(void)
           json_object_object_get_ex(err, "message", &msg) &&
           strncmp(json_object_get_string(msg), "S3 could not be reached: ", 25) == 0 &&
           strstr(json_object_get_string(msg), "127.0.0.1") == NULL);
-    CHECK(s3_client_last_unreachable(app.s3) != NULL);
+    CHECK(s3_client_last_unreachable(service.app.s3) != NULL);
     EXPECT(CALL("POST", "/api/complete-upload", "", "Application/JSON; charset=utf-8", good), 502,
            "S3Unreachable");
     EXPECT(COMPLETE("  {\"bucket\":\"other\"," REF ",\"parts\":[{\"PartNumber\":2,\"ETag\":\"b\"},"
@@ -429,7 +421,7 @@ static void test_complete_body(void)
  * (S3 here is unreachable: a valid request gets 502). */
 static void test_start_upload_object_fields(void)
 {
-    config *cfg = (config *)app.cfg;
+    config *cfg = &service.cfg;
     EXPECT(GET("/api/start-upload", "fileName=x&contentType=image%2Fpng&metadata%5Bname%5D=%C3%A9"
                                     "&checksumAlgorithm=SHA256"),
            502, "S3Unreachable");
@@ -482,7 +474,7 @@ static void test_start_upload_object_fields(void)
         { "{\"filename\":\"x\",\"type\":7}", 400, "InvalidParameter" },
         { "{\"filename\":\"x\",\"metadata\":[1]}", 400, "InvalidMetadata" },
         { "{\"filename\":\"x\",\"metadata\":{\"a\":{\"b\":1}}}", 400, "InvalidMetadata" },
-    };
+};
     for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++)
         EXPECT(CALL("POST", "/api/s3/multipart", "", "application/json", creates[i].body),
                creates[i].status, creates[i].code);
@@ -496,7 +488,7 @@ static void test_stated_sizes(void)
     static const char *const bad_json[] = {
         "\"999999999999\"", "1.5e12", "1.0", "-1", "5497558138881", "18446744073709551616",
         "true", "[1]", "{}",
-    };
+};
     for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
         char body[200];
         snprintf(body, sizeof body, "{\"filename\":\"x\",\"size\":%s}", bad_json[i]);
@@ -511,7 +503,7 @@ static void test_stated_sizes(void)
     static const char *const bad_query[] = {
         "", "-1", "%2B1", "1.5", "1e6", "0x10", "%201", "1%20", "%EF%BC%91", "5497558138881",
         "99999999999999999999",
-    };
+};
     for (size_t i = 0; i < sizeof bad_query / sizeof bad_query[0]; i++) {
         char q[200];
         snprintf(q, sizeof q, "fileName=x&fileSize=%s", bad_query[i]);
@@ -561,7 +553,7 @@ static void test_batch_size_bound(void)
  * types only, the default application/octet-stream included. */
 static void test_content_types(void)
 {
-    config *cfg = (config *)app.cfg;
+    config *cfg = &service.cfg;
     static const char *const active[] = { "text%2Fhtml", "TEXT%2FHTML%3B%20charset%3Dutf-8",
                                           "image%2Fsvg%2Bxml", "application%2Fxhtml%2Bxml",
                                           "text%2Fxml", "application%2Fxml", "text%2Fjavascript" };
@@ -601,7 +593,7 @@ static void test_content_types(void)
 /* A part's checksum is signed in as its header, never put in the query. */
 static void test_sign_with_checksums(void)
 {
-    config *cfg = (config *)app.cfg;
+    config *cfg = &service.cfg;
     EXPECT(GET(URL, "fileName=x&uploadId=u1&partNumber=1&checksum=" SHA_X), 200, "");
     CHECK(has(answer_url(), "X-Amz-SignedHeaders=host%3Bx-amz-checksum-sha256&"));
     CHECK(strstr(answer_url(), SHA_X) == NULL && strstr(answer_url(), "LXEWQ") == NULL);
@@ -624,7 +616,7 @@ static void test_sign_with_checksums(void)
         "checksumAlgorithm=SHA256",                         /* no value */
         "checksum=" SHA_X "&checksum=" SHA_X,               /* twice */
         "checksum=" SHA_X "%2C" SHA_Y,                      /* two for one part */
-    };
+};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char q[400];
         snprintf(q, sizeof q, "fileName=x&uploadId=u1&partNumber=1&%s", bad[i]);
@@ -671,7 +663,7 @@ static void test_sign_with_checksums(void)
 
 static void test_complete_checksums(void)
 {
-    config *cfg = (config *)app.cfg;
+    config *cfg = &service.cfg;
     EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, SHA_X_JSON) "," SUMMED(2, SHA_X_JSON) "]}"), 502,
            "S3Unreachable");
     EXPECT(COMPLETE("{" REF ",\"parts\":[" SUMMED(1, "nope") "]}"), 400, "InvalidChecksum");
@@ -745,7 +737,7 @@ static void test_ready_and_metrics(void)
     response_free(&res);
     response_init(&res);
     http_request req = { .method = SLICE_LIT("GET"), .path = SLICE_LIT("/api/metrics") };
-    route_request(&app, &req, &res);
+    route_request(&service.app, &req, &res);
     CHECK(res.status == 200);
     CHECK_STR(res.content_type, "text/plain; version=0.0.4; charset=utf-8");
     CHECK(strstr(buf_cstr(&res.body),
@@ -754,26 +746,8 @@ static void test_ready_and_metrics(void)
 
 int main(void)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "curl_global_init failed\n");
+    if (!test_service_open(&service, SERVICE_VARS, sizeof SERVICE_VARS / sizeof SERVICE_VARS[0]))
         return 1;
-    }
-    config cfg;
-    buf err;
-    buf_init(&err, 4096);
-    if (!config_load(&cfg, "/dev/null", fake_env, &err)) {
-        fprintf(stderr, "config_load: %s\n", buf_cstr(&err));
-        return 1;
-    }
-    credentials_options o = { .env = fake_env, .region = cfg.region };
-    credentials_store *store = credentials_store_new(credentials_provider_environment(&o));
-    CHECK(store && credentials_store_start(store, &err));
-    buf_free(&err);
-    app.cfg = &cfg;
-    app.s3 = store ? s3_client_new(&cfg, store) : NULL;
-    CHECK(app.s3 != NULL);
-    if (!app.s3)
-        return check_done("test_handlers");
     response_init(&res);
 
     test_routing();
@@ -792,9 +766,6 @@ int main(void)
 
     json_object_put(answer);
     response_free(&res);
-    s3_client_free(app.s3);
-    credentials_store_free(store);
-    config_free(&cfg);
-    curl_global_cleanup();
+    test_service_close(&service);
     return check_done("test_handlers");
 }

@@ -7,30 +7,17 @@
 #include <mbedtls/base64.h>
 
 #include "check.h"
+#include "fake_env.h"
 
 #include "../../src/config.h"
 #include "../../src/credentials_provider.h"
 #include "../../src/s3_post_policy.h"
 #include "../../src/s3_url.h"
 
-#define MAX_ENV 8
-static const char *env_names[MAX_ENV], *env_values[MAX_ENV];
-static int n_env;
-
-static const char *fake_env(const char *name)
+/* A vector's field that is "" is one the vector does not set. */
+static void set_unless_empty(const char *name, const char *value)
 {
-    for (int i = 0; i < n_env; i++)
-        if (strcmp(env_names[i], name) == 0)
-            return env_values[i];
-    return NULL;
-}
-
-static void set_env(const char *name, const char *value)
-{
-    if (value && *value && n_env < MAX_ENV) {
-        env_names[n_env] = name;
-        env_values[n_env++] = value;
-    }
+    env_set(name, *value ? value : NULL);
 }
 
 static const char *str(json_object *o, const char *name)
@@ -149,13 +136,13 @@ static void check_post(const config *cfg, json_object *v, time_t when, const s3_
 
 static void check_vector(json_object *v, int line)
 {
-    n_env = 0;
-    set_env("S3MPU_ENDPOINT", str(v, "endpoint"));
-    set_env("S3MPU_REGION", str(v, "region"));
-    set_env("S3MPU_ADDRESSING_STYLE", str(v, "addressing"));
-    set_env("AWS_ACCESS_KEY_ID", str(v, "access_key_id"));
-    set_env("AWS_SECRET_ACCESS_KEY", str(v, "secret_access_key"));
-    set_env("AWS_SESSION_TOKEN", str(v, "session_token"));
+    env_clear();
+    set_unless_empty("S3MPU_ENDPOINT", str(v, "endpoint"));
+    set_unless_empty("S3MPU_REGION", str(v, "region"));
+    set_unless_empty("S3MPU_ADDRESSING_STYLE", str(v, "addressing"));
+    set_unless_empty("AWS_ACCESS_KEY_ID", str(v, "access_key_id"));
+    set_unless_empty("AWS_SECRET_ACCESS_KEY", str(v, "secret_access_key"));
+    set_unless_empty("AWS_SESSION_TOKEN", str(v, "session_token"));
 
     config cfg;
     buf err;
