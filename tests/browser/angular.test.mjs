@@ -4,13 +4,13 @@
 // back from S3 and compared; cancel aborts in S3; a reload resumes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
-import { REPO, STRICT, startStack, launchChromium, readObject, sha256, finishedRows, openUploads,
-  partsInS3 }
-  from './stack.mjs';
+import {
+  REPO, STRICT, startStack, launchChromium, readObject, sha256, finishedRows, openUploads,
+  partsInS3, scratchFiles,
+} from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const built = existsSync(path.join(REPO, 'examples/angular/dist/browser/index.html'));
@@ -18,14 +18,8 @@ const built = existsSync(path.join(REPO, 'examples/angular/dist/browser/index.ht
 const skip = !built && 'examples/angular has not been built: run  npm --prefix examples/angular ci && ' +
   'npm --prefix examples/angular run build';
 let stack, browser;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-angular-'));
+const { makeFile } = scratchFiles('angular');
 const results = path.join(REPO, 'test-results');
-
-function makeFile(name, bytes) {
-  const p = path.join(tmp, name);
-  writeFileSync(p, bytes);
-  return { path: p, name, sha: sha256(bytes), size: bytes.length };
-}
 
 before(async () => {
   if (!built) return;

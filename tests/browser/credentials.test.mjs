@@ -6,11 +6,8 @@
 // credentials, none outlives its own, and the file arrives byte for byte.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import { startStack, launchChromium, readObject, sha256, finishedRows } from './stack.mjs';
+import { startStack, launchChromium, readObject, sha256, finishedRows, scratchFiles } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const LIFETIME = 12; // seconds: refreshed after about 10
@@ -27,10 +24,8 @@ after(async () => {
 });
 
 test('an upload outlasting its credentials finishes across a rotation', { timeout: 180000 }, async () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-rotation-'));
   const bytes = randomBytes(30 * MiB);
-  const file = path.join(tmp, 'rotation.bin');
-  writeFileSync(file, bytes);
+  const file = scratchFiles('rotation').makeFile('rotation.bin', bytes).path;
   const page = await browser.newPage();
   await page.goto(stack.baseUrl + '/');
   await page.click('summary');

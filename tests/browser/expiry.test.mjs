@@ -3,11 +3,8 @@
 // page asks for a freshly signed URL and finishes with the right bytes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import { startStack, launchChromium, readObject, sha256 } from './stack.mjs';
+import { startStack, launchChromium, readObject, sha256, scratchFiles } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const EXPIRES = 3; // seconds
@@ -24,10 +21,8 @@ after(async () => {
 });
 
 test('an expired part URL is refused by S3, signed again and sent', { timeout: 120000 }, async () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-expiry-'));
   const bytes = randomBytes(12 * MiB); // parts of 10 MiB and 2 MiB
-  const file = path.join(tmp, 'slow-part.bin');
-  writeFileSync(file, bytes);
+  const file = scratchFiles('expiry').makeFile('slow-part.bin', bytes).path;
   const page = await browser.newPage();
   await page.goto(stack.baseUrl + '/');
   const tries = [];

@@ -4,23 +4,15 @@
 // Each file is read back from moto and compared by SHA-256.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import { startStack, launchChromium, readObject, sha256, finishedRows } from './stack.mjs';
+import { startStack, launchChromium, readObject, sha256, finishedRows, scratchFiles } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 const OUTAGE_MS = 3000; // within the page's part retries (4, from 500 ms doubled: at least 3.75 s)
 let stack, browser;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-faults-'));
+const scratch = scratchFiles('faults');
+const { makeFile } = scratch;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function makeFile(name, bytes) {
-  const p = path.join(tmp, name);
-  writeFileSync(p, bytes);
-  return { path: p, name, sha: sha256(bytes), size: bytes.length };
-}
 
 before(async () => {
   stack = await startStack({ faultProxy: true, supervise: true });
@@ -30,7 +22,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await stack?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  scratch.remove();
 });
 
 /** The page with 5 MiB parts, one part in flight at a time. */

@@ -13,14 +13,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
-import { startStack, launchChromium, readObject, sha256, finishedRows, openUploads } from './stack.mjs';
+import {
+  startStack, launchChromium, readObject, sha256, finishedRows, openUploads, scratchFiles,
+} from './stack.mjs';
 
 let stack, browser, attacker, allowed;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-security-'));
+const { makeFile } = scratchFiles('security');
 
 /** An HTTP server on loopback for another site: serves `pages` (path → HTML) and
  * answers anything else as a permissive API would (any origin may read it); records
@@ -59,12 +59,6 @@ after(async () => {
   await attacker?.close();
   await allowed?.close();
 });
-
-function makeFile(name, bytes) {
-  const p = path.join(tmp, name);
-  writeFileSync(p, bytes);
-  return { path: p, name, sha: sha256(bytes) };
-}
 
 /** A page that records the Content-Security-Policy violations it meets in window.cspViolations. */
 async function newPage() {

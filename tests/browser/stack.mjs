@@ -3,9 +3,10 @@
 // The tests' own S3 calls are signed (tests/lib/s3client.py): the gate refuses
 // anything else, as S3 does.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -169,6 +170,21 @@ export async function finishedRows(page, count) {
 }
 
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/** A temporary folder for the files a test uploads: makeFile(name, bytes) writes
+ *  one there and describes it; remove() deletes the folder. */
+export function scratchFiles(label) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `s3mpu-${label}-`));
+  return {
+    dir,
+    makeFile(name, bytes) {
+      const p = path.join(dir, name);
+      writeFileSync(p, bytes);
+      return { path: p, name, sha: sha256(bytes), size: bytes.length, bytes };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 /** Replaces the bucket's CORS rules. */
 export async function setBucketCors(gateUrl, origin, { exposeEtag = true } = {}) {

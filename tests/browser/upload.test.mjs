@@ -2,25 +2,18 @@
 // the page, uploaded in parts straight to the S3 emulator, read back and compared.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes, createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, finishedRows, openUploads,
-  partsInS3, headObject, decodeMetadata,
+  REPO, STRICT, startStack, launchChromium, readObject, sha256, setBucketCors, finishedRows,
+  openUploads, partsInS3, headObject, decodeMetadata, scratchFiles,
 } from './stack.mjs';
 
 const MiB = 1024 * 1024;
 let stack, browser;
-const tmp = mkdtempSync(path.join(os.tmpdir(), 's3mpu-browser-'));
+const { makeFile } = scratchFiles('browser');
 const results = path.join(REPO, 'test-results');
-
-function makeFile(name, bytes) {
-  const p = path.join(tmp, name);
-  writeFileSync(p, bytes);
-  return { path: p, name, sha: sha256(bytes), size: bytes.length, bytes };
-}
 
 const b64sha256 = (buf) => createHash('sha256').update(buf).digest('base64');
 
