@@ -12,11 +12,10 @@ import re
 import sys
 import tempfile
 import unittest
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from curl import curl  # noqa: E402
+from curl import api_json, curl  # noqa: E402
 from stack import BUCKET, Stack  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
@@ -37,12 +36,7 @@ def tearDownModule():
 
 
 def api(method, path, params=None, body=None):
-    url = STACK.base_url + path
-    if params:
-        url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    headers = ("Content-Type: application/json",) if body is not None else ()
-    status, _, payload = curl(method, url, body=body, headers=headers)
-    return status, json.loads(payload)
+    return api_json(STACK.base_url, method, path, params, body)
 
 
 class InstalledPackage(unittest.TestCase):

@@ -18,7 +18,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import BUCKET, Stack  # noqa: E402
-from curl import curl  # noqa: E402
+from curl import api_json, curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -51,13 +51,7 @@ def tearDownModule():
 
 def api(method, path, params=None, body=None):
     """A request to s3mpu through nginx; returns (status, parsed JSON)."""
-    if params is not None:
-        path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    headers = ["Content-Type: application/json"] if body is not None else []
-    if body is not None and not isinstance(body, (str, bytes)):
-        body = json.dumps(body)
-    status, _, payload = curl(method, STACK.base_url + path, body=body, headers=headers)
-    return status, json.loads(payload)
+    return api_json(STACK.base_url, method, path, params, body)
 
 
 def upload_path(upload_id, rest=""):

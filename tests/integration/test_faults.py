@@ -15,13 +15,12 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIB = os.path.join(HERE, "..", "lib")
 sys.path.insert(0, LIB)
 from stack import Stack, BUCKET  # noqa: E402
-from curl import curl  # noqa: E402
+from curl import api_json, curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -40,12 +39,7 @@ def tearDownModule():
 
 
 def api(method, path, params=None, body=None):
-    url = STACK.base_url + path
-    if params:
-        url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    headers = ["Content-Type: application/json"] if body is not None else []
-    status, _, payload = curl(method, url, body, headers)
-    return status, json.loads(payload)
+    return api_json(STACK.base_url, method, path, params, body)
 
 
 def log_lines(route):

@@ -22,7 +22,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import Stack  # noqa: E402
-from curl import curl  # noqa: E402
+from curl import api_json, curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 LIFETIME = 12  # seconds: refreshed after 10 (80 %, whole seconds)
@@ -47,10 +47,7 @@ def tearDownModule():
 
 
 def api(method, path, params=None):
-    if params:
-        path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
-    status, _, body = curl(method, STACK.base_url + path)
-    return status, json.loads(body)
+    return api_json(STACK.base_url, method, path, params)
 
 
 def sign(part=1):

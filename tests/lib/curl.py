@@ -1,5 +1,7 @@
 """HTTP through the real curl binary, as a client of the service would send it."""
+import json
 import subprocess
+import urllib.parse
 
 
 def curl(method, url, body=None, headers=(), args=()):
@@ -21,3 +23,15 @@ def curl(method, url, body=None, headers=(), args=()):
         name, _, value = line.partition(":")
         hdrs[name.strip().lower()] = value.strip()
     return int(lines[0].split()[1]), hdrs, payload
+
+
+def api_json(base_url, method, path, params=None, body=None):
+    """A call to s3mpu's JSON API at base_url: params the query string, body sent
+    as JSON (a str or bytes as it is). Returns (status, the parsed answer)."""
+    if params:
+        path += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    if body is not None and not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    headers = ["Content-Type: application/json"] if body is not None else []
+    status, _, payload = curl(method, base_url + path, body=body, headers=headers)
+    return status, json.loads(payload)

@@ -56,32 +56,31 @@ def body_length(handler):
     return int(handler.headers.get("Content-Length") or 0)
 
 
+def _read_exactly(rfile, left):
+    """left bytes of rfile, in pieces as they arrive; Cut if the peer stops short."""
+    while left:
+        data = rfile.read(min(left, CHUNK))
+        if not data:
+            raise Cut()
+        left -= len(data)
+        yield data
+
+
 def body_chunks(handler):
     """The request body as it arrives (Content-Length or chunked), de-chunked."""
     rfile = handler.rfile
-    if body_length(handler) is None:
-        while True:
-            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return
-            left = size
-            while left:
-                data = rfile.read(min(left, CHUNK))
-                if not data:
-                    raise Cut()
-                left -= len(data)
-                yield data
-            rfile.readline()
-    else:
-        left = body_length(handler)
-        while left:
-            data = rfile.read(min(left, CHUNK))
-            if not data:
-                raise Cut()
-            left -= len(data)
-            yield data
+    length = body_length(handler)
+    if length is not None:
+        yield from _read_exactly(rfile, length)
+        return
+    while True:
+        size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return
+        yield from _read_exactly(rfile, size)
+        rfile.readline()
 
 
 def open_upstream(handler, upstream, timeout=120):
