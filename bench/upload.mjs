@@ -64,7 +64,7 @@ async function measure(stack, browser) {
     return (performance.now() - t0) / 1000;
   }, sizeMiB);
   await page.close();
-  const env = { ...process.env, ...stack.credentials, AWS_DEFAULT_REGION: 'us-east-1' };
+  const env = { ...process.env, ...stack.awsEnv, AWS_DEFAULT_REGION: 'us-east-1' };
   const t1 = performance.now();
   const cli = spawnSync('aws', ['--endpoint-url', stack.s3Url, 's3', 'cp', '--only-show-errors', file,
     's3://uploads/bench-cli.bin'], { env, stdio: 'inherit' });

@@ -44,12 +44,12 @@ test('an upload outlasting its credentials finishes across a rotation', { timeou
   page.on('response', (r) => {
     if (r.request().method() === 'PUT') statuses.push(r.status());
   });
-  const issuedBefore = (await stack.credentials()).issued.imds;
+  const issuedBefore = (await stack.credentialEmulators()).issued.imds;
   await page.setInputFiles('input[type=file]', [file]);
   const [row] = await finishedRows(page, 1);
   assert.equal(row.state, 'done', row.text);
   assert.equal(sha256(await readObject(stack.gateUrl, row.key)), sha256(bytes));
-  const issued = (await stack.credentials()).issued.imds - issuedBefore;
+  const issued = (await stack.credentialEmulators()).issued.imds - issuedBefore;
   console.log(`credentials issued during the upload: ${issued}; signing keys seen: ${keys.size}; ` +
     `part PUT statuses: ${statuses.join(' ')}`);
   assert.ok(issued >= 1, 'the credentials rotated during the upload');

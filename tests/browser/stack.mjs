@@ -75,7 +75,7 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
     gateUrl, // S3 for the tests' own calls: moto behind the S3 gate
     s3Url: proxy ? proxy[1] : gateUrl, // where s3mpu sends S3 calls and the page its parts
     /** The stack's key, as AWS_* variables for other S3 clients (the aws CLI). */
-    credentials: { AWS_ACCESS_KEY_ID: key?.[1], AWS_SECRET_ACCESS_KEY: key?.[2] },
+    awsEnv: { AWS_ACCESS_KEY_ID: key?.[1], AWS_SECRET_ACCESS_KEY: key?.[2] },
     /** The gate's state: {credentials, accepted, refused: {code: n}, refusals: [...]}. */
     async gate() {
       if (!gateControl) throw new Error('the stack has no S3 gate');
@@ -91,7 +91,7 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
       return res.json();
     },
     /** The credential emulators' state (stacks with imdsCredentials). */
-    async credentials() {
+    async credentialEmulators() {
       if (!imds) throw new Error('the stack has no credential emulators');
       return (await fetch(`${imds}/control/state`)).json();
     },

@@ -104,19 +104,23 @@ s3mpu_processes() { # pids running the installed binary
     return 0
 }
 
-unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
-expected=(/usr/bin/s3mpu /etc/s3mpu/s3mpu.conf /etc/nginx/sites-available/s3mpu
-    /usr/share/s3mpu/www/index.html /usr/share/s3mpu/www/uploader.js
-    "$unitdir/s3mpu.service" "$unitdir/s3mpu.socket"
-    /usr/share/man/man1/s3mpu.1.gz /usr/share/man/man5/s3mpu.conf.5.gz
-    /usr/share/doc/s3mpu/copyright /usr/share/doc/s3mpu/changelog.gz)
-# what the package and its maintainer scripts may create besides its files
-extras=(/etc/s3mpu /etc/s3mpu/credentials /usr/share/s3mpu /usr/share/doc/s3mpu
-    /etc/systemd/system/sockets.target.wants/s3mpu.socket
-    /etc/systemd/system/multi-user.target.wants/s3mpu.service
-    /var/lib/systemd/deb-systemd-helper-enabled/s3mpu.socket.dsh-also
-    /var/lib/systemd/deb-systemd-helper-enabled/s3mpu.service.dsh-also
-    /var/lib/systemd/deb-systemd-helper-enabled/sockets.target.wants/s3mpu.socket)
+# what the package must hold; systemd.pc (which says where units go) is one of the
+# dependencies, so this is worked out after they are installed
+expect_paths() {
+    unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+    expected=(/usr/bin/s3mpu /etc/s3mpu/s3mpu.conf /etc/nginx/sites-available/s3mpu
+        /usr/share/s3mpu/www/index.html /usr/share/s3mpu/www/uploader.js
+        "$unitdir/s3mpu.service" "$unitdir/s3mpu.socket"
+        /usr/share/man/man1/s3mpu.1.gz /usr/share/man/man5/s3mpu.conf.5.gz
+        /usr/share/doc/s3mpu/copyright /usr/share/doc/s3mpu/changelog.gz)
+    # what the package and its maintainer scripts may create besides its files
+    extras=(/etc/s3mpu /etc/s3mpu/credentials /usr/share/s3mpu /usr/share/doc/s3mpu
+        /etc/systemd/system/sockets.target.wants/s3mpu.socket
+        /etc/systemd/system/multi-user.target.wants/s3mpu.service
+        /var/lib/systemd/deb-systemd-helper-enabled/s3mpu.socket.dsh-also
+        /var/lib/systemd/deb-systemd-helper-enabled/s3mpu.service.dsh-also
+        /var/lib/systemd/deb-systemd-helper-enabled/sockets.target.wants/s3mpu.socket)
+}
 
 install_package() {
     # its runtime dependencies first, as ensure_deps installs anything
@@ -191,6 +195,7 @@ purge() {
 [ "$(id -u)" -eq 0 ] || fail "run as root (dpkg -i)"
 before=$(tree_state)
 phase "dependencies" deps
+expect_paths
 phase "make dist" dist
 phase "dpkg-buildpackage -b -us -uc" build
 [ "$(tree_state)" = "$before" ] || fail "building the package changed the source tree"

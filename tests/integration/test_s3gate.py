@@ -99,7 +99,8 @@ def presign(method, key, query=None, expires=3600, headers=None, key_id=KEY_ID, 
 
 
 def send(method, target, headers=None, body=b""):
-    """Sends exactly these headers and body; returns (status, headers, body)."""
+    """Sends exactly these headers (one given as None is left out) and body;
+    returns (status, headers, body)."""
     conn = http.client.HTTPConnection("127.0.0.1", STACK.gate_port, timeout=60)
     try:
         conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -108,7 +109,8 @@ def send(method, target, headers=None, body=b""):
         if body or method in ("PUT", "POST"):
             hdrs.setdefault("Content-Length", str(len(body)))
         for name, value in hdrs.items():
-            conn.putheader(name, value)
+            if value is not None:
+                conn.putheader(name, value)
         conn.endheaders()
         if body:
             conn.send(body)
@@ -294,11 +296,12 @@ class Credentials_(Refusal, unittest.TestCase):
 
     def test_temporary_key_needs_its_token(self):
         STACK.gate.put_credentials("ASIATOKENTEST0000001", "tsecret", "right-token", time.time() + 600)
-        for token, code in ((None, "InvalidToken"), ("wrong-token", "InvalidToken")):
+        # without its token S3 does not know the key; with another, the token is wrong
+        for token, status, code in ((None, 403, "InvalidAccessKeyId"), ("wrong-token", 400, "InvalidToken")):
             with self.subTest(token=token):
                 target, headers = sign_headers("GET", "hdr/ok.txt", key_id="ASIATOKENTEST0000001",
                                                secret="tsecret", token=token)
-                self.assertRefused(send("GET", target, headers), 400, code)
+                self.assertRefused(send("GET", target, headers), status, code)
         target, headers = sign_headers("GET", "", query="prefix=none", key_id="ASIATOKENTEST0000001",
                                        secret="tsecret", token="right-token")
         self.assertEqual(send("GET", target, headers)[0], 200)
@@ -307,11 +310,12 @@ class Credentials_(Refusal, unittest.TestCase):
         self.assertRefused(send("GET", target, headers), 400, "InvalidToken")
 
     def test_expired_temporary_credentials(self):
-        STACK.gate.put_credentials("ASIAEXPIRING00000001", "esecret", "etoken", time.time() + 2)
+        STACK.gate.put_credentials("ASIAEXPIRING00000001", "esecret", "etoken", time.time() + 600)
         url = presign("GET", "", query={"prefix": "x"}, key_id="ASIAEXPIRING00000001", secret="esecret",
                       token="etoken", expires=3600)
         self.assertEqual(curl("GET", url)[0], 200)
-        time.sleep(2.5)
+        # the same credentials, now past their end (re-registered, not waited for)
+        STACK.gate.put_credentials("ASIAEXPIRING00000001", "esecret", "etoken", time.time() - 1)
         # the URL's own X-Amz-Expires is an hour: the credentials' end wins, as on S3
         self.assertRefused(curl("GET", url), 400, "ExpiredToken")
 
@@ -443,6 +447,12 @@ class PresignedPost(Refusal, unittest.TestCase):
         self.assertFalse(stored("post/range.txt"))
         self.assertEqual(form_post(post, b"x" * 10)[0], 204)
 
+    def test_malformed_content_length_range(self):
+        post = self.post(key="post/badrange.txt", conditions=[["content-length-range", "one", 10]])
+        status, payload = form_post(post, b"abc")
+        self.assertEqual((status, code_of(payload)), (400, "InvalidPolicyDocument"), payload)
+        self.assertFalse(stored("post/badrange.txt"))
+
     def test_key_condition(self):
         post = self.post(key="post/${filename}", conditions=[["starts-with", "$key", "post/"],
                                                              {"Content-Type": "text/plain"}])
@@ -476,6 +486,14 @@ class Integrity(Refusal, unittest.TestCase):
     def put(self, key, body, headers):
         url = presign("PUT", key, headers=headers)
         return put_with_curl(url, body, ["%s: %s" % kv for kv in headers.items()])
+
+    def test_put_states_its_length(self):
+        url = presign("PUT", "int/framing.txt")
+        # curl -T - sends its standard input in chunked transfer coding
+        self.assertRefused(curl("PUT", url, args=["-T", "-"]), 501, "NotImplemented")
+        self.assertRefused(send("PUT", urllib.parse.urlsplit(url)._replace(scheme="", netloc="").geturl(),
+                                {"Content-Length": None}), 411, "MissingContentLength")
+        self.assertFalse(stored("int/framing.txt"))
 
     def test_content_md5(self):
         body = b"md5 body"

@@ -17,7 +17,8 @@ and headers, string to sign, signing key), never with s3mpu's code. Checked:
   value sent (so a pinned content-length must be the body's length); an x-amz-*
   header sent but not signed is 403 AccessDenied.
 - Credentials: the access key is registered (InvalidAccessKeyId), its secret
-  signed, temporary keys bring their session token (InvalidToken) and have not
+  signed, temporary keys bring their session token (without it S3 does not know
+  the key: InvalidAccessKeyId; another token: InvalidToken) and have not
   expired (ExpiredToken), the scope's date is the request's, its region the
   gate's and its service s3. Credentials registered with a session policy (what
   STS AssumeRole with a Policy hands out) may do only what it allows: Allow/Deny
@@ -238,6 +239,12 @@ def check_signature(creds, scope, method, raw_path, query_pairs, headers, signed
     return signer.signature(string_to_sign, request), canonical, string_to_sign
 
 
+def redact_token(text):
+    """A canonical request or string to sign without the session token: in the
+    query (X-Amz-Security-Token=) or as a canonical header (x-amz-security-token:)."""
+    return re.sub(r"(x-amz-security-token[:=])[^&\n]+", r"\1…", text, flags=re.IGNORECASE)
+
+
 def signature_mismatch(access_key, provided, canonical, string_to_sign):
     return S3Error(403, "SignatureDoesNotMatch",
                    "The request signature we calculated does not match the signature you provided. "
@@ -254,14 +261,27 @@ def checked_credentials(store, access_key, token, now):
                       [("AWSAccessKeyId", access_key)])
     if creds["token"] is None and token:
         raise S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
-    if creds["token"] is not None and not hmac.compare_digest((token or "").encode(), creds["token"].encode()):
-        raise S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid."
-                      if token else "These temporary credentials need their session token "
-                      "(X-Amz-Security-Token).")
+    if creds["token"] is not None and not token:
+        # S3 does not know a temporary key without its token
+        raise S3Error(403, "InvalidAccessKeyId",
+                      "The AWS Access Key Id you provided does not exist in our records.",
+                      [("AWSAccessKeyId", access_key)])
+    if creds["token"] is not None and not hmac.compare_digest(token.encode(), creds["token"].encode()):
+        raise S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
     if creds["expires"] is not None and now >= creds["expires"]:
         raise S3Error(400, "ExpiredToken", "The provided token has expired.",
                       [("Token-0", "expired at %s" % iso(creds["expires"]))])
     return creds
+
+
+def check_put_framing(headers):
+    """S3 wants a PUT's length up front: it implements no chunked transfer coding
+    (aws-chunked payloads still state their length) and refuses a PUT without one."""
+    if "Transfer-Encoding" in headers:
+        raise S3Error(501, "NotImplemented", "A header you provided implies functionality that is not "
+                      "implemented", [("Header", "Transfer-Encoding")])
+    if "Content-Length" not in headers:
+        raise S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
 
 
 def unsigned_amz_headers(headers, signed):
@@ -608,6 +628,9 @@ def check_post_policy(store, region, bucket, fields, now):
                 raise S3Error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: %s" % json.dumps(cond))
             name = name[1:]
         elif isinstance(cond, list) and len(cond) == 3 and cond[0] == "content-length-range":
+            if not all(isinstance(v, int) or (isinstance(v, str) and v.isdigit()) for v in cond[1:]):
+                raise S3Error(400, "InvalidPolicyDocument",
+                              "Invalid Policy: Invalid content-length-range: %s" % json.dumps(cond))
             length_range = (int(cond[1]), int(cond[2]))
             continue
         else:
@@ -947,8 +970,7 @@ class Gate:
                                                    error.status, error.code, error.message), flush=True)
         for name, value in error.extra:
             if name in ("CanonicalRequest", "StringToSign"):
-                print("  %s:\n    %s" % (name, re.sub(r"(X-Amz-Security-Token=)[^&\n]+", r"\1…",
-                                                     str(value)).replace("\n", "\n    ")), flush=True)
+                print("  %s:\n    %s" % (name, redact_token(str(value)).replace("\n", "\n    ")), flush=True)
 
     # --- CORS on the gate's own answers, from the bucket's rules as moto keeps them
     def _cors_rules(self, bucket):
@@ -1000,6 +1022,8 @@ class Gate:
             return self._forward(h, None, bucket)
         query = dict(split_query(raw_query))
         try:
+            if h.command == "PUT":
+                check_put_framing(h.headers)
             body = self._authenticate(h, raw_path, raw_query, bucket)
             op = multipart_operation(h.command, query, h.headers)
             if op == "create":
