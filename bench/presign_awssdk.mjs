@@ -1,5 +1,5 @@
 // Microseconds per pre-signed UploadPart URL with @aws-sdk/s3-request-presigner,
-// same inputs as bench/presign.c.
+// same inputs as bench/presign_s3mpu.c.
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 

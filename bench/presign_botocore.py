@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Microseconds per pre-signed UploadPart URL with botocore, same inputs as bench/presign.c."""
+"""Microseconds per pre-signed UploadPart URL with botocore, same inputs as bench/presign_s3mpu.c."""
 import sys
 import time
 

@@ -260,15 +260,27 @@ class ClockProxy(http.server.ThreadingHTTPServer):
 
 class RegionalEndpoint(ClockProxy):
     """S3's endpoint for REGION as AWS runs it: HeadBucket of a bucket in another
-    region is refused with 301 and the bucket's region in x-amz-bucket-region (moto
-    answers it from any region)."""
+    region is refused with 301 and the bucket's region in x-amz-bucket-region (the
+    S3 gate, one endpoint for every region, refuses the signature with 400)."""
 
     def __init__(self, upstream):
         super().__init__(upstream, 0)
 
     def status(self, command, answer):
         elsewhere = answer.getheader("x-amz-bucket-region", REGION) != REGION
-        return 301 if command == "HEAD" and answer.status == 200 and elsewhere else answer.status
+        return 301 if command == "HEAD" and elsewhere else answer.status
+
+
+class RegionBlindStore(ClockProxy):
+    """HeadBucket as a store that takes a signature for any region (as moto does)
+    answers it, naming the bucket's own: the gate's region refusal, turned to 200."""
+
+    def __init__(self, upstream):
+        super().__init__(upstream, 0)
+
+    def status(self, command, answer):
+        elsewhere = answer.getheader("x-amz-bucket-region", REGION) != REGION
+        return 200 if command == "HEAD" and answer.status == 400 and elsewhere else answer.status
 
 
 class ProxyHandler(http.server.BaseHTTPRequestHandler):
@@ -421,20 +433,37 @@ class Doctor(unittest.TestCase):
         self.assertNotIn("cors doc-missing", out)
 
     def test_bucket_in_another_region(self):
-        # S3 names a bucket's region in HeadBucket's x-amz-bucket-region header
+        # S3 names a bucket's region in HeadBucket's x-amz-bucket-region header (boto3
+        # signs again for it when refused)
         head = STACK.s3.head_bucket(Bucket="doc-elsewhere")
         self.assertEqual(head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region"), "eu-west-1")
-        rc, out = self.doctor("doc-elsewhere")  # with region = us-east-1
-        self.assertEqual(rc, 0, out)  # this store answered: a warning, not a failure
+        rc, out = self.doctor("doc-elsewhere")  # with region = us-east-1: S3 refuses the signature
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(self.fail_lines(out), [
+            "FAIL  bucket doc-elsewhere: the bucket is in eu-west-1, not in us-east-1 (HeadBucket "
+            "answered BadRequest) -> fix: set `region = eu-west-1` in the configuration (or "
+            "S3MPU_REGION)"], out)
+        # the bucket in the settings' region: no warning
+        rc, out = self.doctor("uploads")
+        self.assertRegex(out, r"(?m)^ok    bucket uploads: reachable \(HeadBucket\)$")
+
+    def test_bucket_in_another_region_answered(self):
+        # a store that answers HeadBucket anyway: a warning for the bucket, not a failure
+        # (the stand-in answers only HeadBucket so: its other calls are still refused)
+        proxy = RegionBlindStore(("127.0.0.1", STACK.gate_port))
+        t = threading.Thread(target=proxy.serve_forever, daemon=True)
+        t.start()
+        try:
+            rc, out = self.doctor("doc-elsewhere", endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
         warns = [l for l in out.splitlines() if l.startswith("warn")]
         self.assertEqual(warns, [
             "warn  bucket doc-elsewhere: reachable (HeadBucket), but the bucket is in eu-west-1 and "
             "`region` is us-east-1: S3 refuses requests and URLs signed for another region than "
             "the bucket's -> fix: set `region = eu-west-1` in the configuration (or S3MPU_REGION)"], out)
-        self.assertRegex(out, r"(?m)^ok    cors doc-elsewhere: ")
-        # the bucket in the settings' region: no warning
-        rc, out = self.doctor("uploads")
-        self.assertRegex(out, r"(?m)^ok    bucket uploads: reachable \(HeadBucket\)$")
+        self.assertNotIn("FAIL  bucket doc-elsewhere", out)
 
     def test_bucket_in_another_region_refused(self):
         # AWS S3 refuses the HeadBucket (301), still naming the bucket's region

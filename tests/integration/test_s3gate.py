@@ -319,6 +319,30 @@ class Credentials_(Refusal, unittest.TestCase):
         # the URL's own X-Amz-Expires is an hour: the credentials' end wins, as on S3
         self.assertRefused(curl("GET", url), 400, "ExpiredToken")
 
+    def test_bucket_in_another_region(self):
+        """A bucket's requests are signed for its region, as S3 wants them; the refusal
+        names that region (in a header too, which a HEAD's answer can carry)."""
+        STACK.s3.create_bucket(Bucket="gate-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        for region, want in ((REGION, 400), ("eu-west-1", 200)):
+            with self.subTest(region=region):
+                req = AWSRequest(method="HEAD", url=STACK.gate_url + "/gate-eu")
+                botocore.auth.S3SigV4Auth(Credentials(KEY_ID, SECRET), "s3", region).add_auth(req)
+                status, headers, _ = send("HEAD", "/gate-eu", dict(req.headers.items()))
+                self.assertEqual(status, want)
+                self.assertEqual(headers.get("x-amz-bucket-region"), "eu-west-1")
+                req = AWSRequest(method="GET", url=STACK.gate_url + "/gate-eu?list-type=2")
+                botocore.auth.S3SigV4QueryAuth(Credentials(KEY_ID, SECRET), "s3", region, expires=60).add_auth(req)
+                status, _, payload = curl("GET", req.url)
+                self.assertEqual(status, want, payload)
+                if want == 400:
+                    self.assertEqual(code_of(payload), "AuthorizationQueryParametersError")
+                    self.assertIn(b"<Region>eu-west-1</Region>", payload)
+        # ListBuckets is signed for the gate's region
+        for region, want in ((REGION, 200), ("eu-west-1", 400)):
+            req = AWSRequest(method="GET", url=STACK.gate_url + "/")
+            botocore.auth.S3SigV4Auth(Credentials(KEY_ID, SECRET), "s3", region).add_auth(req)
+            self.assertEqual(send("GET", "/", dict(req.headers.items()))[0], want, region)
+
     def test_scope_region_and_service(self):
         target, headers = sign_headers("GET", "hdr/ok.txt", region="eu-west-1")
         self.assertRefused(send("GET", target, headers), 400, "AuthorizationHeaderMalformed", "eu-west-1")

@@ -20,7 +20,9 @@ and headers, string to sign, signing key), never with s3mpu's code. Checked:
   signed, temporary keys bring their session token (without it S3 does not know
   the key: InvalidAccessKeyId; another token: InvalidToken) and have not
   expired (ExpiredToken), the scope's date is the request's, its region the
-  gate's and its service s3. Credentials registered with a session policy (what
+  bucket's (as moto keeps it; the gate's for ListBuckets: 400 Authorization-
+  HeaderMalformed or AuthorizationQueryParametersError naming it, also in the
+  x-amz-bucket-region header) and its service s3. Credentials registered with a session policy (what
   STS AssumeRole with a Policy hands out) may do only what it allows: Allow/Deny
   statements of Action and Resource with IAM's wildcards (403 AccessDenied).
 - Pre-signed POST (browser form uploads): the policy's signature and expiration,
@@ -926,6 +928,7 @@ class Gate:
         self.counts = {"accepted": 0, "refused": collections.Counter()}
         self.refusals = collections.deque(maxlen=200)
         self.cors_cache = {}
+        self.bucket_regions = {}
         self.multipart = Multipart()
         self.server = None
         self.clock = time.time  # tests in process may move it
@@ -995,6 +998,30 @@ class Gate:
             self.cors_cache[bucket] = (time.monotonic() + 2, rules)
         return rules
 
+    # --- each bucket's region, as moto keeps it (GetBucketLocation)
+    def region_of(self, bucket):
+        """The region a request about bucket must be signed for: the bucket's, as on
+        S3 (ListBuckets and a bucket moto does not know: the gate's own)."""
+        if not bucket:
+            return self.region
+        with self.lock:
+            if bucket in self.bucket_regions:
+                return self.bucket_regions[bucket]
+        try:
+            with urllib.request.urlopen("%s/%s?location" % (self.upstream_url, urllib.parse.quote(bucket)),
+                                        timeout=10) as r:
+                found = ET.fromstring(r.read()).text
+        except (OSError, ET.ParseError, http.client.HTTPException):
+            return self.region  # no such bucket (or moto away): moto answers for it
+        region = found or "us-east-1"  # S3's LocationConstraint for us-east-1 is empty
+        with self.lock:
+            self.bucket_regions[bucket] = region
+        return region
+
+    def forget_region(self, bucket):
+        with self.lock:
+            self.bucket_regions.pop(bucket, None)
+
     def forget_cors(self, bucket):
         with self.lock:
             self.cors_cache.pop(bucket, None)
@@ -1039,6 +1066,8 @@ class Gate:
         self._forward(h, body, bucket, Exchange(self.multipart, op, query, bucket, key))
         if h.command in ("PUT", "DELETE") and "cors" in query:
             self.forget_cors(bucket)
+        if h.command in ("PUT", "DELETE") and raw_path.strip("/") == bucket and not query:
+            self.forget_region(bucket)  # CreateBucket or DeleteBucket
 
     def _authenticate(self, h, raw_path, raw_query, bucket):
         """A BodyCheck for the request's body, or FORM_POST for a form upload."""
@@ -1053,12 +1082,14 @@ class Gate:
             raise S3Error(400, "InvalidArgument", "Only one auth mechanism allowed; only the "
                           "X-Amz-Algorithm query parameter or the Authorization header should be specified")
         if has_header:
-            payload, creds = verify_header_auth(self.credentials, self.region, h.command, raw_path, raw_query,
+            payload, creds = verify_header_auth(self.credentials, self.region_of(bucket), h.command, raw_path,
+                                                raw_query,
                                                 h.headers, now)
             authorize(creds, h.command, raw_path, query_names)
             return BodyCheck(h.command, h.headers, payload)
         if has_query:
-            creds = verify_query_auth(self.credentials, self.region, h.command, raw_path, raw_query, h.headers,
+            creds = verify_query_auth(self.credentials, self.region_of(bucket), h.command, raw_path, raw_query,
+                                      h.headers,
                                       now)
             authorize(creds, h.command, raw_path, query_names)
             return BodyCheck(h.command, h.headers)
@@ -1080,6 +1111,9 @@ class Gate:
                 except (Cut, OSError):
                     return
         headers = [("Connection", "close")] + self.cors_headers(h, bucket)
+        # a signature for another region than the bucket's: S3 names the bucket's
+        # region in a header too (the only place a HEAD's answer can)
+        headers += [("x-amz-bucket-region", value) for name, value in error.extra if name == "Region"]
         send_error_document(h, error.status, error.code, error.message, error.extra, headers)
 
     def _forward(self, h, check, bucket, exchange=None):
@@ -1144,7 +1178,7 @@ class Gate:
             for data in body_chunks(h):
                 for kind, value in form.feed(data):
                     if kind == "part" and not policy_ok and value == "file":
-                        length_range = check_post_policy(self.credentials, self.region, bucket,
+                        length_range = check_post_policy(self.credentials, self.region_of(bucket), bucket,
                                                          fields, self.clock())
                         policy_ok = in_file = True
                     elif kind == "part":
