@@ -10,12 +10,11 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from curl import api_json, curl  # noqa: E402
+from curl import api_json, curl, put_body  # noqa: E402
 from stack import BUCKET, Stack  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
@@ -65,15 +64,10 @@ class InstalledPackage(unittest.TestCase):
             "fileSize": len(data), "partSize": 5 * MiB})
         self.assertEqual(status, 200, doc)
         done = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for number, part in enumerate(parts, 1):
-                path = os.path.join(tmp, "part%d" % number)
-                with open(path, "wb") as f:
-                    f.write(part)
-                status, headers, body = curl("PUT", doc["data"]["urls"][str(number)],
-                                             args=("--upload-file", path))
-                self.assertEqual(status, 200, body)
-                done.append({"ETag": headers["etag"], "PartNumber": number})
+        for number, part in enumerate(parts, 1):
+            status, headers, body = put_body(doc["data"]["urls"][str(number)], part)
+            self.assertEqual(status, 200, body)
+            done.append({"ETag": headers["etag"], "PartNumber": number})
         status, doc = api("POST", "/api/complete-upload", body=json.dumps(
             {"fileName": name, "uploadId": upload_id, "parts": done}))
         self.assertEqual(status, 200, doc)

@@ -19,7 +19,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import Stack  # noqa: E402
-from curl import curl as http_curl  # noqa: E402
+from curl import curl as http_curl, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 MIB = 1024 * 1024
@@ -86,10 +86,7 @@ def call(method, path, params=None, body=None, user="alice", token=None, stack=N
 
 
 def put(url, data):
-    path = os.path.join(TMP, "part")
-    with open(path, "wb") as f:
-        f.write(data)
-    status, hdrs, payload = http_curl("PUT", url, None, (), ["-T", path])
+    status, hdrs, payload = put_body(url, data)
     return status, hdrs.get("etag"), payload
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -17,7 +18,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import CREDENTIALS, Stack  # noqa: E402
-from curl import curl as http_curl  # noqa: E402
+from curl import curl as http_curl, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -35,10 +36,9 @@ def tearDownModule():
         STACK.stop()
 
 
-def curl(method, path, body=None, headers=(), url=None, data_file=None):
+def curl(method, path, body=None, headers=(), url=None):
     """curl to the stack's nginx (or to url); returns (status, headers, body)."""
-    return http_curl(method, url or STACK.base_url + path, body, headers,
-                     ["-T", data_file] if data_file is not None else [])
+    return http_curl(method, url or STACK.base_url + path, body, headers)
 
 
 def api(method, path, params=None, body=None, content_type="application/json"):
@@ -68,16 +68,13 @@ class Upload:
         test.assertEqual(doc["data"]["key"], file_name)
         self.parts = []
 
-    def put_part(self, number, data, tmpdir):
+    def put_part(self, number, data):
         status, url = api_json("GET", "/api/get-upload-url", {
             "fileName": self.file_name, "partNumber": number, "uploadId": self.upload_id})
         self.test.assertEqual(status, 200, url)
         self.test.assertIsInstance(url, str)
         self.test.assertIn("X-Amz-Signature=", url)
-        path = os.path.join(tmpdir, "part%d" % number)
-        with open(path, "wb") as f:
-            f.write(data)
-        status, hdrs, payload = curl("PUT", None, url=url, data_file=path)
+        status, hdrs, payload = put_body(url, data)
         self.test.assertEqual(status, 200, payload[:300])
         self.parts.append({"ETag": hdrs["etag"], "PartNumber": number})
 
@@ -90,10 +87,6 @@ class Upload:
 
 
 class FullFlow(unittest.TestCase):
-    def setUp(self):
-        import tempfile
-        self.tmp = tempfile.mkdtemp()
-
     def test_health(self):
         status, doc = api_json("GET", "/api/health")
         self.assertEqual((status, doc["status"]), (200, "ok"))
@@ -104,7 +97,7 @@ class FullFlow(unittest.TestCase):
         up = Upload(self, name)
         # parts out of order: the service sorts them before CompleteMultipartUpload
         for n in (3, 1, 2):
-            up.put_part(n, data[n - 1], self.tmp)
+            up.put_part(n, data[n - 1])
         status, doc = up.complete()
         self.assertEqual(status, 200, doc)
         self.assertEqual(doc["Key"], name)
@@ -116,14 +109,14 @@ class FullFlow(unittest.TestCase):
 
     def test_single_small_part(self):
         up = Upload(self, "tiny.txt")
-        up.put_part(1, b"x", self.tmp)
+        up.put_part(1, b"x")
         status, doc = up.complete()
         self.assertEqual(status, 200, doc)
         self.assertEqual(STACK.s3.get_object(Bucket="uploads", Key="tiny.txt")["Body"].read(), b"x")
 
     def test_s3_errors_reach_the_client(self):
         up = Upload(self, "errors.bin")
-        up.put_part(1, b"data", self.tmp)
+        up.put_part(1, b"data")
         status, doc = up.complete(parts=[{"ETag": '"00000000000000000000000000000000"', "PartNumber": 1}])
         self.assertEqual(status, 400, doc)
         self.assertEqual(doc["error"]["code"], "InvalidPart")
@@ -173,7 +166,7 @@ class Lifecycle(unittest.TestCase):
 
     def test_abort(self):
         up = Upload(self, "aborted.bin")
-        up.put_part(1, b"abc", tempfile_dir())
+        up.put_part(1, b"abc")
         status, doc = api_json("DELETE", "/api/abort-upload", {"fileName": "aborted.bin",
                                                                "uploadId": up.upload_id})
         self.assertEqual(status, 200, doc)
@@ -233,11 +226,6 @@ class BatchSize(unittest.TestCase):
         status, _, payload = api("GET", "/api/get-upload-urls",
                                  {"fileName": "short", "uploadId": "u", "partNumbers": "1-1000"})
         self.assertEqual(status, 200, payload[:300])
-
-
-def tempfile_dir():
-    import tempfile
-    return tempfile.mkdtemp()
 
 
 LONG = "x" * 1100
@@ -433,8 +421,6 @@ class S3Refuses(unittest.TestCase):
     gate (S3MPU_NO_GATE=1): moto takes them all."""
 
     def setUp(self):
-        import tempfile
-        self.tmp = tempfile.mkdtemp()
         self.up = Upload(self, "tampered.bin")
 
     def url(self, number=1, **sizes):
@@ -444,10 +430,7 @@ class S3Refuses(unittest.TestCase):
         return url
 
     def put(self, url, body, headers=()):
-        path = os.path.join(self.tmp, "body")
-        with open(path, "wb") as f:
-            f.write(body)
-        return curl("PUT", None, url=url, data_file=path, headers=headers)
+        return put_body(url, body, headers)
 
     def assertS3Refused(self, answer, status, code, message=None):
         got, _, payload = answer
@@ -510,17 +493,13 @@ class ObjectFields(unittest.TestCase):
     """The object S3 stores carries the Content-Type and metadata given, read back
     through the S3 gate."""
 
-    def setUp(self):
-        import tempfile
-        self.tmp = tempfile.mkdtemp()
-
     def upload(self, name, **params):
         status, doc = api_json("GET", "/api/start-upload", dict(params, fileName=name))
         self.assertEqual(status, 200, doc)
         up = Upload.__new__(Upload)
         up.test, up.file_name, up.bucket, up.parts = self, name, None, []
         up.upload_id = doc["data"]["uploadId"]
-        up.put_part(1, b"object fields", self.tmp)
+        up.put_part(1, b"object fields")
         status, doc = up.complete()
         self.assertEqual(status, 200, doc)
         return STACK.s3.head_object(Bucket="uploads", Key=name)
@@ -576,7 +555,7 @@ class ContentTypes(unittest.TestCase):
         file part's own type is not the object's (S3 stores its default)."""
         status, doc = api_json("GET", "/api/s3/params", {"filename": "untyped-form.html"})
         self.assertEqual(status, 200, doc)
-        path = os.path.join(tempfile_dir(), "page.html")
+        path = os.path.join(tempfile.mkdtemp(), "page.html")
         with open(path, "w") as f:
             f.write("<script>alert(document.domain)</script>")
         fields = []
@@ -605,8 +584,6 @@ class Checksums(unittest.TestCase):
     does not match, and no such part ever becomes part of an object."""
 
     def setUp(self):
-        import tempfile
-        self.tmp = tempfile.mkdtemp()
         self.data = [os.urandom(5 * MIB), os.urandom(5 * MIB), b"the last part"]
         self.name = "sums/%s.bin" % self.id().rsplit(".", 1)[-1]
         status, doc = api_json("GET", "/api/start-upload", {"fileName": self.name, "checksumAlgorithm": "SHA256"})
@@ -623,11 +600,7 @@ class Checksums(unittest.TestCase):
         return url
 
     def put(self, url, body, checksum):
-        path = os.path.join(self.tmp, "body")
-        with open(path, "wb") as f:
-            f.write(body)
-        headers = ["x-amz-checksum-sha256: " + checksum] if checksum else []
-        return curl("PUT", None, url=url, data_file=path, headers=headers)
+        return put_body(url, body, ["x-amz-checksum-sha256: " + checksum] if checksum else [])
 
     def parts_in_s3(self):
         return STACK.s3.list_parts(Bucket="uploads", Key=self.name, UploadId=self.upload_id).get("Parts", [])

@@ -18,7 +18,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import BUCKET, Stack  # noqa: E402
-from curl import api_json, curl  # noqa: E402
+from curl import api_json, curl, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -60,10 +60,7 @@ def upload_path(upload_id, rest=""):
 
 
 def put_part(url, data):
-    path = os.path.join(TMP.name, "part")
-    with open(path, "wb") as f:
-        f.write(data)
-    status, hdrs, _ = curl("PUT", url, args=["-T", path])
+    status, hdrs, _ = put_body(url, data)
     assert status == 200, status
     return hdrs["etag"]
 

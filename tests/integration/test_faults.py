@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LIB = os.path.join(HERE, "..", "lib")
 sys.path.insert(0, LIB)
 from stack import Stack, BUCKET  # noqa: E402
-from curl import api_json, curl  # noqa: E402
+from curl import api_json, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 STACK = None
@@ -65,10 +65,7 @@ class Upload:
                           {"fileName": name, "partNumber": 1, "uploadId": self.upload_id})
         test.assertEqual(status, 200, url)
         test.assertTrue(url.startswith(STACK.s3_url + "/"), url)  # the page's parts go through the proxy too
-        with tempfile.NamedTemporaryFile() as f:
-            f.write(self.data)
-            f.flush()
-            status, hdrs, _ = curl("PUT", url, args=["-T", f.name])
+        status, hdrs, _ = put_body(url, self.data)
         test.assertEqual(status, 200)
         self.etag = hdrs["etag"]
 

@@ -22,7 +22,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import Stack  # noqa: E402
-from curl import api_json, curl  # noqa: E402
+from curl import api_json, curl, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 LIFETIME = 12  # seconds: refreshed after 10 (80 %, whole seconds)
@@ -56,10 +56,7 @@ def sign(part=1):
 
 
 def put(url, body=b"part"):
-    path = os.path.join(STACK.dir, "part-%d" % threading.get_ident())
-    with open(path, "wb") as f:
-        f.write(body)
-    return curl("PUT", url, None, (), ["-T", path])
+    return put_body(url, body)
 
 
 def expires_of(url):

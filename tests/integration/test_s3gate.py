@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import BUCKET, CREDENTIALS, REGION, Stack, s3_client  # noqa: E402
 from s3gate import CHECKSUMS  # noqa: E402
-from curl import curl  # noqa: E402
+from curl import curl, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 import botocore.auth  # noqa: E402
@@ -121,10 +121,7 @@ def send(method, target, headers=None, body=b""):
 
 
 def put_with_curl(url, body, headers=()):
-    path = os.path.join(TMP.name, "body")
-    with open(path, "wb") as f:
-        f.write(body)
-    return curl("PUT", url, None, headers, ["-T", path])
+    return put_body(url, body, headers)
 
 
 def code_of(payload):

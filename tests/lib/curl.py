@@ -1,6 +1,7 @@
 """HTTP through the real curl binary, as a client of the service would send it."""
 import json
 import subprocess
+import tempfile
 import urllib.parse
 
 
@@ -23,6 +24,15 @@ def curl(method, url, body=None, headers=(), args=()):
         name, _, value = line.partition(":")
         hdrs[name.strip().lower()] = value.strip()
     return int(lines[0].split()[1]), hdrs, payload
+
+
+def put_body(url, body, headers=()):
+    """PUTs body (bytes) to url as `curl -T FILE` sends a file: with its
+    Content-Length, as browsers and SDKs do. Returns what curl() returns."""
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(body)
+        f.flush()
+        return curl("PUT", url, None, headers, ["-T", f.name])
 
 
 def api_json(base_url, method, path, params=None, body=None):
