@@ -104,9 +104,14 @@ class Sts(unittest.TestCase):
             STACK.credemu_control({"down": False})
         self.assertEqual((status, doc["error"]["code"]), (502, "StsUnavailable"), doc)
         self.assertNotIn(ROLE, json.dumps(doc))
-        time.sleep(0.2)
-        with open(STACK.log("s3mpu")) as f:
-            self.assertIn("sts: STS: ServiceUnavailable", f.read())
+        # the detail is in the log (written as the answer went: wait for the line)
+        deadline = time.monotonic() + 10
+        while True:
+            with open(STACK.log("s3mpu")) as f:
+                if "sts: STS: ServiceUnavailable" in f.read():
+                    break
+            self.assertLess(time.monotonic(), deadline, "no 'sts: STS: ServiceUnavailable' in s3mpu's log")
+            time.sleep(0.05)
 
 
 if __name__ == "__main__":
