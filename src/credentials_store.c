@@ -112,7 +112,10 @@ static void *refresher(void *arg)
 {
     credentials_store *s = arg;
     pthread_mutex_lock(&s->lock);
-    while (!s->stopping) {
+    /* a refresh may bring credentials that never expire (credential_process
+     * without Expiration, a profile edited to static keys): nothing is left to
+     * refresh then, and no request waits on them */
+    while (!s->stopping && (s->failing || s->current->cred.expiration != 0)) {
         time_t now = time(NULL);
         time_t due = s->failing ? s->retry_at : credentials_refresh_at(&s->current->cred, s->fetched_at);
         if (s->kicked && s->last_attempt + KICK_INTERVAL < due)

@@ -10,7 +10,8 @@
  *   expired: then it wakes the refresher and waits a few seconds at most.
  * - A failed refresh keeps the old credentials until they expire, is logged, and
  *   is retried with exponential backoff (1 s doubling to 60 s).
- * - Long-term credentials are fetched once; no thread runs for them.
+ * - Long-term credentials are fetched once; no thread runs for them, and the
+ *   thread ends when a refresh brings credentials that never expire.
  * - Secrets are wiped when a snapshot is freed; logs show the source, the key
  *   id's first four characters and the expiry, never a secret or token. */
 #ifndef S3MPU_CREDENTIALS_STORE_H
