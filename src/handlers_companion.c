@@ -236,7 +236,7 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
     object_metadata *kept = malloc(sizeof *kept);
     s3_post_form form;
     s3_post_form_init(&form);
-    json_object *fields = NULL, *o = NULL;
+    json_object *fields = NULL;
     if (!kept) {
         respond_error(res, 500, "InternalError", "out of memory");
         goto cleanup;
@@ -278,14 +278,14 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
             (!signer->cred->session_token ||
              json_add_string(fields, "x-amz-security-token", signer->cred->session_token)) &&
             json_add_string(fields, "x-amz-signature", form.signature);
-    o = json_object_new_object();
-    built = built && json_add_string(o, "method", "POST") &&
-            json_add_string(o, "url", buf_cstr(&form.url)) && json_add(o, "fields", fields) &&
-            json_add(o, "expires", json_object_new_int((int)expires));
-    if (built)
-        fields = NULL; /* o owns it */
+    json_object *o = json_object_new_object();
+    built = built && json_add_string(o, "method", "POST") && json_add_string(o, "url", buf_cstr(&form.url));
+    if (built) {
+        built = json_add(o, "fields", fields);
+        fields = NULL; /* json_add took it, added or freed */
+    }
+    built = built && json_add(o, "expires", json_object_new_int((int)expires));
     respond_built(res, o, built);
-    o = NULL;
 cleanup:
     json_object_put(fields);
     s3_post_form_free(&form);
