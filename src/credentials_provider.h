@@ -69,9 +69,6 @@ credentials_provider *credentials_provider_chain(credentials_provider **sources,
 /* The chain of the sources above, in that order. */
 credentials_provider *credentials_provider_default(const credentials_options *o);
 
-/* The name of the source a chain is bound to ("" before its first success). */
-const char *credentials_chain_source(const credentials_provider *chain);
-
 /* The container endpoint's URL from the environment, refused unless https or
  * http to the ECS/EKS link-local addresses or loopback (exposed for tests). */
 bool credentials_container_url(env_lookup_fn env, buf *url, buf *err);
