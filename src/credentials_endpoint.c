@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 
 #include "credentials_provider.h"
-#include "credentials_sts.h"
 #include "http_fetch.h"
 
 #define CONTAINER_HOST "http://169.254.170.2"

@@ -74,7 +74,7 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
     const char *token_file = aws_profile_get(p, "web_identity_token_file");
     if (token_file && !source_profile && !source) {
         buf token;
-        buf_init(&token, 64 * 1024);
+        buf_init(&token, TOKEN_FILE_MAX);
         cred_result r = read_token_file(token_file, &token, err)
                             ? sts_assume_role_with_web_identity(o, &role, buf_slice(&token), now, "web-identity",
                                                                 out, err)

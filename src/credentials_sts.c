@@ -1,7 +1,5 @@
 #include "credentials_sts.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,27 +7,10 @@
 
 #include "decimal.h"
 #include "http_fetch.h"
-#include "ini.h"
 #include "uri.h"
 
 #define STS_CONNECT_TIMEOUT_MS 5000
 #define STS_TIMEOUT_MS 15000
-#define TOKEN_FILE_MAX (64 * 1024)
-
-bool read_token_file(const char *path, buf *token, buf *err)
-{
-    if (!read_file(path, token)) {
-        buf_printf(err, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
-        return false;
-    }
-    while (token->len && isspace((unsigned char)buf_cstr(token)[token->len - 1]))
-        buf_truncate(token, token->len - 1);
-    if (token->len == 0) {
-        buf_printf(err, "%s is empty", path);
-        return false;
-    }
-    return true;
-}
 
 /* The endpoint's URL and its Host header value (with a port that is not the
  * scheme's default). */
