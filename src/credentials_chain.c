@@ -14,6 +14,11 @@ void credentials_provider_free(credentials_provider *p)
         p->vtable->destroy(p);
 }
 
+void credentials_source_destroy(credentials_provider *p)
+{
+    free(p);
+}
+
 #define CHAIN_MAX 8
 
 typedef struct {

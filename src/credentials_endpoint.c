@@ -38,11 +38,6 @@ static cred_result parse_answer(const buf *answer, const char *what, time_t now,
     return CRED_OK;
 }
 
-static void endpoint_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
 static bool ipv4_loopback(const char *host)
 {
     struct in_addr a;
@@ -218,8 +213,8 @@ cleanup:
     return r;
 }
 
-static const credentials_provider_vtable CONTAINER = { container_fetch, endpoint_destroy };
-static const credentials_provider_vtable IMDS = { imds_fetch, endpoint_destroy };
+static const credentials_provider_vtable CONTAINER = { container_fetch, credentials_source_destroy };
+static const credentials_provider_vtable IMDS = { imds_fetch, credentials_source_destroy };
 
 static credentials_provider *endpoint_new(const credentials_provider_vtable *vt, const char *name,
                                           const credentials_options *o)

@@ -143,12 +143,7 @@ static cred_result profile_fetch(credentials_provider *base, time_t now, aws_cre
     return profile_credentials(&s->o, aws_profile_name(s->o.env, s->o.profile), 0, now, out, err);
 }
 
-static void profile_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable PROFILE = { profile_fetch, profile_destroy };
+static const credentials_provider_vtable PROFILE = { profile_fetch, credentials_source_destroy };
 
 credentials_provider *credentials_provider_profile(const credentials_options *o)
 {

@@ -55,6 +55,8 @@ typedef struct {
  * before), else err says why. */
 cred_result credentials_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err);
 void credentials_provider_free(credentials_provider *p);
+/* The destroy of a source that owns nothing but its own block. */
+void credentials_source_destroy(credentials_provider *p);
 
 credentials_provider *credentials_provider_environment(const credentials_options *o);
 credentials_provider *credentials_provider_credentials_directory(const credentials_options *o);

@@ -9,11 +9,6 @@ typedef struct {
     env_lookup_fn env;
 } static_source;
 
-static void static_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
 static cred_result env_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
     (void)now;
@@ -61,8 +56,8 @@ cleanup:
     return r;
 }
 
-static const credentials_provider_vtable ENVIRONMENT = { env_fetch, static_destroy };
-static const credentials_provider_vtable DIRECTORY = { directory_fetch, static_destroy };
+static const credentials_provider_vtable ENVIRONMENT = { env_fetch, credentials_source_destroy };
+static const credentials_provider_vtable DIRECTORY = { directory_fetch, credentials_source_destroy };
 
 static credentials_provider *static_new(const credentials_provider_vtable *vt, const char *name,
                                         const credentials_options *o)

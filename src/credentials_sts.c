@@ -220,12 +220,7 @@ static cred_result web_identity_fetch(credentials_provider *p, time_t now, aws_c
     return r;
 }
 
-static void web_identity_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable WEB_IDENTITY = { web_identity_fetch, web_identity_destroy };
+static const credentials_provider_vtable WEB_IDENTITY = { web_identity_fetch, credentials_source_destroy };
 
 credentials_provider *credentials_provider_web_identity(const credentials_options *o)
 {

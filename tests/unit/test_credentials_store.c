@@ -40,12 +40,7 @@ static cred_result fake_fetch(credentials_provider *p, time_t now, aws_credentia
                : CRED_FAILED;
 }
 
-static void fake_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable FAKE = { fake_fetch, fake_destroy };
+static const credentials_provider_vtable FAKE = { fake_fetch, credentials_source_destroy };
 
 static credentials_provider *fake_new(void)
 {
