@@ -19,20 +19,10 @@
 #include "s3_key.h"
 #include "sigv4.h"
 #include "upload_token.h"
+#include "wipe.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
 #define KEY_PREFIX_MAX 512
-
-static void wipe_str(char **s)
-{
-    if (*s) {
-        volatile char *p = *s;
-        while (*p)
-            *p++ = 0;
-        free(*s);
-        *s = NULL;
-    }
-}
 
 void config_free(config *cfg)
 {
@@ -47,7 +37,7 @@ void config_free(config *cfg)
     free(cfg->listen);
     free(cfg->profile);
     free(cfg->sts_role_arn);
-    wipe_str(&cfg->token_secret);
+    wipe_free(cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
     for (size_t i = 0; i < cfg->n_metadata_fields; i++)
@@ -62,7 +52,7 @@ static bool set_str(char **dst, slice v)
     char *s = strndup(v.ptr, v.len);
     if (!s)
         return false;
-    wipe_str(dst);
+    wipe_free(*dst); /* any text setting may hold a secret (token_secret) */
     *dst = s;
     return true;
 }
@@ -231,7 +221,8 @@ static bool set_optional_text(const config_setting *s, config *cfg, slice v, buf
     char **dst = AT(cfg, s, char *);
     if (v.len)
         return set_str(dst, v);
-    wipe_str(dst);
+    wipe_free(*dst);
+    *dst = NULL;
     return true;
 }
 
