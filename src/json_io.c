@@ -5,8 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json_parse.h"
-
 void response_init(http_response *res)
 {
     *res = (http_response){ .status = 200 };
@@ -121,20 +119,6 @@ json_object *json_from_part_list(const s3_part_list *list)
 void respond_s3_error(http_response *res, const s3_error *err)
 {
     respond_error(res, err->status, err->code, "%s", err->message);
-}
-
-bool json_add(json_object *obj, const char *name, json_object *v)
-{
-    if (!obj || !v || json_object_object_add(obj, name, v) != 0) {
-        json_object_put(v);
-        return false;
-    }
-    return true;
-}
-
-bool json_add_string(json_object *obj, const char *name, const char *value)
-{
-    return json_add(obj, name, json_object_new_string(value ? value : ""));
 }
 
 void respond_built(http_response *res, json_object *obj, bool built)

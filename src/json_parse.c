@@ -28,3 +28,17 @@ json_object *json_parse_whole(slice text, int max_depth, const char **why)
     *why = jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "trailing data";
     return NULL;
 }
+
+bool json_add(json_object *obj, const char *name, json_object *v)
+{
+    if (!obj || !v || json_object_object_add(obj, name, v) != 0) {
+        json_object_put(v);
+        return false;
+    }
+    return true;
+}
+
+bool json_add_string(json_object *obj, const char *name, const char *value)
+{
+    return json_add(obj, name, json_object_new_string(value ? value : ""));
+}
