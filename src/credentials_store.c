@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iso8601.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -62,13 +63,6 @@ credentials_store *credentials_store_new(credentials_provider *provider)
     return s;
 }
 
-static void format_time(time_t t, char out[32])
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, 32, "%lld", (long long)t);
-}
-
 /* Publishes fresh credentials (caller holds the lock). */
 static void publish(credentials_store *s, credentials_snapshot *snap, time_t now)
 {
@@ -102,9 +96,9 @@ static credentials_snapshot *fetch(credentials_store *s, time_t now, buf *err)
 
 static void log_credentials(const char *what, const aws_credentials *c)
 {
-    char expiry[32] = "never";
+    char expiry[ISO8601_SIZE] = "never";
     if (c->expiration)
-        format_time(c->expiration, expiry);
+        iso8601_format(c->expiration, expiry);
     log_msg("info", "credentials %s from %s: key %.4s…, expire %s", what, c->source, c->access_key_id, expiry);
 }
 
@@ -148,8 +142,8 @@ static void *refresher(void *arg)
             s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
             snprintf(s->last_error, sizeof s->last_error, "%s", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
             metrics_credentials_refresh(metrics_global(), false);
-            char expiry[32];
-            format_time(s->current->cred.expiration, expiry);
+            char expiry[ISO8601_SIZE];
+            iso8601_format(s->current->cred.expiration, expiry);
             pthread_mutex_unlock(&s->lock);
             log_msg("warn", "credentials refresh from %s failed (the current ones expire %s; next try in %u s): %s",
                     s->current->cred.source, expiry, backoff, buf_failed(&err) ? "out of memory" : buf_cstr(&err));
@@ -247,9 +241,9 @@ const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf
     view_take(v);
     bool ok = usable(v->snap, time(NULL));
     if (!ok) {
-        char expiry[32] = "";
+        char expiry[ISO8601_SIZE] = "";
         if (v->snap)
-            format_time(v->snap->cred.expiration, expiry);
+            iso8601_format(v->snap->cred.expiration, expiry);
         buf_printf(err, "no valid AWS credentials: those from %s expired at %s%s%s",
                    v->snap ? v->snap->cred.source : s->provider->name, expiry,
                    s->last_error[0] ? "; refreshing them failed: " : "", s->last_error);

@@ -23,6 +23,7 @@
 #include "companion_route.h"
 #include "credentials_sts.h"
 #include "handlers.h"
+#include "iso8601.h"
 #include "json_io.h"
 #include "log.h"
 #include "mime.h"
@@ -335,11 +336,9 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
         respond_error(res, 502, "StsUnavailable", "temporary credentials could not be obtained from STS");
         goto cleanup;
     }
-    char expiration[32];
-    struct tm tm;
+    char expiration[ISO8601_SIZE];
     json_object *o = json_object_new_object(), *c = json_object_new_object();
-    bool built = o && c && gmtime_r(&granted.expiration, &tm) &&
-                 strftime(expiration, sizeof expiration, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+    bool built = o && c && iso8601_format(granted.expiration, expiration) &&
                  json_add_string(c, "AccessKeyId", granted.access_key_id) &&
                  json_add_string(c, "SecretAccessKey", granted.secret_access_key) &&
                  json_add_string(c, "SessionToken", granted.session_token) &&

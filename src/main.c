@@ -12,6 +12,7 @@
 #include "credentials_provider.h"
 #include "credentials_store.h"
 #include "doctor.h"
+#include "iso8601.h"
 #include "metrics.h"
 #include "s3_key.h"
 #include "s3_url.h"
@@ -303,10 +304,9 @@ static int cmd_doctor(int argc, char **argv)
         } else {
             credentials_status st;
             credentials_store_status(store, time(NULL), &st);
-            char expiry[32] = "never";
-            struct tm tm;
-            if (st.expiration && gmtime_r(&st.expiration, &tm))
-                strftime(expiry, sizeof expiry, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            char expiry[ISO8601_SIZE] = "never";
+            if (st.expiration)
+                iso8601_format(st.expiration, expiry);
             doctor_line(&report, DOCTOR_OK, "credentials source", NULL, "%s, key %s…, expire %s", st.source,
                         st.key_id_prefix, expiry);
         }

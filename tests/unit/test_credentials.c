@@ -17,6 +17,7 @@
 #include "../../src/aws_profile.h"
 #include "../../src/credentials.h"
 #include "../../src/credentials_provider.h"
+#include "../../src/iso8601.h"
 
 #define NOW 1800000000 /* 2027-01-15T08:00:00Z */
 
@@ -70,6 +71,10 @@ static void test_iso8601(void)
     CHECK(iso8601_parse(SLICE_LIT("2027-01-15T08:00:00.123456Z"), &t) && t == NOW);
     CHECK(iso8601_parse(SLICE_LIT("2027-01-15T08:00:00+00:00"), &t) && t == NOW);
     CHECK(iso8601_parse(SLICE_LIT("2024-02-29T00:00:00Z"), &t));
+    char text[ISO8601_SIZE];
+    CHECK(iso8601_format(NOW, text));
+    CHECK_STR(text, "2027-01-15T08:00:00Z");
+    CHECK(iso8601_parse(slice_of(text), &t) && t == NOW);
     const char *bad[] = { "", "2027-01-15", "2027-01-15T08:00:00", "2027-01-15T08:00:00+02:00",
                           "2027-13-01T00:00:00Z", "2027-02-30T00:00:00Z", "2027-01-15T24:00:00Z",
                           "2027-01-15T08:00:00Zjunk", "x027-01-15T08:00:00Z", "2027-01-15T08:00:00.Z " };
