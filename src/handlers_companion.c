@@ -316,7 +316,6 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     aws_credentials granted = { 0 };
     const s3_signer *signer;
     unsigned unused;
-    const char *why;
     time_t now = time(NULL);
     if (!cfg->sts_role_arn || !app->aws) {
         respond_error(res, 404, "NotFound", "the temporary-credentials mode is off (sts_role_arn is not set)");
@@ -324,8 +323,14 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     }
     if (!key_prefix_for(cfg, req->remote_user, &prefix, res) || !app_signer(app, now, &signer, &unused, res))
         goto cleanup;
-    if (!session_policy(cfg->region, cfg->buckets[0], buf_slice(&prefix), &policy, &why)) {
-        respond_error(res, 403, "InvalidKeyPrefix", "no temporary credentials for this user: %s", why);
+    session_policy_result made = session_policy(cfg->region, cfg->buckets[0], buf_slice(&prefix), &policy);
+    if (made == SESSION_POLICY_WILDCARD) {
+        respond_error(res, 403, "InvalidKeyPrefix", "no temporary credentials for this user: the key prefix "
+                      "holds *, ? or $, which a policy would read as a wildcard or variable");
+        goto cleanup;
+    }
+    if (made != SESSION_POLICY_OK) {
+        respond_error(res, 500, "InternalError", "the session policy could not be built");
         goto cleanup;
     }
     sts_role role = { .role_arn = cfg->sts_role_arn, .policy = buf_cstr(&policy), .duration = cfg->sts_duration };

@@ -27,16 +27,13 @@ static json_object *strings(const char *const *items)
     return a;
 }
 
-bool session_policy(const char *region, const char *bucket, slice prefix, buf *out, const char **why)
+session_policy_result session_policy(const char *region, const char *bucket, slice prefix, buf *out)
 {
     static const char *const actions[] = { "s3:PutObject", "s3:AbortMultipartUpload",
                                            "s3:ListMultipartUploadParts", NULL };
     for (size_t i = 0; i < prefix.len; i++)
-        if (prefix.ptr[i] == '*' || prefix.ptr[i] == '?' || prefix.ptr[i] == '$') {
-            *why = "the key prefix holds *, ? or $, which a policy would read as a wildcard or variable";
-            return false;
-        }
-    *why = "out of memory";
+        if (prefix.ptr[i] == '*' || prefix.ptr[i] == '?' || prefix.ptr[i] == '$')
+            return SESSION_POLICY_WILDCARD;
     bool ok = false;
     buf resource;
     buf_init(&resource, 4096);
@@ -66,5 +63,5 @@ cleanup:
     json_object_put(list);
     json_object_put(policy);
     buf_free(&resource);
-    return ok;
+    return ok ? SESSION_POLICY_OK : SESSION_POLICY_NO_ROOM;
 }
