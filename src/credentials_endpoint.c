@@ -19,6 +19,8 @@
 #define IMDS_CONNECT_TIMEOUT_MS 1000
 #define IMDS_TIMEOUT_MS 2000
 #define IMDS_TOKEN_TTL "21600"
+#define IMDS_ENDPOINT_MAX 1024
+#define IMDS_PATH_MAX 2048
 #define AUTH_TOKEN_MAX 16384
 
 typedef struct {
@@ -104,8 +106,10 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     const char *token_value = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
     if (token_file && !read_token_file(token_file, &token, err))
         goto cleanup;
-    if (!token_file && token_value)
-        buf_append_str(&token, token_value);
+    if (!token_file && token_value && !buf_append_str(&token, token_value)) {
+        buf_printf(err, "AWS_CONTAINER_AUTHORIZATION_TOKEN is longer than %d bytes", AUTH_TOKEN_MAX);
+        goto cleanup;
+    }
     if (token.len) {
         if (memchr(buf_cstr(&token), '\r', token.len) || memchr(buf_cstr(&token), '\n', token.len)) {
             buf_append_str(err, "the container authorization token holds a line break");
@@ -138,14 +142,17 @@ static bool imds_call(const char *method, const char *base, const char *path, co
                       buf *answer, bool *unreachable, buf *err)
 {
     buf url;
-    buf_init(&url, 2048);
+    buf_init(&url, IMDS_ENDPOINT_MAX + IMDS_PATH_MAX);
     buf_printf(&url, "%s%s", base, path);
     const char *headers[2] = { header, NULL };
     http_fetch_request req = { .method = method, .url = buf_cstr(&url), .headers = headers,
                                .connect_timeout_ms = IMDS_CONNECT_TIMEOUT_MS, .timeout_ms = IMDS_TIMEOUT_MS };
     long status = 0;
-    bool ok = !buf_failed(&url) && http_fetch(&req, &status, answer, err);
-    *unreachable = !ok;
+    bool built = !buf_failed(&url);
+    if (!built)
+        buf_append_str(err, "out of memory");
+    bool ok = built && http_fetch(&req, &status, answer, err);
+    *unreachable = built && !ok;
     if (ok && status != 200) {
         buf_printf(err, "instance metadata %s %s answered HTTP %ld", method, path, status);
         ok = false;
@@ -172,13 +179,16 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     cred_result r = CRED_FAILED;
     bool unreachable = false;
     buf root, token, header, role, path, answer;
-    buf_init(&root, 1024);
+    buf_init(&root, IMDS_ENDPOINT_MAX);
     buf_init(&token, 4096);
     buf_init(&header, 4096 + 64);
     buf_init(&role, 1024);
-    buf_init(&path, 2048);
+    buf_init(&path, IMDS_PATH_MAX);
     buf_init(&answer, CREDENTIALS_ANSWER_MAX);
-    buf_append(&root, base, base_len);
+    if (!buf_append(&root, base, base_len)) {
+        buf_printf(err, "AWS_EC2_METADATA_SERVICE_ENDPOINT is longer than %d bytes", IMDS_ENDPOINT_MAX);
+        goto cleanup;
+    }
     /* IMDSv2: a session token first (never the unauthenticated v1 calls) */
     if (!imds_call("PUT", buf_cstr(&root), "/latest/api/token",
                    "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL, &token, &unreachable, err)) {

@@ -1,6 +1,5 @@
 #include "credentials_store.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,9 +56,18 @@ credentials_store *credentials_store_new(credentials_provider *provider)
     }
     s->provider = provider;
     s->backoff = BACKOFF_FIRST;
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    pthread_cond_init(&s->changed, NULL);
+    bool lock = pthread_mutex_init(&s->lock, NULL) == 0;
+    bool wake = lock && pthread_cond_init(&s->wake, NULL) == 0;
+    bool changed = wake && pthread_cond_init(&s->changed, NULL) == 0;
+    if (!changed) { /* out of resources: undo what was made */
+        if (wake)
+            pthread_cond_destroy(&s->wake);
+        if (lock)
+            pthread_mutex_destroy(&s->lock);
+        credentials_provider_free(provider);
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -224,10 +232,11 @@ const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf
     }
     if (usable(v->snap, now))
         return &v->snap->cred;
-    /* expired: wake the refresher and wait a little for what it brings */
+    /* expired: wake the refresher and wait a little for what it brings (not at
+     * all without a clock to bound the wait) */
     pthread_mutex_lock(&s->lock);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    struct timespec until = { 0 };
+    bool can_wait = clock_gettime(CLOCK_REALTIME, &until) == 0;
     until.tv_sec += CREDENTIALS_WAIT_MS / 1000;
     until.tv_nsec += (CREDENTIALS_WAIT_MS % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
@@ -235,9 +244,9 @@ const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf
     s->kicked = true;
     pthread_cond_signal(&s->wake);
     uint64_t seen = v->generation;
-    while (atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
-           pthread_cond_timedwait(&s->changed, &s->lock, &until) != ETIMEDOUT)
-        ;
+    while (can_wait && atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
+           pthread_cond_timedwait(&s->changed, &s->lock, &until) == 0)
+        ; /* 0: woken (perhaps spuriously); ETIMEDOUT or an error: done waiting */
     view_take(v);
     bool ok = usable(v->snap, time(NULL));
     if (!ok) {

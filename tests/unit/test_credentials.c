@@ -409,6 +409,14 @@ static void test_web_identity_and_container_config(void)
         CHECK(err_has("neither https nor"));
     }
     buf_free(&url);
+    /* a token too long for the header is an error naming it, not a request sent without it */
+    static char long_token[16 * 1024 + 100];
+    memset(long_token, 't', sizeof long_token - 1);
+    env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");
+    env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", long_token);
+    CHECK(fetch_from(credentials_provider_container(&o)) == CRED_FAILED);
+    CHECK(err_has("AWS_CONTAINER_AUTHORIZATION_TOKEN is longer than 16384 bytes"));
+    env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL);
     env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
 
     env_set("AWS_EC2_METADATA_DISABLED", "true");
@@ -420,6 +428,13 @@ static void test_web_identity_and_container_config(void)
     time_t t0 = time(NULL);
     CHECK(fetch_from(credentials_provider_imds(&o)) == CRED_ABSENT);
     CHECK(time(NULL) - t0 <= 3);
+    /* an endpoint too long to call is an error naming it, not calls to no host */
+    static char long_endpoint[2048] = "http://127.0.0.1:1/";
+    memset(long_endpoint + strlen(long_endpoint), 'a', sizeof long_endpoint - strlen(long_endpoint) - 1);
+    env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", long_endpoint);
+    CHECK(fetch_from(credentials_provider_imds(&o)) == CRED_FAILED);
+    CHECK(err_has("AWS_EC2_METADATA_SERVICE_ENDPOINT is longer than"));
+    env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
 }
 
 static void test_chain(void)
