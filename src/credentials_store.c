@@ -222,7 +222,7 @@ static bool usable(const credentials_snapshot *snap, time_t now)
     return snap && (snap->cred.expiration == 0 || now < snap->cred.expiration);
 }
 
-const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf *err)
+static const aws_credentials *view_get(credentials_view *v, time_t now, bool wait, buf *err)
 {
     credentials_store *s = v->store;
     if (atomic_load_explicit(&s->generation, memory_order_acquire) != v->generation) {
@@ -232,33 +232,48 @@ const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf
     }
     if (usable(v->snap, now))
         return &v->snap->cred;
-    /* expired: wake the refresher and wait a little for what it brings (not at
-     * all without a clock to bound the wait) */
     pthread_mutex_lock(&s->lock);
-    struct timespec until = { 0 };
-    bool can_wait = clock_gettime(CLOCK_REALTIME, &until) == 0;
-    until.tv_sec += CREDENTIALS_WAIT_MS / 1000;
-    until.tv_nsec += (CREDENTIALS_WAIT_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
-    s->kicked = true;
-    pthread_cond_signal(&s->wake);
-    uint64_t seen = v->generation;
-    while (can_wait && atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
-           pthread_cond_timedwait(&s->changed, &s->lock, &until) == 0)
-        ; /* 0: woken (perhaps spuriously); ETIMEDOUT or an error: done waiting */
+    if (wait) {
+        /* expired: wake the refresher and wait a little for what it brings (not
+         * at all without a clock to bound the wait) */
+        struct timespec until = { 0 };
+        bool can_wait = clock_gettime(CLOCK_REALTIME, &until) == 0;
+        until.tv_sec += CREDENTIALS_WAIT_MS / 1000;
+        until.tv_nsec += (CREDENTIALS_WAIT_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L)
+            until.tv_sec++, until.tv_nsec -= 1000000000L;
+        s->kicked = true;
+        pthread_cond_signal(&s->wake);
+        uint64_t seen = v->generation;
+        while (can_wait && atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
+               pthread_cond_timedwait(&s->changed, &s->lock, &until) == 0)
+            ; /* 0: woken (perhaps spuriously); ETIMEDOUT or an error: done waiting */
+        now = time(NULL);
+    }
     view_take(v);
-    bool ok = usable(v->snap, time(NULL));
+    bool ok = usable(v->snap, now);
     if (!ok) {
+        /* why the refresh failed (STS's message, role ARNs, token file paths,
+         * endpoints) is in the log, where the refresher wrote it: not for clients */
         char expiry[ISO8601_SIZE] = "";
         if (v->snap)
             iso8601_format(v->snap->cred.expiration, expiry);
-        buf_printf(err, "no valid AWS credentials: those from %s expired at %s%s%s",
-                   v->snap ? v->snap->cred.source : s->provider->name, expiry,
-                   s->last_error[0] ? "; refreshing them failed: " : "", s->last_error);
+        buf_printf(err, "no valid AWS credentials: those from the %s source expired at %s and could not be "
+                        "refreshed (the service's log says why)",
+                   v->snap ? v->snap->cred.source : s->provider->name, expiry);
     }
     pthread_mutex_unlock(&s->lock);
     return ok ? &v->snap->cred : NULL;
+}
+
+const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf *err)
+{
+    return view_get(v, now, true, err);
+}
+
+const aws_credentials *credentials_view_try(credentials_view *v, time_t now, buf *err)
+{
+    return view_get(v, now, false, err);
 }
 
 void credentials_view_release(credentials_view *v)

@@ -68,17 +68,29 @@ void s3_client_free(s3_client *c)
     free(c);
 }
 
-const s3_signer *s3_client_signer(s3_client *c, time_t now, s3_error *err)
+/* The credentials view's answer, or NULL with err 503 CredentialsUnavailable. */
+static const aws_credentials *credentials_or_error(s3_client *c, time_t now, bool wait, s3_error *err)
 {
     buf why;
     buf_init(&why, 1024);
-    const aws_credentials *cred = credentials_view_get(&c->view, now, &why);
-    if (!cred) {
+    const aws_credentials *cred = wait ? credentials_view_get(&c->view, now, &why)
+                                       : credentials_view_try(&c->view, now, &why);
+    if (!cred)
         set_error(err, 503, "CredentialsUnavailable", buf_failed(&why) ? "no valid AWS credentials" : buf_cstr(&why));
-        buf_free(&why);
-        return NULL;
-    }
     buf_free(&why);
+    return cred;
+}
+
+bool s3_client_has_credentials(s3_client *c, time_t now, s3_error *err)
+{
+    return credentials_or_error(c, now, false, err) != NULL;
+}
+
+const s3_signer *s3_client_signer(s3_client *c, time_t now, s3_error *err)
+{
+    const aws_credentials *cred = credentials_or_error(c, now, true, err);
+    if (!cred)
+        return NULL;
     if (c->view.generation != c->cache_generation) {
         sigv4_key_cache_clear(&c->cache); /* the memoised key belongs to the old credentials */
         c->cache_generation = c->view.generation;
