@@ -553,10 +553,10 @@ static bool read_token_secret(config *cfg, env_lookup_fn env, buf *err)
     if (cfg->token_secret)
         return true;
     buf text;
-    buf_init(&text, 4096);
+    buf_init_secret(&text, 4096);
     bool ok = env_credential_file(env, "token_secret", &text, err) &&
               (text.len == 0 || set_str(&cfg->token_secret, buf_slice(&text)));
-    buf_wipe(&text);
+    buf_free(&text);
     return ok;
 }
 
@@ -575,7 +575,7 @@ static bool load_file(config *cfg, const char *path, buf *err)
 {
     const char *file = path ? path : CONFIG_DEFAULT_PATH;
     buf text;
-    buf_init(&text, CONFIG_FILE_MAX);
+    buf_init_secret(&text, CONFIG_FILE_MAX); /* it may set token_secret */
     bool ok = true;
     if (read_file(file, &text)) {
         size_t mark = err->len;

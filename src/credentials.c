@@ -174,6 +174,7 @@ bool credentials_parse_json(slice json, credentials_json_kind kind, time_t now, 
         goto cleanup;
     ok = aws_credentials_set(out, id, secret, token, when, source, err);
 cleanup:
+    json_wipe(doc); /* json-c's copies of the secret and the token */
     json_object_put(doc);
     return ok;
 }
@@ -239,13 +240,13 @@ bool credentials_parse_sts(slice xml, time_t now, const char *source, aws_creden
 {
     sts_state st = { .reading = -1 };
     for (int i = 0; i < STS_FIELDS; i++)
-        buf_init(&st.text[i], CREDENTIALS_TOKEN_MAX + 1);
+        buf_init_secret(&st.text[i], CREDENTIALS_TOKEN_MAX + 1);
     bool ok = false;
     if (xml.len > CREDENTIALS_ANSWER_MAX) {
         buf_append_str(err, "STS's answer is too large");
         goto cleanup;
     }
-    if (!s3_xml_expat(xml, &st, NULL, sts_open, sts_close, sts_chars)) {
+    if (!s3_xml_expat(xml, true, &st, NULL, sts_open, sts_close, sts_chars)) {
         buf_append_str(err, "STS's answer is not well-formed XML");
         goto cleanup;
     }
@@ -274,6 +275,6 @@ bool credentials_parse_sts(slice xml, time_t now, const char *source, aws_creden
                              trimmed(&st.text[STS_TOKEN]), when, source, err);
 cleanup:
     for (int i = 0; i < STS_FIELDS; i++)
-        buf_wipe(&st.text[i]);
+        buf_free(&st.text[i]);
     return ok;
 }

@@ -95,9 +95,9 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     cred_result r = CRED_FAILED;
     buf url, token, header, answer;
     buf_init(&url, 4096);
-    buf_init(&token, AUTH_TOKEN_MAX);
-    buf_init(&header, AUTH_TOKEN_MAX + 32);
-    buf_init(&answer, CREDENTIALS_ANSWER_MAX);
+    buf_init_secret(&token, AUTH_TOKEN_MAX);
+    buf_init_secret(&header, AUTH_TOKEN_MAX + 32);
+    buf_init_secret(&answer, CREDENTIALS_ANSWER_MAX);
     const char *headers[2] = { NULL, NULL };
     if (!credentials_container_url(env, &url, err))
         goto cleanup;
@@ -131,9 +131,9 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     r = parse_answer(&answer, "the container endpoint's answer", now, p->name, out, err);
 cleanup:
     buf_free(&url);
-    buf_wipe(&token);
-    buf_wipe(&header);
-    buf_wipe(&answer);
+    buf_free(&token);
+    buf_free(&header);
+    buf_free(&answer);
     return r;
 }
 
@@ -180,11 +180,11 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     bool unreachable = false;
     buf root, token, header, role, path, answer;
     buf_init(&root, IMDS_ENDPOINT_MAX);
-    buf_init(&token, 4096);
-    buf_init(&header, 4096 + 64);
+    buf_init_secret(&token, 4096);
+    buf_init_secret(&header, 4096 + 64);
     buf_init(&role, 1024);
     buf_init(&path, IMDS_PATH_MAX);
-    buf_init(&answer, CREDENTIALS_ANSWER_MAX);
+    buf_init_secret(&answer, CREDENTIALS_ANSWER_MAX);
     if (!buf_append(&root, base, base_len)) {
         buf_printf(err, "AWS_EC2_METADATA_SERVICE_ENDPOINT is longer than %d bytes", IMDS_ENDPOINT_MAX);
         goto cleanup;
@@ -215,11 +215,11 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     r = parse_answer(&answer, "instance metadata's answer", now, p->name, out, err);
 cleanup:
     buf_free(&root);
-    buf_wipe(&token);
-    buf_wipe(&header);
+    buf_free(&token);
+    buf_free(&header);
     buf_free(&role);
     buf_free(&path);
-    buf_wipe(&answer);
+    buf_free(&answer);
     return r;
 }
 

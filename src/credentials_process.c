@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wipe.h"
+
 extern char **environ;
 
 static long ms_left(const struct timespec *deadline)
@@ -23,11 +25,12 @@ static long ms_left(const struct timespec *deadline)
 static bool read_output(int fd, const struct timespec *deadline, buf *out, buf *err)
 {
     char chunk[4096];
+    bool ok = false;
     for (;;) {
         long left = ms_left(deadline);
         if (left <= 0) {
             buf_printf(err, "did not finish in %d s", CREDENTIALS_PROCESS_TIMEOUT_MS / 1000);
-            return false;
+            break;
         }
         struct pollfd p = { .fd = fd, .events = POLLIN };
         int rc = poll(&p, 1, (int)left);
@@ -35,7 +38,7 @@ static bool read_output(int fd, const struct timespec *deadline, buf *out, buf *
             continue;
         if (rc < 0) {
             buf_printf(err, "poll: %s", strerror(errno));
-            return false;
+            break;
         }
         if (rc == 0)
             continue;
@@ -44,15 +47,19 @@ static bool read_output(int fd, const struct timespec *deadline, buf *out, buf *
             continue;
         if (n < 0) {
             buf_printf(err, "read: %s", strerror(errno));
-            return false;
+            break;
         }
-        if (n == 0)
-            return true;
+        if (n == 0) {
+            ok = true;
+            break;
+        }
         if (!buf_append(out, chunk, (size_t)n)) {
             buf_append_str(err, "its output is too large");
-            return false;
+            break;
         }
     }
+    wipe(chunk, sizeof chunk); /* it held the credentials too */
+    return ok;
 }
 
 cred_result credentials_from_process(const char *command, time_t now, const char *source,
@@ -64,7 +71,7 @@ cred_result credentials_from_process(const char *command, time_t now, const char
     bool spawned = false, file_actions_ready = false;
     posix_spawn_file_actions_t fa;
     buf output;
-    buf_init(&output, CREDENTIALS_ANSWER_MAX);
+    buf_init_secret(&output, CREDENTIALS_ANSWER_MAX);
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
         buf_printf(err, "credential_process: pipe: %s", strerror(errno));
         goto cleanup;
@@ -127,6 +134,6 @@ cleanup:
         close(pipefd[0]);
     if (pipefd[1] >= 0)
         close(pipefd[1]);
-    buf_wipe(&output);
+    buf_free(&output);
     return r;
 }

@@ -74,7 +74,7 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
     cred_result r = CRED_FAILED;
     buf why, token;
     buf_init(&why, 1024);
-    buf_init(&token, TOKEN_FILE_MAX);
+    buf_init_secret(&token, TOKEN_FILE_MAX);
     if (!parse_duration(aws_profile_get(p, "duration_seconds"), &role.duration, err))
         goto cleanup;
     if (token_file && !source_profile && !source) {
@@ -103,7 +103,7 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
     }
 cleanup:
     buf_free(&why);
-    buf_wipe(&token);
+    buf_free(&token);
     aws_credentials_free(&caller);
     return r;
 }

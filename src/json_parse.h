@@ -1,5 +1,6 @@
 /* JSON with json-c, pure: one document from bytes (strict, UTF-8 checked, depth
- * limited, nothing after it but blanks), and objects built member by member.
+ * limited, nothing after it but blanks), objects built member by member, and
+ * secrets wiped out of them.
  * Shared by the API (request bodies, answers), the credentials endpoints'
  * answers and the STS session policy. */
 #ifndef S3MPU_JSON_PARSE_H
@@ -21,5 +22,9 @@ json_object *json_parse_whole(slice text, int max_depth, const char **why);
 bool json_add(json_object *obj, const char *name, json_object *v);
 /* Sets obj[name] = value (NULL: ""); false when out of memory. */
 bool json_add_string(json_object *obj, const char *name, const char *value);
+
+/* Overwrites every string value in v (members and items, at any depth) in
+ * place: json-c's copies of secrets, before json_object_put frees them. */
+void json_wipe(json_object *v);
 
 #endif

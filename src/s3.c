@@ -194,7 +194,7 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *data)
     return len;
 }
 
-/* curl copies the line; scratch is wiped by the caller (it holds the signature). */
+/* curl copies the line; scratch is secret (the signature, the session token). */
 static bool add_header(struct curl_slist **list, buf *scratch, slice name, slice value)
 {
     buf_reset(scratch);
@@ -214,7 +214,7 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
     s3_signed_request sr;
     s3_signed_request_init(&sr);
     buf hdr;
-    buf_init(&hdr, 8192);
+    buf_init_secret(&hdr, 8192);
     struct curl_slist *headers = NULL;
     bool ok = false;
     if (!s3_sign_request(cfg, signer, call->method, call->bucket, call->key, call->query,
@@ -276,7 +276,7 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
 out:
     curl_slist_free_all(headers);
     s3_signed_request_free(&sr);
-    buf_wipe(&hdr);
+    buf_free(&hdr);
     return ok;
 }
 
