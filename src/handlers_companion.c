@@ -354,7 +354,9 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     }
     built = built && json_add_string(o, "bucket", cfg->buckets[0]) && json_add_string(o, "region", cfg->region) &&
             json_add_string(o, "keyPrefix", buf_cstr(&prefix));
+    json_wipe(c); /* when not handed to o (which respond_json wipes) */
     json_object_put(c);
+    res->sensitive = true; /* the answer holds the secret and the token */
     respond_built(res, o, built);
 cleanup:
     aws_credentials_free(&granted);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wipe.h"
+
 void response_init(http_response *res)
 {
     *res = (http_response){ .status = 200 };
@@ -13,11 +15,13 @@ void response_init(http_response *res)
 
 void response_free(http_response *res)
 {
-    buf_free(&res->body);
+    buf_free(&res->body); /* a sensitive answer's body is secret: wiped */
 }
 
 void respond_json(http_response *res, int status, json_object *obj)
 {
+    if (res->sensitive)
+        res->body.secret = true;
     buf_reset(&res->body);
     const char *text = obj ? json_object_to_json_string_ext(
                                  obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -27,6 +31,11 @@ void respond_json(http_response *res, int status, json_object *obj)
         buf_append_str(&res->body,
                        "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of memory\"}}");
         status = 500;
+    }
+    if (res->sensitive) { /* json-c's copies: the serialisation (kept in obj) and the values */
+        if (text)
+            wipe((char *)text, strlen(text));
+        json_wipe(obj);
     }
     res->status = status;
     json_object_put(obj);
@@ -126,6 +135,8 @@ void respond_built(http_response *res, json_object *obj, bool built)
     if (obj && built) {
         respond_json(res, 200, obj);
     } else {
+        if (res->sensitive)
+            json_wipe(obj);
         json_object_put(obj);
         respond_error(res, 500, "InternalError", "out of memory");
     }
