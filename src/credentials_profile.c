@@ -125,7 +125,7 @@ static cred_result profile_credentials(const credentials_options *o, const char 
     if (aws_profile_get(&p, "role_arn"))
         r = assume_role(o, &p, name, depth, now, out, err);
     else if (process)
-        r = credentials_from_process(process, now, "credential_process", out, err);
+        r = credentials_from_process(process, CREDENTIALS_PROCESS_TIMEOUT_MS, now, "credential_process", out, err);
     else
         r = static_keys(&p, name, out, err);
 cleanup:

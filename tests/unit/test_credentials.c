@@ -6,6 +6,7 @@
  * endpoint's address rules, and the chain's order and errors. The sources that
  * call STS, the container endpoint or IMDS are tested against real emulators in
  * tests/integration/test_credentials.py. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 
 #include "../../src/aws_profile.h"
 #include "../../src/credentials.h"
+#include "../../src/credentials_process.h"
 #include "../../src/credentials_provider.h"
 #include "../../src/iso8601.h"
 
@@ -437,6 +439,43 @@ static void test_web_identity_and_container_config(void)
     env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
 }
 
+#define PROCESS_JSON "{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"s\"}"
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* credential_process gets none of the service's descriptors (its FastCGI
+ * sockets, its connections to S3), and is never waited for past its deadline,
+ * even once it has closed its output. */
+static void test_process_isolation(void)
+{
+    /* a descriptor open without close-on-exec, as libfcgi's sockets are */
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(fd >= 0 && dup2(fd, 57) == 57);
+    close(fd);
+    buf_reset(&err);
+    aws_credentials_free(&cred);
+    CHECK(credentials_from_process("if [ -e /proc/self/fd/57 ]; then exit 3; fi; printf '%s' '" PROCESS_JSON "'",
+                                   5000, time(NULL), "test", &cred, &err) == CRED_OK);
+    if (err.len)
+        fprintf(stderr, "  %s\n", buf_cstr(&err));
+    close(57);
+
+    /* its output closed, the command goes on: killed at the deadline */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    buf_reset(&err);
+    aws_credentials_free(&cred);
+    CHECK(credentials_from_process("printf '%s' '" PROCESS_JSON "'; exec >&-; sleep 20", 1000, time(NULL), "test",
+                                   &cred, &err) == CRED_FAILED);
+    CHECK(err_has("did not finish in 1 s"));
+    CHECK(seconds_since(&t0) < 10);
+}
+
 static void test_chain(void)
 {
     credentials_options o = opts();
@@ -493,6 +532,7 @@ int main(void)
     test_profile();
     test_web_identity_and_container_config();
     test_chain();
+    test_process_isolation();
     aws_credentials_free(&cred);
     buf_free(&err);
     char cmd[128];
