@@ -69,7 +69,7 @@ static bool on_entry(void *vctx, slice section, slice key, slice value, int line
 static bool read_one(reader *r, const char *path, buf *err)
 {
     buf text, perr;
-    buf_init(&text, AWS_FILE_MAX);
+    buf_init_secret(&text, AWS_FILE_MAX); /* the credentials file's keys */
     buf_init(&perr, 512);
     bool ok = true;
     if (read_file(path, &text)) {
@@ -80,7 +80,7 @@ static bool read_one(reader *r, const char *path, buf *err)
         buf_printf(err, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
         ok = false;
     }
-    buf_wipe(&text);
+    buf_free(&text);
     buf_free(&perr);
     return ok;
 }

@@ -5,28 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wipe.h"
+
 void buf_init(buf *b, size_t max)
 {
     *b = (buf){ .max = max };
 }
 
+void buf_init_secret(buf *b, size_t max)
+{
+    *b = (buf){ .max = max, .secret = true };
+}
+
 void buf_free(buf *b)
 {
+    if (b->secret && b->data)
+        wipe(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
     b->failed = false;
-}
-
-void buf_wipe(buf *b)
-{
-    if (b->data) {
-        /* volatile so the compiler cannot drop the stores before free() */
-        volatile char *p = b->data;
-        for (size_t i = 0; i < b->cap; i++)
-            p[i] = 0;
-    }
-    buf_free(b);
 }
 
 void buf_reset(buf *b)
@@ -59,7 +57,18 @@ static bool reserve(buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = realloc(b->data, cap);
+    char *p;
+    if (b->secret) {
+        /* not realloc: it would free the old block unwiped */
+        p = malloc(cap);
+        if (p && b->data) {
+            memcpy(p, b->data, b->len + 1);
+            wipe(b->data, b->cap);
+            free(b->data);
+        }
+    } else {
+        p = realloc(b->data, cap);
+    }
     if (!p) {
         b->failed = true;
         return false;
@@ -104,14 +113,14 @@ bool buf_printf(buf *b, const char *fmt, ...)
     char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n < 0)
         b->failed = true;
-        return false;
-    }
-    if ((size_t)n < sizeof small)
-        return buf_append(b, small, (size_t)n);
-    if (!reserve(b, (size_t)n))
-        return false;
+    bool fits = n >= 0 && (size_t)n < sizeof small;
+    bool ok = n >= 0 && (fits ? buf_append(b, small, (size_t)n) : reserve(b, (size_t)n));
+    if (b->secret)
+        wipe(small, sizeof small); /* the scratch held the text too */
+    if (!ok || fits)
+        return ok;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -1,7 +1,10 @@
 /* A growable byte buffer with a hard size cap, always NUL-terminated.
  * Errors are sticky: after a failed append (out of memory or over the cap) every
  * later append is a no-op and buf_failed() says so, so a series of appends needs
- * one check at its end. */
+ * one check at its end. A secret buffer (credentials, tokens, the files and
+ * answers that hold them) overwrites every block it lets go of: the old one
+ * when it grows (a new block, the contents copied, the old wiped, then freed,
+ * as aws-c-common's secure byte buffers), and its block at buf_free. */
 #ifndef S3MPU_BUF_H
 #define S3MPU_BUF_H
 
@@ -17,12 +20,14 @@ typedef struct {
     size_t cap;
     size_t max; /* appends that would make len exceed max fail */
     bool failed;
+    bool secret; /* blocks are wiped before they are freed */
 } buf;
 
 void buf_init(buf *b, size_t max);
-/* Frees the memory; buf_wipe first overwrites it (for secrets). */
+void buf_init_secret(buf *b, size_t max);
+/* Frees the memory (a secret buffer's wiped first); the buffer stays usable,
+ * with its cap and mode. */
 void buf_free(buf *b);
-void buf_wipe(buf *b);
 /* Shortens the contents to len bytes (no-op when already shorter). */
 void buf_truncate(buf *b, size_t len);
 /* Empties the buffer and clears the error, keeping the memory. */

@@ -19,20 +19,10 @@
 #include "s3_key.h"
 #include "sigv4.h"
 #include "upload_token.h"
+#include "wipe.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
 #define KEY_PREFIX_MAX 512
-
-static void wipe_str(char **s)
-{
-    if (*s) {
-        volatile char *p = *s;
-        while (*p)
-            *p++ = 0;
-        free(*s);
-        *s = NULL;
-    }
-}
 
 void config_free(config *cfg)
 {
@@ -47,7 +37,7 @@ void config_free(config *cfg)
     free(cfg->listen);
     free(cfg->profile);
     free(cfg->sts_role_arn);
-    wipe_str(&cfg->token_secret);
+    wipe_free(cfg->token_secret);
     for (size_t i = 0; i < cfg->n_origins; i++)
         free(cfg->origins[i]);
     for (size_t i = 0; i < cfg->n_metadata_fields; i++)
@@ -62,7 +52,7 @@ static bool set_str(char **dst, slice v)
     char *s = strndup(v.ptr, v.len);
     if (!s)
         return false;
-    wipe_str(dst);
+    wipe_free(*dst); /* any text setting may hold a secret (token_secret) */
     *dst = s;
     return true;
 }
@@ -231,7 +221,8 @@ static bool set_optional_text(const config_setting *s, config *cfg, slice v, buf
     char **dst = AT(cfg, s, char *);
     if (v.len)
         return set_str(dst, v);
-    wipe_str(dst);
+    wipe_free(*dst);
+    *dst = NULL;
     return true;
 }
 
@@ -310,8 +301,14 @@ typedef struct {
 static bool set_words(const config_setting *s, config *cfg, slice v, buf *err)
 {
     const list_check *check = s->extra;
-    return set_list(AT(cfg, s, char *), (size_t *)((char *)cfg + s->count), (size_t)s->max, v, s->name,
-                    check->valid, check->shape, err);
+    size_t *n = (size_t *)((char *)cfg + s->count);
+    if (!set_list(AT(cfg, s, char *), n, (size_t)s->max, v, s->name, check->valid, check->shape, err))
+        return false;
+    if (*n < (size_t)s->min) {
+        buf_printf(err, "%s: at least %lld", s->name, s->min);
+        return false;
+    }
+    return true;
 }
 
 /* path_style, the older spelling of addressing_style: true is path, false auto. */
@@ -422,6 +419,8 @@ void config_setting_bounds(size_t i, char min[32], char max[32])
         format_bytes((uint64_t)s->min, min);
         format_bytes((uint64_t)s->max, max);
     } else if (s->set == set_words) {
+        if (s->min)
+            snprintf(min, 32, "%lld item%s", s->min, s->min == 1 ? "" : "s");
         snprintf(max, 32, "%lld items", s->max);
     } else {
         if (s->min)
@@ -554,10 +553,10 @@ static bool read_token_secret(config *cfg, env_lookup_fn env, buf *err)
     if (cfg->token_secret)
         return true;
     buf text;
-    buf_init(&text, 4096);
+    buf_init_secret(&text, 4096);
     bool ok = env_credential_file(env, "token_secret", &text, err) &&
               (text.len == 0 || set_str(&cfg->token_secret, buf_slice(&text)));
-    buf_wipe(&text);
+    buf_free(&text);
     return ok;
 }
 
@@ -576,7 +575,7 @@ static bool load_file(config *cfg, const char *path, buf *err)
 {
     const char *file = path ? path : CONFIG_DEFAULT_PATH;
     buf text;
-    buf_init(&text, CONFIG_FILE_MAX);
+    buf_init_secret(&text, CONFIG_FILE_MAX); /* it may set token_secret */
     bool ok = true;
     if (read_file(file, &text)) {
         size_t mark = err->len;
@@ -598,14 +597,21 @@ static bool load_file(config *cfg, const char *path, buf *err)
     return ok;
 }
 
+/* S3MPU_<NAME>, the variable of setting s. */
+static void variable_name(const config_setting *s, char var[64])
+{
+    snprintf(var, 64, "S3MPU_%s", s->name);
+    for (char *p = var; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+}
+
 /* S3MPU_<NAME> variables, over the file; token_secret also from systemd's credentials. */
 static bool apply_environment(config *cfg, env_lookup_fn env, buf *err)
 {
     for (size_t i = 0; i < N_SETTINGS; i++) {
         const config_setting *s = &SETTINGS[i];
-        char var[64] = "S3MPU_";
-        for (size_t c = 0; s->name[c] && c + 7 < sizeof var; c++)
-            var[6 + c] = (char)toupper((unsigned char)s->name[c]);
+        char var[64];
+        variable_name(s, var);
         const char *v = env(var);
         if (v && !s->set(s, cfg, slice_of(v), err)) {
             if (err->len == 0)
@@ -701,4 +707,18 @@ bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err)
     config_defaults(cfg);
     return load_file(cfg, path, err) && apply_environment(cfg, env, err) && resolve_aws(cfg, env, err) &&
            validate(cfg, err);
+}
+
+bool config_check_required(const config *cfg, buf *err)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const config_setting *s = &SETTINGS[i];
+        if (s->set == set_words && *(const size_t *)((const char *)cfg + s->count) < (size_t)s->min) {
+            char var[64];
+            variable_name(s, var);
+            buf_printf(err, "%s: none set: name at least %lld (the setting, or %s)", s->name, s->min, var);
+            return false;
+        }
+    }
+    return true;
 }

@@ -81,6 +81,10 @@ typedef struct {
  * On failure err says what is wrong and where; cfg is left freeable. */
 bool config_load(config *cfg, const char *path, env_lookup_fn env, buf *err);
 void config_free(config *cfg);
+/* What serve and doctor need beyond config_load (presign is given its bucket):
+ * the settings the table requires (a list's least number of items: buckets, 1)
+ * were set. False with err naming the first one missing. */
+bool config_check_required(const config *cfg, buf *err);
 
 /* The settings, as data: what s3mpu.conf(5) documents and `s3mpu settings` prints. */
 typedef struct {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iso8601.h"
 #include "json_parse.h"
 #include "s3_xml.h"
 #include "wipe.h"
@@ -91,54 +92,6 @@ time_t credentials_refresh_at(const aws_credentials *c, time_t fetched)
     return c->expiration - lead;
 }
 
-static bool digits(const char *p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)p[i]))
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-bool iso8601_parse(slice s, time_t *out)
-{
-    char t[40];
-    if (s.len < 20 || s.len >= sizeof t)
-        return false;
-    memcpy(t, s.ptr, s.len);
-    t[s.len] = '\0';
-    struct tm tm = { 0 };
-    int year, mon, day, hour, min, sec;
-    if (!digits(t, 4, &year) || t[4] != '-' || !digits(t + 5, 2, &mon) || t[7] != '-' ||
-        !digits(t + 8, 2, &day) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-        !digits(t + 11, 2, &hour) || t[13] != ':' || !digits(t + 14, 2, &min) || t[16] != ':' ||
-        !digits(t + 17, 2, &sec))
-        return false;
-    const char *rest = t + 19;
-    if (*rest == '.') /* fractions of a second are dropped */
-        for (rest++; isdigit((unsigned char)*rest); rest++)
-            ;
-    if (!(strcmp(rest, "Z") == 0 || strcmp(rest, "z") == 0 || strcmp(rest, "+00:00") == 0 ||
-          strcmp(rest, "-00:00") == 0))
-        return false;
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
-        return false;
-    tm.tm_year = year - 1900;
-    tm.tm_mon = mon - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = sec;
-    time_t when = timegm(&tm);
-    if (when == (time_t)-1 || tm.tm_mday != day) /* 31 February */
-        return false;
-    *out = when;
-    return true;
-}
-
 /* The string member `name` of o, or an empty slice. */
 static slice json_string(json_object *o, const char *name, bool *wrong_type)
 {
@@ -221,6 +174,7 @@ bool credentials_parse_json(slice json, credentials_json_kind kind, time_t now, 
         goto cleanup;
     ok = aws_credentials_set(out, id, secret, token, when, source, err);
 cleanup:
+    json_wipe(doc); /* json-c's copies of the secret and the token */
     json_object_put(doc);
     return ok;
 }
@@ -286,13 +240,13 @@ bool credentials_parse_sts(slice xml, time_t now, const char *source, aws_creden
 {
     sts_state st = { .reading = -1 };
     for (int i = 0; i < STS_FIELDS; i++)
-        buf_init(&st.text[i], CREDENTIALS_TOKEN_MAX + 1);
+        buf_init_secret(&st.text[i], CREDENTIALS_TOKEN_MAX + 1);
     bool ok = false;
     if (xml.len > CREDENTIALS_ANSWER_MAX) {
         buf_append_str(err, "STS's answer is too large");
         goto cleanup;
     }
-    if (!s3_xml_expat(xml, &st, NULL, sts_open, sts_close, sts_chars)) {
+    if (!s3_xml_expat(xml, true, &st, NULL, sts_open, sts_close, sts_chars)) {
         buf_append_str(err, "STS's answer is not well-formed XML");
         goto cleanup;
     }
@@ -321,6 +275,6 @@ bool credentials_parse_sts(slice xml, time_t now, const char *source, aws_creden
                              trimmed(&st.text[STS_TOKEN]), when, source, err);
 cleanup:
     for (int i = 0; i < STS_FIELDS; i++)
-        buf_wipe(&st.text[i]);
+        buf_free(&st.text[i]);
     return ok;
 }

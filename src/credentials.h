@@ -45,10 +45,6 @@ long aws_credentials_remaining(const aws_credentials *c, time_t now);
  * 0 for credentials that do not expire. */
 time_t credentials_refresh_at(const aws_credentials *c, time_t fetched);
 
-/* Parses an ISO 8601 UTC time as AWS writes expirations: 2026-11-29T15:04:05Z,
- * with optional fractional seconds, "Z" or "+00:00". */
-bool iso8601_parse(slice s, time_t *out);
-
 /* The JSON of an endpoint that hands out credentials:
  * - CREDENTIALS_JSON_PROCESS: credential_process's output, {"Version": 1,
  *   "AccessKeyId", "SecretAccessKey", "SessionToken"?, "Expiration"?};

@@ -14,6 +14,11 @@ void credentials_provider_free(credentials_provider *p)
         p->vtable->destroy(p);
 }
 
+void credentials_source_destroy(credentials_provider *p)
+{
+    free(p);
+}
+
 #define CHAIN_MAX 8
 
 typedef struct {
@@ -34,13 +39,10 @@ static cred_result chain_fetch(credentials_provider *p, time_t now, aws_credenti
     for (size_t i = 0; i < c->n && r == CRED_ABSENT; i++) {
         buf_reset(&why);
         r = credentials_fetch(c->sources[i], now, out, &why);
-        if (r == CRED_OK) {
+        if (r == CRED_OK)
             c->bound = c->sources[i];
-        } else if (r == CRED_FAILED) {
-            buf_printf(err, "%s: %s", c->sources[i]->name, buf_cstr(&why));
-        } else {
+        else /* what each source said, the one that failed last */
             buf_printf(err, "%s%s: %s", i ? "; " : "", c->sources[i]->name, buf_cstr(&why));
-        }
     }
     buf_free(&why);
     return r;
@@ -73,12 +75,6 @@ credentials_provider *credentials_provider_chain(credentials_provider **sources,
         c->sources[i] = sources[i];
     c->n = n;
     return &c->base;
-}
-
-const char *credentials_chain_source(const credentials_provider *p)
-{
-    const chain *c = (const chain *)p;
-    return p->vtable == &CHAIN && c->bound ? c->bound->name : "";
 }
 
 credentials_provider *credentials_provider_default(const credentials_options *o)

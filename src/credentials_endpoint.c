@@ -8,7 +8,6 @@
 #include <curl/curl.h>
 
 #include "credentials_provider.h"
-#include "credentials_sts.h"
 #include "http_fetch.h"
 
 #define CONTAINER_HOST "http://169.254.170.2"
@@ -20,6 +19,8 @@
 #define IMDS_CONNECT_TIMEOUT_MS 1000
 #define IMDS_TIMEOUT_MS 2000
 #define IMDS_TOKEN_TTL "21600"
+#define IMDS_ENDPOINT_MAX 1024
+#define IMDS_PATH_MAX 2048
 #define AUTH_TOKEN_MAX 16384
 
 typedef struct {
@@ -37,11 +38,6 @@ static cred_result parse_answer(const buf *answer, const char *what, time_t now,
         return CRED_FAILED;
     buf_truncate(err, mark);
     return CRED_OK;
-}
-
-static void endpoint_destroy(credentials_provider *p)
-{
-    free(p);
 }
 
 static bool ipv4_loopback(const char *host)
@@ -99,9 +95,9 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     cred_result r = CRED_FAILED;
     buf url, token, header, answer;
     buf_init(&url, 4096);
-    buf_init(&token, AUTH_TOKEN_MAX);
-    buf_init(&header, AUTH_TOKEN_MAX + 32);
-    buf_init(&answer, CREDENTIALS_ANSWER_MAX);
+    buf_init_secret(&token, AUTH_TOKEN_MAX);
+    buf_init_secret(&header, AUTH_TOKEN_MAX + 32);
+    buf_init_secret(&answer, CREDENTIALS_ANSWER_MAX);
     const char *headers[2] = { NULL, NULL };
     if (!credentials_container_url(env, &url, err))
         goto cleanup;
@@ -110,8 +106,10 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     const char *token_value = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
     if (token_file && !read_token_file(token_file, &token, err))
         goto cleanup;
-    if (!token_file && token_value)
-        buf_append_str(&token, token_value);
+    if (!token_file && token_value && !buf_append_str(&token, token_value)) {
+        buf_printf(err, "AWS_CONTAINER_AUTHORIZATION_TOKEN is longer than %d bytes", AUTH_TOKEN_MAX);
+        goto cleanup;
+    }
     if (token.len) {
         if (memchr(buf_cstr(&token), '\r', token.len) || memchr(buf_cstr(&token), '\n', token.len)) {
             buf_append_str(err, "the container authorization token holds a line break");
@@ -133,9 +131,9 @@ static cred_result container_fetch(credentials_provider *p, time_t now, aws_cred
     r = parse_answer(&answer, "the container endpoint's answer", now, p->name, out, err);
 cleanup:
     buf_free(&url);
-    buf_wipe(&token);
-    buf_wipe(&header);
-    buf_wipe(&answer);
+    buf_free(&token);
+    buf_free(&header);
+    buf_free(&answer);
     return r;
 }
 
@@ -144,14 +142,17 @@ static bool imds_call(const char *method, const char *base, const char *path, co
                       buf *answer, bool *unreachable, buf *err)
 {
     buf url;
-    buf_init(&url, 2048);
+    buf_init(&url, IMDS_ENDPOINT_MAX + IMDS_PATH_MAX);
     buf_printf(&url, "%s%s", base, path);
     const char *headers[2] = { header, NULL };
     http_fetch_request req = { .method = method, .url = buf_cstr(&url), .headers = headers,
                                .connect_timeout_ms = IMDS_CONNECT_TIMEOUT_MS, .timeout_ms = IMDS_TIMEOUT_MS };
     long status = 0;
-    bool ok = !buf_failed(&url) && http_fetch(&req, &status, answer, err);
-    *unreachable = !ok;
+    bool built = !buf_failed(&url);
+    if (!built)
+        buf_append_str(err, "out of memory");
+    bool ok = built && http_fetch(&req, &status, answer, err);
+    *unreachable = built && !ok;
     if (ok && status != 200) {
         buf_printf(err, "instance metadata %s %s answered HTTP %ld", method, path, status);
         ok = false;
@@ -178,13 +179,16 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     cred_result r = CRED_FAILED;
     bool unreachable = false;
     buf root, token, header, role, path, answer;
-    buf_init(&root, 1024);
-    buf_init(&token, 4096);
-    buf_init(&header, 4096 + 64);
+    buf_init(&root, IMDS_ENDPOINT_MAX);
+    buf_init_secret(&token, 4096);
+    buf_init_secret(&header, 4096 + 64);
     buf_init(&role, 1024);
-    buf_init(&path, 2048);
-    buf_init(&answer, CREDENTIALS_ANSWER_MAX);
-    buf_append(&root, base, base_len);
+    buf_init(&path, IMDS_PATH_MAX);
+    buf_init_secret(&answer, CREDENTIALS_ANSWER_MAX);
+    if (!buf_append(&root, base, base_len)) {
+        buf_printf(err, "AWS_EC2_METADATA_SERVICE_ENDPOINT is longer than %d bytes", IMDS_ENDPOINT_MAX);
+        goto cleanup;
+    }
     /* IMDSv2: a session token first (never the unauthenticated v1 calls) */
     if (!imds_call("PUT", buf_cstr(&root), "/latest/api/token",
                    "X-aws-ec2-metadata-token-ttl-seconds: " IMDS_TOKEN_TTL, &token, &unreachable, err)) {
@@ -211,16 +215,16 @@ static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentia
     r = parse_answer(&answer, "instance metadata's answer", now, p->name, out, err);
 cleanup:
     buf_free(&root);
-    buf_wipe(&token);
-    buf_wipe(&header);
+    buf_free(&token);
+    buf_free(&header);
     buf_free(&role);
     buf_free(&path);
-    buf_wipe(&answer);
+    buf_free(&answer);
     return r;
 }
 
-static const credentials_provider_vtable CONTAINER = { container_fetch, endpoint_destroy };
-static const credentials_provider_vtable IMDS = { imds_fetch, endpoint_destroy };
+static const credentials_provider_vtable CONTAINER = { container_fetch, credentials_source_destroy };
+static const credentials_provider_vtable IMDS = { imds_fetch, credentials_source_destroy };
 
 static credentials_provider *endpoint_new(const credentials_provider_vtable *vt, const char *name,
                                           const credentials_options *o)

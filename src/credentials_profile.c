@@ -67,28 +67,23 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
     sts_role role = { .role_arn = aws_profile_get(p, "role_arn"),
                       .session_name = aws_profile_get(p, "role_session_name"),
                       .external_id = aws_profile_get(p, "external_id") };
-    if (!parse_duration(aws_profile_get(p, "duration_seconds"), &role.duration, err))
-        return CRED_FAILED;
     const char *source_profile = aws_profile_get(p, "source_profile");
     const char *source = aws_profile_get(p, "credential_source");
     const char *token_file = aws_profile_get(p, "web_identity_token_file");
-    if (token_file && !source_profile && !source) {
-        buf token;
-        buf_init(&token, 64 * 1024);
-        cred_result r = read_token_file(token_file, &token, err)
-                            ? sts_assume_role_with_web_identity(o, &role, buf_slice(&token), now, "web-identity",
-                                                                out, err)
-                            : CRED_FAILED;
-        buf_wipe(&token);
-        return r;
-    }
     aws_credentials caller = { 0 };
-    cred_result r;
-    buf why;
+    cred_result r = CRED_FAILED;
+    buf why, token;
     buf_init(&why, 1024);
+    buf_init_secret(&token, TOKEN_FILE_MAX);
+    if (!parse_duration(aws_profile_get(p, "duration_seconds"), &role.duration, err))
+        goto cleanup;
+    if (token_file && !source_profile && !source) {
+        if (read_token_file(token_file, &token, err))
+            r = sts_assume_role_with_web_identity(o, &role, buf_slice(&token), now, "web-identity", out, err);
+        goto cleanup;
+    }
     if (source_profile && source) {
         buf_printf(err, "profile '%s' sets both source_profile and credential_source", name);
-        r = CRED_FAILED;
     } else if (source_profile && strcmp(source_profile, name) == 0) {
         r = static_keys(p, name, &caller, &why); /* a role from the profile's own keys */
     } else if (source_profile) {
@@ -99,7 +94,6 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
     } else {
         buf_printf(err, "profile '%s' has role_arn but no source_profile, credential_source or "
                         "web_identity_token_file", name);
-        r = CRED_FAILED;
     }
     if (r == CRED_OK) {
         r = sts_assume_role(o, &caller, &role, now, "assume-role", out, err);
@@ -107,7 +101,9 @@ static cred_result assume_role(const credentials_options *o, const aws_profile *
         buf_printf(err, "the source credentials of role %s: %s", role.role_arn, buf_cstr(&why));
         r = CRED_FAILED;
     }
+cleanup:
     buf_free(&why);
+    buf_free(&token);
     aws_credentials_free(&caller);
     return r;
 }
@@ -129,7 +125,7 @@ static cred_result profile_credentials(const credentials_options *o, const char 
     if (aws_profile_get(&p, "role_arn"))
         r = assume_role(o, &p, name, depth, now, out, err);
     else if (process)
-        r = credentials_from_process(process, now, "credential_process", out, err);
+        r = credentials_from_process(process, CREDENTIALS_PROCESS_TIMEOUT_MS, now, "credential_process", out, err);
     else
         r = static_keys(&p, name, out, err);
 cleanup:
@@ -143,12 +139,7 @@ static cred_result profile_fetch(credentials_provider *base, time_t now, aws_cre
     return profile_credentials(&s->o, aws_profile_name(s->o.env, s->o.profile), 0, now, out, err);
 }
 
-static void profile_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable PROFILE = { profile_fetch, profile_destroy };
+static const credentials_provider_vtable PROFILE = { profile_fetch, credentials_source_destroy };
 
 credentials_provider *credentials_provider_profile(const credentials_options *o)
 {

@@ -55,6 +55,8 @@ typedef struct {
  * before), else err says why. */
 cred_result credentials_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err);
 void credentials_provider_free(credentials_provider *p);
+/* The destroy of a source that owns nothing but its own block. */
+void credentials_source_destroy(credentials_provider *p);
 
 credentials_provider *credentials_provider_environment(const credentials_options *o);
 credentials_provider *credentials_provider_credentials_directory(const credentials_options *o);
@@ -68,9 +70,6 @@ credentials_provider *credentials_provider_imds(const credentials_options *o);
 credentials_provider *credentials_provider_chain(credentials_provider **sources, size_t n);
 /* The chain of the sources above, in that order. */
 credentials_provider *credentials_provider_default(const credentials_options *o);
-
-/* The name of the source a chain is bound to ("" before its first success). */
-const char *credentials_chain_source(const credentials_provider *chain);
 
 /* The container endpoint's URL from the environment, refused unless https or
  * http to the ECS/EKS link-local addresses or loopback (exposed for tests). */

@@ -9,11 +9,6 @@ typedef struct {
     env_lookup_fn env;
 } static_source;
 
-static void static_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
 static cred_result env_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
     (void)now;
@@ -38,9 +33,9 @@ static cred_result directory_fetch(credentials_provider *p, time_t now, aws_cred
         return CRED_ABSENT;
     }
     buf id, secret, token;
-    buf_init(&id, CREDENTIALS_KEY_ID_MAX + 2);
-    buf_init(&secret, CREDENTIALS_SECRET_MAX + 2);
-    buf_init(&token, CREDENTIALS_TOKEN_MAX + 2);
+    buf_init_secret(&id, CREDENTIALS_KEY_ID_MAX + 2);
+    buf_init_secret(&secret, CREDENTIALS_SECRET_MAX + 2);
+    buf_init_secret(&token, CREDENTIALS_TOKEN_MAX + 2);
     cred_result r = CRED_FAILED;
     env_lookup_fn env = ((static_source *)p)->env;
     if (!env_credential_file(env, "aws_access_key_id", &id, err) ||
@@ -55,14 +50,14 @@ static cred_result directory_fetch(credentials_provider *p, time_t now, aws_cred
     if (aws_credentials_set(out, buf_slice(&id), buf_slice(&secret), buf_slice(&token), 0, p->name, err))
         r = CRED_OK;
 cleanup:
-    buf_wipe(&id);
-    buf_wipe(&secret);
-    buf_wipe(&token);
+    buf_free(&id);
+    buf_free(&secret);
+    buf_free(&token);
     return r;
 }
 
-static const credentials_provider_vtable ENVIRONMENT = { env_fetch, static_destroy };
-static const credentials_provider_vtable DIRECTORY = { directory_fetch, static_destroy };
+static const credentials_provider_vtable ENVIRONMENT = { env_fetch, credentials_source_destroy };
+static const credentials_provider_vtable DIRECTORY = { directory_fetch, credentials_source_destroy };
 
 static credentials_provider *static_new(const credentials_provider_vtable *vt, const char *name,
                                         const credentials_options *o)

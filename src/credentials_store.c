@@ -1,11 +1,11 @@
 #include "credentials_store.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iso8601.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -56,17 +56,19 @@ credentials_store *credentials_store_new(credentials_provider *provider)
     }
     s->provider = provider;
     s->backoff = BACKOFF_FIRST;
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    pthread_cond_init(&s->changed, NULL);
+    bool lock = pthread_mutex_init(&s->lock, NULL) == 0;
+    bool wake = lock && pthread_cond_init(&s->wake, NULL) == 0;
+    bool changed = wake && pthread_cond_init(&s->changed, NULL) == 0;
+    if (!changed) { /* out of resources: undo what was made */
+        if (wake)
+            pthread_cond_destroy(&s->wake);
+        if (lock)
+            pthread_mutex_destroy(&s->lock);
+        credentials_provider_free(provider);
+        free(s);
+        return NULL;
+    }
     return s;
-}
-
-static void format_time(time_t t, char out[32])
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, 32, "%lld", (long long)t);
 }
 
 /* Publishes fresh credentials (caller holds the lock). */
@@ -102,9 +104,9 @@ static credentials_snapshot *fetch(credentials_store *s, time_t now, buf *err)
 
 static void log_credentials(const char *what, const aws_credentials *c)
 {
-    char expiry[32] = "never";
+    char expiry[ISO8601_SIZE] = "never";
     if (c->expiration)
-        format_time(c->expiration, expiry);
+        iso8601_format(c->expiration, expiry);
     log_msg("info", "credentials %s from %s: key %.4s…, expire %s", what, c->source, c->access_key_id, expiry);
 }
 
@@ -112,7 +114,10 @@ static void *refresher(void *arg)
 {
     credentials_store *s = arg;
     pthread_mutex_lock(&s->lock);
-    while (!s->stopping) {
+    /* a refresh may bring credentials that never expire (credential_process
+     * without Expiration, a profile edited to static keys): nothing is left to
+     * refresh then, and no request waits on them */
+    while (!s->stopping && (s->failing || s->current->cred.expiration != 0)) {
         time_t now = time(NULL);
         time_t due = s->failing ? s->retry_at : credentials_refresh_at(&s->current->cred, s->fetched_at);
         if (s->kicked && s->last_attempt + KICK_INTERVAL < due)
@@ -145,8 +150,8 @@ static void *refresher(void *arg)
             s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
             snprintf(s->last_error, sizeof s->last_error, "%s", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
             metrics_credentials_refresh(metrics_global(), false);
-            char expiry[32];
-            format_time(s->current->cred.expiration, expiry);
+            char expiry[ISO8601_SIZE];
+            iso8601_format(s->current->cred.expiration, expiry);
             pthread_mutex_unlock(&s->lock);
             log_msg("warn", "credentials refresh from %s failed (the current ones expire %s; next try in %u s): %s",
                     s->current->cred.source, expiry, backoff, buf_failed(&err) ? "out of memory" : buf_cstr(&err));
@@ -217,7 +222,7 @@ static bool usable(const credentials_snapshot *snap, time_t now)
     return snap && (snap->cred.expiration == 0 || now < snap->cred.expiration);
 }
 
-const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf *err)
+static const aws_credentials *view_get(credentials_view *v, time_t now, bool wait, buf *err)
 {
     credentials_store *s = v->store;
     if (atomic_load_explicit(&s->generation, memory_order_acquire) != v->generation) {
@@ -227,32 +232,48 @@ const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf
     }
     if (usable(v->snap, now))
         return &v->snap->cred;
-    /* expired: wake the refresher and wait a little for what it brings */
     pthread_mutex_lock(&s->lock);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += CREDENTIALS_WAIT_MS / 1000;
-    until.tv_nsec += (CREDENTIALS_WAIT_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
-    s->kicked = true;
-    pthread_cond_signal(&s->wake);
-    uint64_t seen = v->generation;
-    while (atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
-           pthread_cond_timedwait(&s->changed, &s->lock, &until) != ETIMEDOUT)
-        ;
+    if (wait) {
+        /* expired: wake the refresher and wait a little for what it brings (not
+         * at all without a clock to bound the wait) */
+        struct timespec until = { 0 };
+        bool can_wait = clock_gettime(CLOCK_REALTIME, &until) == 0;
+        until.tv_sec += CREDENTIALS_WAIT_MS / 1000;
+        until.tv_nsec += (CREDENTIALS_WAIT_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L)
+            until.tv_sec++, until.tv_nsec -= 1000000000L;
+        s->kicked = true;
+        pthread_cond_signal(&s->wake);
+        uint64_t seen = v->generation;
+        while (can_wait && atomic_load_explicit(&s->generation, memory_order_relaxed) == seen &&
+               pthread_cond_timedwait(&s->changed, &s->lock, &until) == 0)
+            ; /* 0: woken (perhaps spuriously); ETIMEDOUT or an error: done waiting */
+        now = time(NULL);
+    }
     view_take(v);
-    bool ok = usable(v->snap, time(NULL));
+    bool ok = usable(v->snap, now);
     if (!ok) {
-        char expiry[32] = "";
+        /* why the refresh failed (STS's message, role ARNs, token file paths,
+         * endpoints) is in the log, where the refresher wrote it: not for clients */
+        char expiry[ISO8601_SIZE] = "";
         if (v->snap)
-            format_time(v->snap->cred.expiration, expiry);
-        buf_printf(err, "no valid AWS credentials: those from %s expired at %s%s%s",
-                   v->snap ? v->snap->cred.source : s->provider->name, expiry,
-                   s->last_error[0] ? "; refreshing them failed: " : "", s->last_error);
+            iso8601_format(v->snap->cred.expiration, expiry);
+        buf_printf(err, "no valid AWS credentials: those from the %s source expired at %s and could not be "
+                        "refreshed (the service's log says why)",
+                   v->snap ? v->snap->cred.source : s->provider->name, expiry);
     }
     pthread_mutex_unlock(&s->lock);
     return ok ? &v->snap->cred : NULL;
+}
+
+const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf *err)
+{
+    return view_get(v, now, true, err);
+}
+
+const aws_credentials *credentials_view_try(credentials_view *v, time_t now, buf *err)
+{
+    return view_get(v, now, false, err);
 }
 
 void credentials_view_release(credentials_view *v)

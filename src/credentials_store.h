@@ -10,7 +10,8 @@
  *   expired: then it wakes the refresher and waits a few seconds at most.
  * - A failed refresh keeps the old credentials until they expire, is logged, and
  *   is retried with exponential backoff (1 s doubling to 60 s).
- * - Long-term credentials are fetched once; no thread runs for them.
+ * - Long-term credentials are fetched once; no thread runs for them, and the
+ *   thread ends when a refresh brings credentials that never expire.
  * - Secrets are wiped when a snapshot is freed; logs show the source, the key
  *   id's first four characters and the expiry, never a secret or token. */
 #ifndef S3MPU_CREDENTIALS_STORE_H
@@ -46,9 +47,13 @@ typedef struct {
     uint64_t generation;
 } credentials_view;
 
-/* Credentials valid at now, or NULL with err saying why none are (their source,
- * when they expired, the last refresh's error). Valid until the next call on v. */
+/* Credentials valid at now, or NULL with err saying why none are, for clients:
+ * their source and when they expired (why refreshing them failed is only
+ * logged: it may name accounts, roles, files). Valid until the next call on v.
+ * When they have expired, _get wakes the refresher and waits for it up to
+ * CREDENTIALS_WAIT_MS; _try does not (readiness probes). */
 const aws_credentials *credentials_view_get(credentials_view *v, time_t now, buf *err);
+const aws_credentials *credentials_view_try(credentials_view *v, time_t now, buf *err);
 void credentials_view_release(credentials_view *v);
 
 typedef struct {

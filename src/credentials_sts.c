@@ -1,7 +1,5 @@
 #include "credentials_sts.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,27 +7,10 @@
 
 #include "decimal.h"
 #include "http_fetch.h"
-#include "ini.h"
 #include "uri.h"
 
 #define STS_CONNECT_TIMEOUT_MS 5000
 #define STS_TIMEOUT_MS 15000
-#define TOKEN_FILE_MAX (64 * 1024)
-
-bool read_token_file(const char *path, buf *token, buf *err)
-{
-    if (!read_file(path, token)) {
-        buf_printf(err, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
-        return false;
-    }
-    while (token->len && isspace((unsigned char)buf_cstr(token)[token->len - 1]))
-        buf_truncate(token, token->len - 1);
-    if (token->len == 0) {
-        buf_printf(err, "%s is empty", path);
-        return false;
-    }
-    return true;
-}
 
 /* The endpoint's URL and its Host header value (with a port that is not the
  * scheme's default). */
@@ -106,10 +87,10 @@ static cred_result sts_call(const credentials_options *o, const aws_credentials 
     buf url, host, auth, answer, header_lines[5];
     buf_init(&url, 2048);
     buf_init(&host, 512);
-    buf_init(&auth, 1024);
-    buf_init(&answer, CREDENTIALS_ANSWER_MAX);
+    buf_init_secret(&auth, 1024);
+    buf_init_secret(&answer, CREDENTIALS_ANSWER_MAX);
     for (size_t i = 0; i < 5; i++)
-        buf_init(&header_lines[i], CREDENTIALS_TOKEN_MAX + 64);
+        buf_init_secret(&header_lines[i], CREDENTIALS_TOKEN_MAX + 64);
     const char *headers[6] = { 0 };
     size_t n_headers = 0;
     static const char content_type[] = "application/x-www-form-urlencoded; charset=utf-8";
@@ -174,10 +155,10 @@ static cred_result sts_call(const credentials_options *o, const aws_credentials 
 cleanup:
     buf_free(&url);
     buf_free(&host);
-    buf_wipe(&auth);
-    buf_wipe(&answer);
+    buf_free(&auth);
+    buf_free(&answer);
     for (size_t i = 0; i < 5; i++)
-        buf_wipe(&header_lines[i]);
+        buf_free(&header_lines[i]);
     return r;
 }
 
@@ -199,12 +180,12 @@ cred_result sts_assume_role_with_web_identity(const credentials_options *o, cons
                                               aws_credentials *out, buf *err)
 {
     buf form;
-    buf_init(&form, 3 * TOKEN_FILE_MAX + 4096);
+    buf_init_secret(&form, 3 * TOKEN_FILE_MAX + 4096);
     form_field(&form, "Action", SLICE_LIT("AssumeRoleWithWebIdentity"));
     role_fields(&form, role, now);
     form_field(&form, "WebIdentityToken", token);
     cred_result r = sts_call(o, NULL, &form, now, source, out, err);
-    buf_wipe(&form);
+    buf_free(&form);
     return r;
 }
 
@@ -230,21 +211,16 @@ static cred_result web_identity_fetch(credentials_provider *p, time_t now, aws_c
         return CRED_FAILED;
     }
     buf token;
-    buf_init(&token, TOKEN_FILE_MAX);
+    buf_init_secret(&token, TOKEN_FILE_MAX);
     sts_role role = { .role_arn = arn, .session_name = env_value(w->o.env, "AWS_ROLE_SESSION_NAME") };
     cred_result r = read_token_file(file, &token, err)
                         ? sts_assume_role_with_web_identity(&w->o, &role, buf_slice(&token), now, p->name, out, err)
                         : CRED_FAILED;
-    buf_wipe(&token);
+    buf_free(&token);
     return r;
 }
 
-static void web_identity_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable WEB_IDENTITY = { web_identity_fetch, web_identity_destroy };
+static const credentials_provider_vtable WEB_IDENTITY = { web_identity_fetch, credentials_source_destroy };
 
 credentials_provider *credentials_provider_web_identity(const credentials_options *o)
 {

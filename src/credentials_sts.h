@@ -24,7 +24,4 @@ cred_result sts_assume_role_with_web_identity(const credentials_options *o, cons
                                               slice token, time_t now, const char *source,
                                               aws_credentials *out, buf *err);
 
-/* Reads a token file (EKS rotates it: read at every fetch); trailing blanks dropped. */
-bool read_token_file(const char *path, buf *token, buf *err);
-
 #endif

@@ -1,5 +1,6 @@
 #include "env.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -23,4 +24,19 @@ bool env_credential_file(env_lookup_fn env, const char *name, buf *out, buf *err
     }
     buf_free(&path);
     return ok;
+}
+
+bool read_token_file(const char *path, buf *token, buf *err)
+{
+    if (!read_file(path, token)) {
+        buf_printf(err, "%s: %s", path, errno == EFBIG ? "file too large" : strerror(errno));
+        return false;
+    }
+    while (token->len && isspace((unsigned char)buf_cstr(token)[token->len - 1]))
+        buf_truncate(token, token->len - 1);
+    if (token->len == 0) {
+        buf_printf(err, "%s is empty", path);
+        return false;
+    }
+    return true;
 }

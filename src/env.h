@@ -1,6 +1,7 @@
 /* What the process environment gives: variables (through a function, so that
- * loading can be tested with a fake environment) and systemd's credentials
- * directory (LoadCredential=), whose files each hold one secret. */
+ * loading can be tested with a fake environment), systemd's credentials
+ * directory (LoadCredential=), whose files each hold one secret, and the token
+ * files variables name (web identity, container authorization). */
 #ifndef S3MPU_ENV_H
 #define S3MPU_ENV_H
 
@@ -21,5 +22,12 @@ static inline const char *env_value(env_lookup_fn env, const char *name)
  * dropped; nothing when the directory is not set or the file is absent. False
  * (err says why) when it cannot be read. */
 bool env_credential_file(env_lookup_fn env, const char *name, buf *out, buf *err);
+
+/* The largest token file read (an OIDC JWT is a few KiB). */
+#define TOKEN_FILE_MAX (64 * 1024)
+
+/* Reads a token file (EKS rotates it: read at every fetch); trailing blanks
+ * dropped. False (err names the file and why) when it cannot be read or is empty. */
+bool read_token_file(const char *path, buf *token, buf *err);
 
 #endif

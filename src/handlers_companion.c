@@ -23,6 +23,7 @@
 #include "companion_route.h"
 #include "credentials_sts.h"
 #include "handlers.h"
+#include "iso8601.h"
 #include "json_io.h"
 #include "log.h"
 #include "mime.h"
@@ -236,7 +237,7 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
     object_metadata *kept = malloc(sizeof *kept);
     s3_post_form form;
     s3_post_form_init(&form);
-    json_object *fields = NULL, *o = NULL;
+    json_object *fields = NULL;
     if (!kept) {
         respond_error(res, 500, "InternalError", "out of memory");
         goto cleanup;
@@ -278,14 +279,14 @@ static void post_params(app_ctx *app, const http_request *req, http_response *re
             (!signer->cred->session_token ||
              json_add_string(fields, "x-amz-security-token", signer->cred->session_token)) &&
             json_add_string(fields, "x-amz-signature", form.signature);
-    o = json_object_new_object();
-    built = built && json_add_string(o, "method", "POST") &&
-            json_add_string(o, "url", buf_cstr(&form.url)) && json_add(o, "fields", fields) &&
-            json_add(o, "expires", json_object_new_int((int)expires));
-    if (built)
-        fields = NULL; /* o owns it */
+    json_object *o = json_object_new_object();
+    built = built && json_add_string(o, "method", "POST") && json_add_string(o, "url", buf_cstr(&form.url));
+    if (built) {
+        built = json_add(o, "fields", fields);
+        fields = NULL; /* json_add took it, added or freed */
+    }
+    built = built && json_add(o, "expires", json_object_new_int((int)expires));
     respond_built(res, o, built);
-    o = NULL;
 cleanup:
     json_object_put(fields);
     s3_post_form_free(&form);
@@ -315,7 +316,6 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     aws_credentials granted = { 0 };
     const s3_signer *signer;
     unsigned unused;
-    const char *why;
     time_t now = time(NULL);
     if (!cfg->sts_role_arn || !app->aws) {
         respond_error(res, 404, "NotFound", "the temporary-credentials mode is off (sts_role_arn is not set)");
@@ -323,8 +323,14 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     }
     if (!key_prefix_for(cfg, req->remote_user, &prefix, res) || !app_signer(app, now, &signer, &unused, res))
         goto cleanup;
-    if (!session_policy(cfg->region, cfg->buckets[0], buf_slice(&prefix), &policy, &why)) {
-        respond_error(res, 403, "InvalidKeyPrefix", "no temporary credentials for this user: %s", why);
+    session_policy_result made = session_policy(cfg->region, cfg->buckets[0], buf_slice(&prefix), &policy);
+    if (made == SESSION_POLICY_WILDCARD) {
+        respond_error(res, 403, "InvalidKeyPrefix", "no temporary credentials for this user: the key prefix "
+                      "holds *, ? or $, which a policy would read as a wildcard or variable");
+        goto cleanup;
+    }
+    if (made != SESSION_POLICY_OK) {
+        respond_error(res, 500, "InternalError", "the session policy could not be built");
         goto cleanup;
     }
     sts_role role = { .role_arn = cfg->sts_role_arn, .policy = buf_cstr(&policy), .duration = cfg->sts_duration };
@@ -335,11 +341,9 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
         respond_error(res, 502, "StsUnavailable", "temporary credentials could not be obtained from STS");
         goto cleanup;
     }
-    char expiration[32];
-    struct tm tm;
+    char expiration[ISO8601_SIZE];
     json_object *o = json_object_new_object(), *c = json_object_new_object();
-    bool built = o && c && gmtime_r(&granted.expiration, &tm) &&
-                 strftime(expiration, sizeof expiration, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+    bool built = o && c && iso8601_format(granted.expiration, expiration) &&
                  json_add_string(c, "AccessKeyId", granted.access_key_id) &&
                  json_add_string(c, "SecretAccessKey", granted.secret_access_key) &&
                  json_add_string(c, "SessionToken", granted.session_token) &&
@@ -350,7 +354,9 @@ static void sts_credentials(app_ctx *app, const http_request *req, http_response
     }
     built = built && json_add_string(o, "bucket", cfg->buckets[0]) && json_add_string(o, "region", cfg->region) &&
             json_add_string(o, "keyPrefix", buf_cstr(&prefix));
+    json_wipe(c); /* when not handed to o (which respond_json wipes) */
     json_object_put(c);
+    res->sensitive = true; /* the answer holds the secret and the token */
     respond_built(res, o, built);
 cleanup:
     aws_credentials_free(&granted);

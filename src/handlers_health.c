@@ -46,14 +46,41 @@ static double seconds_since(const struct timespec *t0, const struct timespec *no
     return (double)(now->tv_sec - t0->tv_sec) + (double)(now->tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* {"status","bucket","cached","ageSeconds","s3Ms"[,"error"]}: 200 ready, else 503. */
+static void respond_ready(http_response *res, const char *bucket, bool ok, bool cached, double age, long s3_ms,
+                          const s3_error *err)
+{
+    json_object *o = json_object_new_object();
+    if (!o) {
+        respond_json(res, 500, NULL);
+        return;
+    }
+    json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "unavailable"));
+    json_object_object_add(o, "bucket", json_object_new_string(bucket));
+    json_object_object_add(o, "cached", json_object_new_boolean(cached));
+    json_object_object_add(o, "ageSeconds", json_object_new_double((double)(long)(age * 1000) / 1000));
+    json_object_object_add(o, "s3Ms", json_object_new_int64(s3_ms));
+    if (!ok) {
+        json_object *e = json_object_new_object();
+        if (e) {
+            json_object_object_add(e, "code", json_object_new_string(err->code));
+            json_object_object_add(e, "message", json_object_new_string(err->message));
+            json_object_object_add(o, "error", e);
+        }
+        snprintf(res->error_code, sizeof res->error_code, "%s", err->code);
+    }
+    respond_json(res, ok ? 200 : 503, o);
+}
+
 void handle_ready(app_ctx *app, const http_request *req, http_response *res)
 {
     (void)req;
     const char *bucket = app->cfg->buckets[0];
     s3_error cred_err;
-    if (!s3_client_signer(app->s3, time(NULL), &cred_err)) {
-        /* no valid credentials remain: not ready, whatever S3 would say */
-        respond_s3_error(res, &cred_err);
+    if (!s3_client_has_credentials(app->s3, time(NULL), &cred_err)) {
+        /* no valid credentials remain: not ready, whatever S3 would say; at
+         * once, not after waiting for a refresh as requests do */
+        respond_ready(res, bucket, false, false, 0, 0, &cred_err);
         return;
     }
     struct timespec now;
@@ -89,27 +116,7 @@ void handle_ready(app_ctx *app, const http_request *req, http_response *res)
     s3_error err = ready_cache.err;
     double age = seconds_since(&ready_cache.at, &now);
     pthread_mutex_unlock(&ready_lock);
-
-    json_object *o = json_object_new_object();
-    if (!o) {
-        respond_json(res, 500, NULL);
-        return;
-    }
-    json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "unavailable"));
-    json_object_object_add(o, "bucket", json_object_new_string(bucket));
-    json_object_object_add(o, "cached", json_object_new_boolean(cached));
-    json_object_object_add(o, "ageSeconds", json_object_new_double((double)(long)(age * 1000) / 1000));
-    json_object_object_add(o, "s3Ms", json_object_new_int64(s3_ms));
-    if (!ok) {
-        json_object *e = json_object_new_object();
-        if (e) {
-            json_object_object_add(e, "code", json_object_new_string(err.code));
-            json_object_object_add(e, "message", json_object_new_string(err.message));
-            json_object_object_add(o, "error", e);
-        }
-        snprintf(res->error_code, sizeof res->error_code, "%s", err.code);
-    }
-    respond_json(res, ok ? 200 : 503, o);
+    respond_ready(res, bucket, ok, cached, age, s3_ms, &err);
 }
 
 void handle_metrics(app_ctx *app, const http_request *req, http_response *res)

@@ -3,6 +3,8 @@
 #ifndef S3MPU_HTTP_H
 #define S3MPU_HTTP_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "slice.h"
 
@@ -25,6 +27,9 @@ typedef struct {
     const char *allow;   /* Allow header for 405 */
     char error_code[64]; /* for the log; empty on success */
     const char *content_type; /* NULL: application/json */
+    bool sensitive;      /* the answer holds a secret (GET /api/s3/sts): set before
+                          * responding, its body is wiped when it grows and when
+                          * freed, and json-c's copies once it is written */
 } http_response;
 
 #define RESPONSE_BODY_MAX (4 * 1024 * 1024)

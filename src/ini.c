@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "wipe.h"
+
 static slice trim(slice s)
 {
     while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t'))
@@ -57,6 +59,8 @@ bool read_file(const char *path, buf *out)
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
+    if (out->secret) /* no stdio buffer: it would be freed unwiped */
+        setvbuf(f, NULL, _IONBF, 0);
     char chunk[4096];
     size_t n;
     bool ok = true;
@@ -72,5 +76,7 @@ bool read_file(const char *path, buf *out)
         ok = false;
     }
     fclose(f);
+    if (out->secret)
+        wipe(chunk, sizeof chunk);
     return ok;
 }

@@ -16,7 +16,8 @@ typedef bool (*ini_entry_fn)(void *ctx, slice section, slice key, slice value, i
  * With skip_indented, indented lines (AWS's nested "s3 =" blocks) are passed over. */
 bool ini_parse(slice text, bool skip_indented, ini_entry_fn fn, void *ctx, buf *err);
 
-/* Reads a whole file into out (up to its cap). False with errno set on failure. */
+/* Reads a whole file into out (up to its cap); into a secret buffer without
+ * leaving copies behind. False with errno set on failure. */
 bool read_file(const char *path, buf *out);
 
 #endif

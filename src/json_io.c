@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json_parse.h"
+#include "wipe.h"
 
 void response_init(http_response *res)
 {
@@ -15,11 +15,13 @@ void response_init(http_response *res)
 
 void response_free(http_response *res)
 {
-    buf_free(&res->body);
+    buf_free(&res->body); /* a sensitive answer's body is secret: wiped */
 }
 
 void respond_json(http_response *res, int status, json_object *obj)
 {
+    if (res->sensitive)
+        res->body.secret = true;
     buf_reset(&res->body);
     const char *text = obj ? json_object_to_json_string_ext(
                                  obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -29,6 +31,11 @@ void respond_json(http_response *res, int status, json_object *obj)
         buf_append_str(&res->body,
                        "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of memory\"}}");
         status = 500;
+    }
+    if (res->sensitive) { /* json-c's copies: the serialisation (kept in obj) and the values */
+        if (text)
+            wipe((char *)text, strlen(text));
+        json_wipe(obj);
     }
     res->status = status;
     json_object_put(obj);
@@ -123,25 +130,13 @@ void respond_s3_error(http_response *res, const s3_error *err)
     respond_error(res, err->status, err->code, "%s", err->message);
 }
 
-bool json_add(json_object *obj, const char *name, json_object *v)
-{
-    if (!obj || !v || json_object_object_add(obj, name, v) != 0) {
-        json_object_put(v);
-        return false;
-    }
-    return true;
-}
-
-bool json_add_string(json_object *obj, const char *name, const char *value)
-{
-    return json_add(obj, name, json_object_new_string(value ? value : ""));
-}
-
 void respond_built(http_response *res, json_object *obj, bool built)
 {
     if (obj && built) {
         respond_json(res, 200, obj);
     } else {
+        if (res->sensitive)
+            json_wipe(obj);
         json_object_put(obj);
         respond_error(res, 500, "InternalError", "out of memory");
     }

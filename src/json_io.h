@@ -1,5 +1,6 @@
 /* JSON in and out of the API with json-c: responses, the error shape
- * {"error":{"code","message"}}, and request bodies read with limits. */
+ * {"error":{"code","message"}}, and request bodies read with limits (the
+ * parsing and building themselves are json_parse.h's). */
 #ifndef S3MPU_JSON_IO_H
 #define S3MPU_JSON_IO_H
 
@@ -8,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "json_parse.h"
 #include "s3.h"
 #include "s3_xml.h"
 
@@ -28,13 +30,6 @@ json_object *parse_json_object_body(const http_request *req, http_response *res)
 
 /* ListParts' parts as [{"PartNumber","ETag","Size"}]; NULL when out of memory. */
 json_object *json_from_part_list(const s3_part_list *list);
-
-/* Sets obj[name] = v, taking v (a NULL v: a failed json-c allocation, passed
- * on); false when out of memory, v then freed. So a whole answer is built by one
- * chain of && whose end says whether it is complete. */
-bool json_add(json_object *obj, const char *name, json_object *v);
-/* Sets obj[name] = value (NULL: ""); false when out of memory. */
-bool json_add_string(json_object *obj, const char *name, const char *value);
 /* Responds 200 with obj (taking it) when built, else 500 (freeing it). */
 void respond_built(http_response *res, json_object *obj, bool built);
 

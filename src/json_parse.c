@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "wipe.h"
+
 json_object *json_parse_whole(slice text, int max_depth, const char **why)
 {
     *why = "empty";
@@ -27,4 +29,41 @@ json_object *json_parse_whole(slice text, int max_depth, const char **why)
     json_object_put(obj);
     *why = jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "trailing data";
     return NULL;
+}
+
+bool json_add(json_object *obj, const char *name, json_object *v)
+{
+    if (!obj || !v || json_object_object_add(obj, name, v) != 0) {
+        json_object_put(v);
+        return false;
+    }
+    return true;
+}
+
+bool json_add_string(json_object *obj, const char *name, const char *value)
+{
+    return json_add(obj, name, json_object_new_string(value ? value : ""));
+}
+
+void json_wipe(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        /* json-c's own heap copy, not const but for its API */
+        wipe((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+        break;
+    case json_type_object: {
+        json_object_object_foreach(v, name, member) {
+            (void)name;
+            json_wipe(member);
+        }
+        break;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            json_wipe(json_object_array_get_idx(v, i));
+        break;
+    default:
+        break;
+    }
 }

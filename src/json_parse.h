@@ -1,8 +1,12 @@
-/* One JSON document from bytes with json-c: strict, UTF-8 checked, depth
- * limited, nothing after it but blanks. Shared by the API's request bodies and
- * the credentials endpoints' answers. */
+/* JSON with json-c, pure: one document from bytes (strict, UTF-8 checked, depth
+ * limited, nothing after it but blanks), objects built member by member, and
+ * secrets wiped out of them.
+ * Shared by the API (request bodies, answers), the credentials endpoints'
+ * answers and the STS session policy. */
 #ifndef S3MPU_JSON_PARSE_H
 #define S3MPU_JSON_PARSE_H
+
+#include <stdbool.h>
 
 #include <json-c/json.h>
 
@@ -11,5 +15,16 @@
 /* The parsed value (the caller puts it), or NULL with *why set to json-c's
  * description of the error (or "trailing data"). */
 json_object *json_parse_whole(slice text, int max_depth, const char **why);
+
+/* Sets obj[name] = v, taking v (a NULL v: a failed json-c allocation, passed
+ * on); false when out of memory, v then freed. So a whole answer is built by one
+ * chain of && whose end says whether it is complete. */
+bool json_add(json_object *obj, const char *name, json_object *v);
+/* Sets obj[name] = value (NULL: ""); false when out of memory. */
+bool json_add_string(json_object *obj, const char *name, const char *value);
+
+/* Overwrites every string value in v (members and items, at any depth) in
+ * place: json-c's copies of secrets, before json_object_put frees them. */
+void json_wipe(json_object *v);
 
 #endif

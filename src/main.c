@@ -12,6 +12,7 @@
 #include "credentials_provider.h"
 #include "credentials_store.h"
 #include "doctor.h"
+#include "iso8601.h"
 #include "metrics.h"
 #include "s3_key.h"
 #include "s3_url.h"
@@ -48,11 +49,12 @@ static const char *env_lookup(const char *name)
     return getenv(name);
 }
 
-static bool load(config *cfg, const char *path)
+/* The settings; serve's also with what it requires (buckets). */
+static bool load(config *cfg, const char *path, bool serving)
 {
     buf err;
     buf_init(&err, 4096);
-    bool ok = config_load(cfg, path, env_lookup, &err);
+    bool ok = config_load(cfg, path, env_lookup, &err) && (!serving || config_check_required(cfg, &err));
     if (!ok)
         fprintf(stderr, "s3mpu: configuration: %s\n",
                 buf_failed(&err) ? "out of memory" : buf_cstr(&err));
@@ -131,33 +133,28 @@ static int cmd_serve(int argc, char **argv)
     if (optind < argc)
         return usage_error("serve takes no arguments");
     config cfg;
-    if (!load(&cfg, path)) {
+    if (!load(&cfg, path, true)) {
         config_free(&cfg);
         return 1;
     }
     int rc = 1;
-    if (cfg.n_buckets == 0) {
-        fprintf(stderr, "s3mpu: configuration: name at least one bucket "
-                        "(setting 'buckets' or S3MPU_BUCKETS)\n");
-    } else {
-        if (listen) {
-            free(cfg.listen);
-            cfg.listen = strdup(listen);
-        }
-        if (threads)
-            cfg.threads = (unsigned)threads;
-        buf err;
-        buf_init(&err, 4096);
-        /* metrics first: the credentials store records their expiry */
-        metrics_init(metrics_global(), (long)time(NULL));
-        credentials_store *store = (!listen || cfg.listen) ? start_credentials(&cfg, &err) : NULL;
-        if (store)
-            rc = server_run(&cfg, store, aws_options(&cfg));
-        else if (!listen || cfg.listen)
-            fprintf(stderr, "s3mpu: no AWS credentials: %s\n", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
-        credentials_store_free(store);
-        buf_free(&err);
+    if (listen) {
+        free(cfg.listen);
+        cfg.listen = strdup(listen);
     }
+    if (threads)
+        cfg.threads = (unsigned)threads;
+    buf err;
+    buf_init(&err, 4096);
+    /* metrics first: the credentials store records their expiry */
+    metrics_init(metrics_global(), (long)time(NULL));
+    credentials_store *store = (!listen || cfg.listen) ? start_credentials(&cfg, &err) : NULL;
+    if (store)
+        rc = server_run(&cfg, store, aws_options(&cfg));
+    else if (!listen || cfg.listen)
+        fprintf(stderr, "s3mpu: no AWS credentials: %s\n", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
+    credentials_store_free(store);
+    buf_free(&err);
     config_free(&cfg);
     return rc;
 }
@@ -216,7 +213,7 @@ static int cmd_presign(int argc, char **argv)
         return usage_error("--date takes YYYYMMDDTHHMMSSZ (UTC)");
 
     config cfg;
-    if (!load(&cfg, path)) {
+    if (!load(&cfg, path, false)) {
         config_free(&cfg);
         return 1;
     }
@@ -272,16 +269,11 @@ static int cmd_doctor(int argc, char **argv)
     config cfg;
     buf err;
     buf_init(&err, 4096);
-    bool ok = config_load(&cfg, path, env_lookup, &err);
+    bool ok = config_load(&cfg, path, env_lookup, &err) && config_check_required(&cfg, &err);
     if (!ok) {
         doctor_line(&report, DOCTOR_FAIL, "configuration",
                     "correct the setting named above in the file or its S3MPU_* variable",
                     "%s", buf_failed(&err) ? "out of memory" : buf_cstr(&err));
-    } else if (cfg.n_buckets == 0) {
-        doctor_line(&report, DOCTOR_FAIL, "configuration",
-                    "name at least one bucket (setting `buckets` or S3MPU_BUCKETS)",
-                    "no bucket configured");
-        ok = false;
     } else {
         doctor_line(&report, DOCTOR_OK, "configuration", NULL,
                     "%s parses: %zu bucket(s), region %s, endpoint %s://%s (%s URLs)", file,
@@ -303,10 +295,9 @@ static int cmd_doctor(int argc, char **argv)
         } else {
             credentials_status st;
             credentials_store_status(store, time(NULL), &st);
-            char expiry[32] = "never";
-            struct tm tm;
-            if (st.expiration && gmtime_r(&st.expiration, &tm))
-                strftime(expiry, sizeof expiry, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            char expiry[ISO8601_SIZE] = "never";
+            if (st.expiration)
+                iso8601_format(st.expiration, expiry);
             doctor_line(&report, DOCTOR_OK, "credentials source", NULL, "%s, key %s…, expire %s", st.source,
                         st.key_id_prefix, expiry);
         }

@@ -68,17 +68,29 @@ void s3_client_free(s3_client *c)
     free(c);
 }
 
-const s3_signer *s3_client_signer(s3_client *c, time_t now, s3_error *err)
+/* The credentials view's answer, or NULL with err 503 CredentialsUnavailable. */
+static const aws_credentials *credentials_or_error(s3_client *c, time_t now, bool wait, s3_error *err)
 {
     buf why;
     buf_init(&why, 1024);
-    const aws_credentials *cred = credentials_view_get(&c->view, now, &why);
-    if (!cred) {
+    const aws_credentials *cred = wait ? credentials_view_get(&c->view, now, &why)
+                                       : credentials_view_try(&c->view, now, &why);
+    if (!cred)
         set_error(err, 503, "CredentialsUnavailable", buf_failed(&why) ? "no valid AWS credentials" : buf_cstr(&why));
-        buf_free(&why);
-        return NULL;
-    }
     buf_free(&why);
+    return cred;
+}
+
+bool s3_client_has_credentials(s3_client *c, time_t now, s3_error *err)
+{
+    return credentials_or_error(c, now, false, err) != NULL;
+}
+
+const s3_signer *s3_client_signer(s3_client *c, time_t now, s3_error *err)
+{
+    const aws_credentials *cred = credentials_or_error(c, now, true, err);
+    if (!cred)
+        return NULL;
     if (c->view.generation != c->cache_generation) {
         sigv4_key_cache_clear(&c->cache); /* the memoised key belongs to the old credentials */
         c->cache_generation = c->view.generation;
@@ -182,7 +194,7 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *data)
     return len;
 }
 
-/* curl copies the line; scratch is wiped by the caller (it holds the signature). */
+/* curl copies the line; scratch is secret (the signature, the session token). */
 static bool add_header(struct curl_slist **list, buf *scratch, slice name, slice value)
 {
     buf_reset(scratch);
@@ -202,7 +214,7 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
     s3_signed_request sr;
     s3_signed_request_init(&sr);
     buf hdr;
-    buf_init(&hdr, 8192);
+    buf_init_secret(&hdr, 8192);
     struct curl_slist *headers = NULL;
     bool ok = false;
     if (!s3_sign_request(cfg, signer, call->method, call->bucket, call->key, call->query,
@@ -264,7 +276,7 @@ static bool perform_once(s3_client *c, const s3_signer *signer, const s3_call *c
 out:
     curl_slist_free_all(headers);
     s3_signed_request_free(&sr);
-    buf_wipe(&hdr);
+    buf_free(&hdr);
     return ok;
 }
 

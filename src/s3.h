@@ -33,6 +33,9 @@ void s3_client_free(s3_client *client);
  * signing-key cache (cleared whenever the credentials change). NULL, with err
  * 503 CredentialsUnavailable, when no valid credentials remain. */
 const s3_signer *s3_client_signer(s3_client *client, time_t now, s3_error *err);
+/* Whether valid credentials are at hand at now, without waiting for a refresh
+ * (readiness probes); false with err as s3_client_signer's. */
+bool s3_client_has_credentials(s3_client *client, time_t now, s3_error *err);
 /* S3 status, milliseconds and tries of the last call (for the request log); tries
  * is 0 when no call was made since s3_client_forget_last_call. */
 void s3_client_last_call(const s3_client *client, long *status, long *ms, unsigned *tries);

@@ -157,7 +157,7 @@ bool s3_xml_parse_cors(slice body, s3_cors_config *cors)
 {
     path_state st = { .out = cors, .on_element_end = cors_element_end };
     buf_init(&st.text, TEXT_MAX);
-    bool ok = s3_xml_expat(body, &st, &st.parser, cors_start, path_end, path_text) &&
+    bool ok = s3_xml_expat(body, false, &st, &st.parser, cors_start, path_end, path_text) &&
               !st.failed && strcmp(st.root, "CORSConfiguration") == 0;
     buf_free(&st.text);
     return ok;
@@ -296,7 +296,7 @@ bool s3_xml_parse_lifecycle(slice body, s3_lifecycle_config *lc)
 {
     path_state st = { .out = lc, .on_element_end = lifecycle_element_end };
     buf_init(&st.text, TEXT_MAX);
-    bool ok = s3_xml_expat(body, &st, &st.parser, lifecycle_start, path_end, path_text) &&
+    bool ok = s3_xml_expat(body, false, &st, &st.parser, lifecycle_start, path_end, path_text) &&
               !st.failed && strcmp(st.root, "LifecycleConfiguration") == 0;
     buf_free(&st.text);
     return ok;

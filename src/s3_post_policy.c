@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
 
+#include "iso8601.h"
 #include "s3_url.h"
 #include "uri.h"
 
@@ -83,11 +84,8 @@ static bool policy_json(const char *session_token, const char *bucket, slice key
                         const sigv4_pair *fields, size_t n_fields, uint64_t max_bytes,
                         time_t expires_at, const s3_post_form *form, buf *out)
 {
-    char expiration[32];
-    struct tm tm;
-    /* botocore's format (ISO 8601, seconds, Z) */
-    if (!gmtime_r(&expires_at, &tm) ||
-        strftime(expiration, sizeof expiration, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    char expiration[ISO8601_SIZE];
+    if (!iso8601_format(expires_at, expiration)) /* botocore's format (seconds, Z) */
         return false;
     json_object *policy = json_object_new_object(), *conditions = json_object_new_array();
     json_object *exp = json_object_new_string(expiration);

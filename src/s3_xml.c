@@ -1,11 +1,15 @@
 #include "s3_xml.h"
 
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <expat.h>
+
+#include "wipe.h"
 
 #define S3_XML_VALUE_MAX 8192
 
@@ -75,17 +79,57 @@ static void XMLCALL on_text(void *data, const XML_Char *s, int len)
         XML_StopParser(st->parser, XML_FALSE);
 }
 
-/* Runs expat over body (after the blanks S3 may send before a late answer). */
-bool s3_xml_expat(slice body, void *state, XML_Parser *parser_slot,
-                        XML_StartElementHandler on_open, XML_EndElementHandler on_close,
-                        XML_CharacterDataHandler on_chars)
+/* expat's memory for documents that hold secrets: each block led by its size,
+ * so that it can be wiped before it is freed, and moved rather than realloc'd
+ * (which would free the old block unwiped). */
+typedef union {
+    size_t size;
+    max_align_t align; /* the block after it stays aligned as malloc's */
+} block_header;
+
+static void *secret_malloc(size_t size)
+{
+    block_header *h = size <= SIZE_MAX - sizeof *h ? malloc(sizeof *h + size) : NULL;
+    if (!h)
+        return NULL;
+    h->size = size;
+    return h + 1;
+}
+
+static void secret_free(void *p)
+{
+    if (p) {
+        block_header *h = (block_header *)p - 1;
+        wipe(p, h->size);
+        free(h);
+    }
+}
+
+static void *secret_realloc(void *p, size_t size)
+{
+    if (!p)
+        return secret_malloc(size);
+    void *moved = secret_malloc(size);
+    if (!moved)
+        return NULL; /* p stays, as realloc leaves it */
+    size_t old = ((block_header *)p - 1)->size;
+    memcpy(moved, p, old < size ? old : size);
+    secret_free(p);
+    return moved;
+}
+
+static const XML_Memory_Handling_Suite SECRET_MEMORY = { secret_malloc, secret_realloc, secret_free };
+
+bool s3_xml_expat(slice body, bool secret, void *state, XML_Parser *parser_slot,
+                  XML_StartElementHandler on_open, XML_EndElementHandler on_close,
+                  XML_CharacterDataHandler on_chars)
 {
     while (body.len && (body.ptr[0] == ' ' || body.ptr[0] == '\t' || body.ptr[0] == '\r' ||
                         body.ptr[0] == '\n'))
         body.ptr++, body.len--;
     if (body.len == 0 || body.len > (size_t)INT_MAX)
         return false;
-    XML_Parser p = XML_ParserCreate(NULL);
+    XML_Parser p = secret ? XML_ParserCreate_MM(NULL, &SECRET_MEMORY, NULL) : XML_ParserCreate(NULL);
     if (!p)
         return false;
     if (parser_slot)
@@ -101,7 +145,7 @@ bool s3_xml_expat(slice body, void *state, XML_Parser *parser_slot,
 bool s3_xml_parse(slice body, s3_xml_doc *doc)
 {
     parse_state st = { .doc = doc, .field = -1 };
-    return s3_xml_expat(body, &st, &st.parser, on_start, on_end, on_text) && doc->root[0];
+    return s3_xml_expat(body, false, &st, &st.parser, on_start, on_end, on_text) && doc->root[0];
 }
 
 typedef struct {
@@ -198,7 +242,7 @@ bool s3_xml_parse_list_parts(slice body, s3_part_list *list)
     list_state st = { .list = list };
     list->truncated = false;
     list->next_marker = 0;
-    return s3_xml_expat(body, &st, NULL, list_start, list_end, list_text) && st.is_list &&
+    return s3_xml_expat(body, false, &st, NULL, list_start, list_end, list_text) && st.is_list &&
            !st.failed;
 }
 

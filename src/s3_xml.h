@@ -53,9 +53,11 @@ void s3_part_list_free(s3_part_list *list);
 
 /* Runs expat over body (after the blanks S3 may send before a late answer) with
  * the given handlers and state; parser_slot, when not NULL, receives the parser
- * (for XML_StopParser). False when body is not well-formed. Shared by every
- * parser of S3's answers (s3_xml.c, s3_bucket_xml.c). */
-bool s3_xml_expat(slice body, void *state, XML_Parser *parser_slot,
+ * (for XML_StopParser). With secret (STS's answers hold credentials), expat's
+ * memory is overwritten before it is freed or moved. False when body is not
+ * well-formed. Shared by every parser of S3's answers (s3_xml.c,
+ * s3_bucket_xml.c) and STS's (credentials.c). */
+bool s3_xml_expat(slice body, bool secret, void *state, XML_Parser *parser_slot,
                   XML_StartElementHandler on_open, XML_EndElementHandler on_close,
                   XML_CharacterDataHandler on_chars);
 

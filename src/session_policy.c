@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include <json-c/json.h>
+#include "json_parse.h"
 
 const char *session_policy_partition(const char *region)
 {
@@ -27,25 +27,13 @@ static json_object *strings(const char *const *items)
     return a;
 }
 
-/* Adds value under name; takes value (NULL: out of memory) either way. */
-static bool add(json_object *o, const char *name, json_object *value)
-{
-    if (value && json_object_object_add(o, name, value) == 0)
-        return true;
-    json_object_put(value);
-    return false;
-}
-
-bool session_policy(const char *region, const char *bucket, slice prefix, buf *out, const char **why)
+session_policy_result session_policy(const char *region, const char *bucket, slice prefix, buf *out)
 {
     static const char *const actions[] = { "s3:PutObject", "s3:AbortMultipartUpload",
                                            "s3:ListMultipartUploadParts", NULL };
     for (size_t i = 0; i < prefix.len; i++)
-        if (prefix.ptr[i] == '*' || prefix.ptr[i] == '?' || prefix.ptr[i] == '$') {
-            *why = "the key prefix holds *, ? or $, which a policy would read as a wildcard or variable";
-            return false;
-        }
-    *why = "out of memory";
+        if (prefix.ptr[i] == '*' || prefix.ptr[i] == '?' || prefix.ptr[i] == '$')
+            return SESSION_POLICY_WILDCARD;
     bool ok = false;
     buf resource;
     buf_init(&resource, 4096);
@@ -55,16 +43,16 @@ bool session_policy(const char *region, const char *bucket, slice prefix, buf *o
     json_object *policy = json_object_new_object(), *statement = json_object_new_object(),
                 *list = json_object_new_array();
     if (buf_failed(&resource) || !policy || !statement || !list ||
-        !add(statement, "Effect", json_object_new_string("Allow")) ||
-        !add(statement, "Action", strings(actions)) ||
-        !add(statement, "Resource", json_object_new_string_len(buf_cstr(&resource), (int)resource.len)) ||
+        !json_add(statement, "Effect", json_object_new_string("Allow")) ||
+        !json_add(statement, "Action", strings(actions)) ||
+        !json_add(statement, "Resource", json_object_new_string_len(buf_cstr(&resource), (int)resource.len)) ||
         json_object_array_add(list, statement) != 0)
         goto cleanup;
     statement = NULL; /* list owns it */
-    if (!add(policy, "Version", json_object_new_string("2012-10-17")))
+    if (!json_add(policy, "Version", json_object_new_string("2012-10-17")))
         goto cleanup;
-    bool added = add(policy, "Statement", list);
-    list = NULL; /* add took it either way */
+    bool added = json_add(policy, "Statement", list);
+    list = NULL; /* json_add took it either way */
     if (!added)
         goto cleanup;
     const char *text = json_object_to_json_string_ext(policy, JSON_C_TO_STRING_PLAIN |
@@ -75,5 +63,5 @@ cleanup:
     json_object_put(list);
     json_object_put(policy);
     buf_free(&resource);
-    return ok;
+    return ok ? SESSION_POLICY_OK : SESSION_POLICY_NO_ROOM;
 }

@@ -14,9 +14,15 @@
 /* The IAM partition of a region: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws. */
 const char *session_policy_partition(const char *region);
 
-/* Appends the policy (JSON) for bucket and prefix. False with why when the prefix
- * cannot be stated exactly: an IAM wildcard (* or ?) or a policy variable ($)
- * in it would widen the resource to other users' keys. */
-bool session_policy(const char *region, const char *bucket, slice prefix, buf *out, const char **why);
+typedef enum {
+    SESSION_POLICY_OK,       /* appended to out */
+    SESSION_POLICY_WILDCARD, /* the prefix cannot be stated exactly: an IAM wildcard
+                              * (* or ?) or a policy variable ($) in it would widen
+                              * the resource to other users' keys */
+    SESSION_POLICY_NO_ROOM,  /* out of memory, or more than out may hold */
+} session_policy_result;
+
+/* Appends the policy (JSON) for bucket and prefix. */
+session_policy_result session_policy(const char *region, const char *bucket, slice prefix, buf *out);
 
 #endif

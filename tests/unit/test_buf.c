@@ -1,4 +1,8 @@
-/* The byte buffer: its cap, sticky errors, printf, truncate, reset and wipe. */
+/* The byte buffer: its cap, sticky errors, printf, truncate, reset, and the
+ * secret mode. That a secret buffer's old blocks are overwritten cannot be seen
+ * from here without reading freed memory (undefined behaviour): what is tested
+ * is everything else it promises, the contents kept across growth and printf,
+ * and the mode kept across buf_free; the wiping itself is read in buf.c. */
 #include <stdlib.h>
 
 #include "check.h"
@@ -174,25 +178,42 @@ static void test_truncate_reset(void)
     buf_free(&b);
 }
 
-static void test_wipe(void)
+static void test_secret(void)
 {
     buf b;
-    buf_init(&b, 64);
-    buf_append_str(&b, "secret");
-    buf_wipe(&b);
+    buf_init_secret(&b, 1 << 20);
+    CHECK(b.secret && b.data == NULL && b.len == 0);
+    /* growth past the first block, many times over, keeps every byte */
+    char expect[5000];
+    for (int i = 0; i < 5000; i++) {
+        expect[i] = (char)('a' + i % 26);
+        CHECK(buf_append_char(&b, expect[i]));
+    }
+    CHECK(b.len == 5000 && b.cap > 5000 && memcmp(b.data, expect, 5000) == 0 && b.data[5000] == '\0');
+    /* printf, short (its scratch on the stack) and long (straight into the buffer) */
+    buf_reset(&b);
+    CHECK(buf_printf(&b, "key=%s", "secret"));
+    CHECK(buf_printf(&b, "|%.*s", 600, expect));
+    CHECK(b.len == 10 + 1 + 600 && strncmp(buf_cstr(&b), "key=secret|abc", 14) == 0);
+    /* the cap and sticky errors as for any buffer */
+    buf_free(&b);
     CHECK(b.data == NULL && b.len == 0 && b.cap == 0 && !buf_failed(&b));
     CHECK_STR(buf_cstr(&b), "");
-    /* usable again after a wipe, with the same cap */
+    /* freed, it stays a secret buffer with the same cap, usable again */
+    CHECK(b.secret);
     CHECK(buf_append_str(&b, "again"));
     CHECK_STR(buf_cstr(&b), "again");
-    char sixty[60];
-    memset(sixty, 'x', sizeof sixty);
-    CHECK(!buf_append(&b, sixty, sizeof sixty)); /* 5 + 60 > 64 */
-    CHECK(buf_failed(&b));
-    buf_wipe(&b);
-    /* wiping an empty buffer */
-    buf_wipe(&b);
-    CHECK(b.data == NULL);
+    buf_free(&b);
+    buf_init_secret(&b, 8);
+    CHECK(buf_append_str(&b, "12345678"));
+    CHECK(!buf_append_char(&b, '9') && buf_failed(&b));
+    CHECK_STR(buf_cstr(&b), "12345678");
+    buf_free(&b);
+    buf_free(&b); /* twice is harmless */
+    /* an ordinary buffer is not secret */
+    buf_init(&b, 8);
+    CHECK(!b.secret);
+    buf_free(&b);
 }
 
 int main(void)
@@ -202,6 +223,6 @@ int main(void)
     test_growth();
     test_printf();
     test_truncate_reset();
-    test_wipe();
+    test_secret();
     return check_done("test_buf");
 }

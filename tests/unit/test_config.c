@@ -725,9 +725,20 @@ static void test_buckets(void)
     }
     CHECK(config_bucket_allowed(&cfg, "two"));
     CHECK(!config_bucket_allowed(&cfg, "four"));
-    CHECK(load_text("buckets =\n"));
+    /* the table's least number of buckets, 1: an empty list is refused... */
+    CHECK(!load_text("buckets =\n"));
+    CHECK(err_has("buckets: at least 1"));
+    CHECK(!load_text("buckets = , ,\n"));
+    CHECK(err_has("buckets: at least 1"));
+    /* ...and serve and doctor refuse none at all (presign is given its bucket) */
+    CHECK(load("/dev/null"));
     CHECK(cfg.n_buckets == 0);
     CHECK(!config_bucket_allowed(&cfg, "one"));
+    buf_reset(&err);
+    CHECK(!config_check_required(&cfg, &err));
+    CHECK(err_has("buckets: none set") && err_has("S3MPU_BUCKETS"));
+    CHECK(load_text("buckets = one\n"));
+    CHECK(config_check_required(&cfg, &err));
 
     /* at most CONFIG_MAX_BUCKETS */
     buf text;

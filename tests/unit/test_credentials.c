@@ -6,6 +6,7 @@
  * endpoint's address rules, and the chain's order and errors. The sources that
  * call STS, the container endpoint or IMDS are tested against real emulators in
  * tests/integration/test_credentials.py. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -16,7 +17,9 @@
 
 #include "../../src/aws_profile.h"
 #include "../../src/credentials.h"
+#include "../../src/credentials_process.h"
 #include "../../src/credentials_provider.h"
+#include "../../src/iso8601.h"
 
 #define NOW 1800000000 /* 2027-01-15T08:00:00Z */
 
@@ -70,6 +73,10 @@ static void test_iso8601(void)
     CHECK(iso8601_parse(SLICE_LIT("2027-01-15T08:00:00.123456Z"), &t) && t == NOW);
     CHECK(iso8601_parse(SLICE_LIT("2027-01-15T08:00:00+00:00"), &t) && t == NOW);
     CHECK(iso8601_parse(SLICE_LIT("2024-02-29T00:00:00Z"), &t));
+    char text[ISO8601_SIZE];
+    CHECK(iso8601_format(NOW, text));
+    CHECK_STR(text, "2027-01-15T08:00:00Z");
+    CHECK(iso8601_parse(slice_of(text), &t) && t == NOW);
     const char *bad[] = { "", "2027-01-15", "2027-01-15T08:00:00", "2027-01-15T08:00:00+02:00",
                           "2027-13-01T00:00:00Z", "2027-02-30T00:00:00Z", "2027-01-15T24:00:00Z",
                           "2027-01-15T08:00:00Zjunk", "x027-01-15T08:00:00Z", "2027-01-15T08:00:00.Z " };
@@ -404,6 +411,14 @@ static void test_web_identity_and_container_config(void)
         CHECK(err_has("neither https nor"));
     }
     buf_free(&url);
+    /* a token too long for the header is an error naming it, not a request sent without it */
+    static char long_token[16 * 1024 + 100];
+    memset(long_token, 't', sizeof long_token - 1);
+    env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");
+    env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", long_token);
+    CHECK(fetch_from(credentials_provider_container(&o)) == CRED_FAILED);
+    CHECK(err_has("AWS_CONTAINER_AUTHORIZATION_TOKEN is longer than 16384 bytes"));
+    env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL);
     env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
 
     env_set("AWS_EC2_METADATA_DISABLED", "true");
@@ -415,6 +430,50 @@ static void test_web_identity_and_container_config(void)
     time_t t0 = time(NULL);
     CHECK(fetch_from(credentials_provider_imds(&o)) == CRED_ABSENT);
     CHECK(time(NULL) - t0 <= 3);
+    /* an endpoint too long to call is an error naming it, not calls to no host */
+    static char long_endpoint[2048] = "http://127.0.0.1:1/";
+    memset(long_endpoint + strlen(long_endpoint), 'a', sizeof long_endpoint - strlen(long_endpoint) - 1);
+    env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", long_endpoint);
+    CHECK(fetch_from(credentials_provider_imds(&o)) == CRED_FAILED);
+    CHECK(err_has("AWS_EC2_METADATA_SERVICE_ENDPOINT is longer than"));
+    env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
+}
+
+#define PROCESS_JSON "{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"s\"}"
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* credential_process gets none of the service's descriptors (its FastCGI
+ * sockets, its connections to S3), and is never waited for past its deadline,
+ * even once it has closed its output. */
+static void test_process_isolation(void)
+{
+    /* a descriptor open without close-on-exec, as libfcgi's sockets are */
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(fd >= 0 && dup2(fd, 57) == 57);
+    close(fd);
+    buf_reset(&err);
+    aws_credentials_free(&cred);
+    CHECK(credentials_from_process("if [ -e /proc/self/fd/57 ]; then exit 3; fi; printf '%s' '" PROCESS_JSON "'",
+                                   5000, time(NULL), "test", &cred, &err) == CRED_OK);
+    if (err.len)
+        fprintf(stderr, "  %s\n", buf_cstr(&err));
+    close(57);
+
+    /* its output closed, the command goes on: killed at the deadline */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    buf_reset(&err);
+    aws_credentials_free(&cred);
+    CHECK(credentials_from_process("printf '%s' '" PROCESS_JSON "'; exec >&-; sleep 20", 1000, time(NULL), "test",
+                                   &cred, &err) == CRED_FAILED);
+    CHECK(err_has("did not finish in 1 s"));
+    CHECK(seconds_since(&t0) < 10);
 }
 
 static void test_chain(void)
@@ -432,7 +491,7 @@ static void test_chain(void)
     buf_reset(&err);
     CHECK(chain && credentials_fetch(chain, time(NULL), &cred, &err) == CRED_OK);
     CHECK_STR(cred.access_key_id, "AKIDENV");
-    CHECK_STR(credentials_chain_source(chain), "environment");
+    CHECK_STR(cred.source, "environment");
     /* bound: the chain keeps asking the source that answered */
     env_set("AWS_ACCESS_KEY_ID", NULL);
     CHECK(credentials_fetch(chain, time(NULL), &cred, &err) == CRED_ABSENT);
@@ -445,7 +504,8 @@ static void test_chain(void)
     /* a configured source that fails stops the chain: no later source hides it */
     env_set("AWS_ROLE_ARN", "arn:aws:iam::1:role/r");
     CHECK(fetch_from(credentials_provider_default(&o)) == CRED_FAILED);
-    CHECK(err_has("web-identity: AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not"));
+    /* ...after what the absent ones said, in one list */
+    CHECK(err_has("; web-identity: AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not"));
     env_set("AWS_ROLE_ARN", NULL);
     /* nothing anywhere: every source says why */
     env_set("AWS_PROFILE", NULL);
@@ -472,6 +532,7 @@ int main(void)
     test_profile();
     test_web_identity_and_container_config();
     test_chain();
+    test_process_isolation();
     aws_credentials_free(&cred);
     buf_free(&err);
     char cmd[128];

@@ -2,7 +2,8 @@
  * credentials with a lifetime of a few seconds are refreshed before they expire
  * while worker threads keep signing; a failing source leaves the old ones in use
  * until they expire, then requests get a clear error; the source coming back is
- * picked up at once. Real threads and real time (a few seconds), no network. */
+ * picked up at once; a refresh that brings credentials which never expire ends
+ * the refreshing. Real threads and real time (a few seconds), no network. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 
 static atomic_int fetches;
 static atomic_bool failing;
+static atomic_int lifetime = LIFETIME;
+static atomic_int never_expiring_from; /* the fetch from which credentials never expire (0: none) */
 
 static cred_result fake_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
@@ -30,17 +33,14 @@ static cred_result fake_fetch(credentials_provider *p, time_t now, aws_credentia
     char id[32], secret[32];
     snprintf(id, sizeof id, "ASIAFAKE%04d", n);
     snprintf(secret, sizeof secret, "secret-%d", n);
-    return aws_credentials_set(out, slice_of(id), slice_of(secret), SLICE_LIT("token"), now + LIFETIME, "fake", err)
+    int never = atomic_load(&never_expiring_from);
+    time_t expiration = never && n >= never ? 0 : now + atomic_load(&lifetime);
+    return aws_credentials_set(out, slice_of(id), slice_of(secret), SLICE_LIT("token"), expiration, "fake", err)
                ? CRED_OK
                : CRED_FAILED;
 }
 
-static void fake_destroy(credentials_provider *p)
-{
-    free(p);
-}
-
-static const credentials_provider_vtable FAKE = { fake_fetch, fake_destroy };
+static const credentials_provider_vtable FAKE = { fake_fetch, credentials_source_destroy };
 
 static credentials_provider *fake_new(void)
 {
@@ -85,7 +85,7 @@ static void wait_seconds(double s)
     usleep((useconds_t)(s * 1e6));
 }
 
-int main(void)
+static void test_rotation(void)
 {
     buf err;
     buf_init(&err, 4096);
@@ -131,8 +131,19 @@ int main(void)
     credentials_view v = { .store = store };
     buf_reset(&err);
     CHECK(credentials_view_get(&v, time(NULL), &err) == NULL);
-    CHECK(strstr(buf_cstr(&err), "those from fake expired at") != NULL);
-    CHECK(strstr(buf_cstr(&err), "refreshing them failed: the fake source is down") != NULL);
+    /* clear but generic: the source's own words (account ids, role ARNs, paths)
+     * are for the log, which the refresher writes, not for API clients */
+    CHECK(strstr(buf_cstr(&err), "no valid AWS credentials: those from the fake source expired at ") != NULL);
+    CHECK(strstr(buf_cstr(&err), " and could not be refreshed (the service's log says why)") != NULL);
+    CHECK(strstr(buf_cstr(&err), "the fake source is down") == NULL);
+    /* a readiness probe asks without waiting for a refresh */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    buf_reset(&err);
+    CHECK(credentials_view_try(&v, time(NULL), &err) == NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < CREDENTIALS_WAIT_MS / 2);
+    CHECK(strstr(buf_cstr(&err), "no valid AWS credentials: those from the fake source expired at ") != NULL);
 
     /* the source is back: a request's wait wakes the refresher, which recovers */
     atomic_store(&failing, false);
@@ -154,5 +165,39 @@ int main(void)
     CHECK(atomic_load(&stale) == 0);
     credentials_store_free(store);
     buf_free(&err);
+}
+
+/* Credentials that expire, then a refresh brings ones that never do (a
+ * credential_process without Expiration, a profile edited to static keys): the
+ * refresher has nothing left to do and must not fetch again and again. */
+static void test_refresh_to_never_expiring(void)
+{
+    atomic_store(&fetches, 0);
+    atomic_store(&failing, false);
+    atomic_store(&lifetime, 1); /* refreshed when they expire, a second on */
+    atomic_store(&never_expiring_from, 2);
+    buf err;
+    buf_init(&err, 4096);
+    store = credentials_store_new(fake_new());
+    CHECK(store && credentials_store_start(store, &err));
+    wait_seconds(2.5);
+    CHECK(atomic_load(&fetches) == 2);
+    if (atomic_load(&fetches) != 2)
+        fprintf(stderr, "  %d fetches in 2.5 s\n", atomic_load(&fetches));
+    credentials_status st;
+    credentials_store_status(store, time(NULL), &st);
+    CHECK(st.valid && st.expiration == 0 && st.refreshes == 1);
+    credentials_store_free(store); /* and the refresher stops */
+    store = NULL;
+    buf_free(&err);
+    atomic_store(&fetches, 0);
+    atomic_store(&lifetime, LIFETIME);
+    atomic_store(&never_expiring_from, 0);
+}
+
+int main(void)
+{
+    test_refresh_to_never_expiring();
+    test_rotation();
     return check_done("test_credentials_store");
 }

@@ -744,6 +744,43 @@ static void test_ready_and_metrics(void)
                  "s3mpu_s3_requests_total{operation=\"HeadBucket\",outcome=\"unreachable\"} 1\n") != NULL);
 }
 
+static bool all_zero(json_object *s)
+{
+    const char *p = json_object_get_string(s);
+    for (int i = 0; i < json_object_get_string_len(s); i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* An answer that holds a secret (GET /api/s3/sts's credentials): its body is a
+ * secret buffer, and json-c's copies are overwritten once it is written. That
+ * freed memory was overwritten cannot be read without undefined behaviour; what
+ * is seen here is that the body is secret, and that json_wipe blanks every
+ * string of a live object, at any depth, lengths kept. */
+static void test_sensitive_response(void)
+{
+    json_object *o = json_tokener_parse("{\"a\":\"secret\",\"b\":[\"token\",{\"c\":\"deep\"}],\"n\":5}");
+    CHECK(o != NULL);
+    json_wipe(o);
+    json_object *a, *b, *c, *n;
+    CHECK(json_object_object_get_ex(o, "a", &a) && json_object_get_string_len(a) == 6 && all_zero(a));
+    CHECK(json_object_object_get_ex(o, "b", &b) && all_zero(json_object_array_get_idx(b, 0)));
+    CHECK(json_object_object_get_ex(json_object_array_get_idx(b, 1), "c", &c) && all_zero(c));
+    CHECK(json_object_object_get_ex(o, "n", &n) && json_object_get_int(n) == 5);
+    json_object_put(o);
+
+    response_free(&res);
+    response_init(&res);
+    CHECK(!res.sensitive && !res.body.secret);
+    res.sensitive = true;
+    respond_json(&res, 200, json_tokener_parse("{\"SecretAccessKey\":\"abc\"}"));
+    CHECK(res.status == 200 && res.body.secret);
+    CHECK_STR(buf_cstr(&res.body), "{\"SecretAccessKey\":\"abc\"}");
+    response_free(&res);
+    response_init(&res);
+}
+
 int main(void)
 {
     if (!test_service_open(&service, SERVICE_VARS, sizeof SERVICE_VARS / sizeof SERVICE_VARS[0]))
@@ -763,6 +800,7 @@ int main(void)
     test_sign_with_checksums();
     test_complete_checksums();
     test_post_params_metadata();
+    test_sensitive_response();
 
     json_object_put(answer);
     response_free(&res);

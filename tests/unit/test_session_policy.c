@@ -7,9 +7,9 @@
 
 static const char *policy_of(const char *region, const char *prefix, buf *out)
 {
-    const char *why = NULL;
     buf_reset(out);
-    return session_policy(region, "uploads", slice_of(prefix), out, &why) ? buf_cstr(out) : why;
+    return session_policy(region, "uploads", slice_of(prefix), out) == SESSION_POLICY_OK ? buf_cstr(out)
+                                                                                         : "(refused)";
 }
 
 int main(void)
@@ -31,11 +31,14 @@ int main(void)
     const char *bad[] = { "u/*/", "u/a?/", "u/${aws:username}/" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         buf_reset(&out);
-        const char *why = NULL;
-        CHECK(!session_policy("us-east-1", "uploads", slice_of(bad[i]), &out, &why));
-        CHECK(why && strstr(why, "wildcard") != NULL);
+        CHECK(session_policy("us-east-1", "uploads", slice_of(bad[i]), &out) == SESSION_POLICY_WILDCARD);
         CHECK(out.len == 0);
     }
+    /* not built for want of room (or memory): another result, the server's fault (500), not the prefix's */
+    buf small;
+    buf_init(&small, 16);
+    CHECK(session_policy("us-east-1", "uploads", SLICE_LIT("u/alice/"), &small) == SESSION_POLICY_NO_ROOM);
+    buf_free(&small);
     buf_free(&out);
     return check_done("test_session_policy");
 }
