@@ -102,22 +102,12 @@ json_object *json_from_part_list(const s3_part_list *list)
     json_object *parts = json_object_new_array_ext(list->n_parts ? (int)list->n_parts : 1);
     for (size_t i = 0; parts && i < list->n_parts; i++) {
         json_object *p = json_object_new_object();
-        json_object *number = json_object_new_int((int)list->parts[i].part_number);
-        json_object *etag = json_object_new_string(list->parts[i].etag);
-        json_object *size = json_object_new_int64((int64_t)list->parts[i].size);
-        if (!p || !number || !etag || !size) {
+        bool built = json_add(p, "PartNumber", json_object_new_int((int)list->parts[i].part_number)) &&
+                     json_add(p, "ETag", json_object_new_string(list->parts[i].etag)) &&
+                     json_add(p, "Size", json_object_new_int64((int64_t)list->parts[i].size));
+        if (!built)
             json_object_put(p);
-            json_object_put(number);
-            json_object_put(etag);
-            json_object_put(size);
-            json_object_put(parts);
-            return NULL;
-        }
-        json_object_object_add(p, "PartNumber", number);
-        json_object_object_add(p, "ETag", etag);
-        json_object_object_add(p, "Size", size);
-        if (json_object_array_add(parts, p) != 0) {
-            json_object_put(p);
+        if (!built || !json_push(parts, p)) { /* json_push took p either way */
             json_object_put(parts);
             return NULL;
         }

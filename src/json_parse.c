@@ -40,6 +40,15 @@ bool json_add(json_object *obj, const char *name, json_object *v)
     return true;
 }
 
+bool json_push(json_object *arr, json_object *v)
+{
+    if (!arr || !v || json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        return false;
+    }
+    return true;
+}
+
 bool json_add_string(json_object *obj, const char *name, const char *value)
 {
     return json_add(obj, name, json_object_new_string(value ? value : ""));

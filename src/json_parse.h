@@ -20,6 +20,8 @@ json_object *json_parse_whole(slice text, int max_depth, const char **why);
  * on); false when out of memory, v then freed. So a whole answer is built by one
  * chain of && whose end says whether it is complete. */
 bool json_add(json_object *obj, const char *name, json_object *v);
+/* Appends v to the array arr, taking v as json_add does. */
+bool json_push(json_object *arr, json_object *v);
 /* Sets obj[name] = value (NULL: ""); false when out of memory. */
 bool json_add_string(json_object *obj, const char *name, const char *value);
 

@@ -7,6 +7,7 @@
 #include <mbedtls/base64.h>
 
 #include "iso8601.h"
+#include "json_parse.h"
 #include "s3_url.h"
 #include "uri.h"
 
@@ -34,49 +35,24 @@ void s3_post_form_free(s3_post_form *form)
 static bool add_equals(json_object *conditions, const char *name, slice value)
 {
     json_object *c = json_object_new_object();
-    json_object *v = json_object_new_string_len(value.ptr, (int)value.len);
-    if (!c || !v || json_object_object_add(c, name, v) != 0) {
-        json_object_put(v);
+    if (!json_add(c, name, json_object_new_string_len(value.ptr, (int)value.len))) {
         json_object_put(c);
         return false;
     }
-    if (json_object_array_add(conditions, c) != 0) {
-        json_object_put(c);
-        return false;
-    }
-    return true;
+    return json_push(conditions, c);
 }
 
 /* Appends ["content-length-range", 0, max]. */
 static bool add_length_range(json_object *conditions, uint64_t max)
 {
     json_object *c = json_object_new_array();
-    json_object *name = json_object_new_string("content-length-range");
-    json_object *lo = json_object_new_int64(0), *hi = json_object_new_int64((int64_t)max);
-    if (!c || !name || !lo || !hi || json_object_array_add(c, name) != 0) {
-        json_object_put(c);
-        json_object_put(name);
-        json_object_put(lo);
-        json_object_put(hi);
-        return false;
-    }
-    /* from here c owns what was added */
-    if (json_object_array_add(c, lo) != 0) {
-        json_object_put(lo);
-        json_object_put(hi);
+    bool built = json_push(c, json_object_new_string("content-length-range")) &&
+                 json_push(c, json_object_new_int64(0)) && json_push(c, json_object_new_int64((int64_t)max));
+    if (!built) {
         json_object_put(c);
         return false;
     }
-    if (json_object_array_add(c, hi) != 0) {
-        json_object_put(hi);
-        json_object_put(c);
-        return false;
-    }
-    if (json_object_array_add(conditions, c) != 0) {
-        json_object_put(c);
-        return false;
-    }
-    return true;
+    return json_push(conditions, c);
 }
 
 /* Writes the policy document's JSON to out. */

@@ -17,9 +17,7 @@ static json_object *strings(const char *const *items)
 {
     json_object *a = json_object_new_array();
     for (size_t i = 0; a && items[i]; i++) {
-        json_object *s = json_object_new_string(items[i]);
-        if (!s || json_object_array_add(a, s) != 0) {
-            json_object_put(s);
+        if (!json_push(a, json_object_new_string(items[i]))) {
             json_object_put(a);
             return NULL;
         }
@@ -45,10 +43,12 @@ session_policy_result session_policy(const char *region, const char *bucket, sli
     if (buf_failed(&resource) || !policy || !statement || !list ||
         !json_add(statement, "Effect", json_object_new_string("Allow")) ||
         !json_add(statement, "Action", strings(actions)) ||
-        !json_add(statement, "Resource", json_object_new_string_len(buf_cstr(&resource), (int)resource.len)) ||
-        json_object_array_add(list, statement) != 0)
+        !json_add(statement, "Resource", json_object_new_string_len(buf_cstr(&resource), (int)resource.len)))
         goto cleanup;
-    statement = NULL; /* list owns it */
+    bool pushed = json_push(list, statement);
+    statement = NULL; /* json_push took it either way */
+    if (!pushed)
+        goto cleanup;
     if (!json_add(policy, "Version", json_object_new_string("2012-10-17")))
         goto cleanup;
     bool added = json_add(policy, "Statement", list);
