@@ -85,18 +85,32 @@ function s3ErrorOf(xhr) {
   }
 }
 
-/** Counts slots so that all files together keep at most `limit` parts in flight. */
+/** Counts slots so that all files together keep at most `limit` parts in flight.
+ * A stopped upload (its signal aborted) leaves the queue at once: its cancel must not
+ * wait for another file's part to free a slot. */
 class Slots {
   constructor(limit) {
     this.free = limit;
     this.waiting = [];
   }
-  take() {
+  take(signal) {
+    if (signal?.aborted) return Promise.reject(new UploadCancelled());
     if (this.free > 0) {
       this.free--;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(go), 1);
+        reject(new UploadCancelled());
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiting.push(go);
+    });
   }
   give() {
     const next = this.waiting.shift();
@@ -248,8 +262,7 @@ export class UploadTask extends EventTarget {
     this.hashedUpTo = 0;           // the last part number queued for hashing
     this.resumedParts = 0;
     this.loaded = 0;
-    this.controller = new AbortController();
-    this.inflight = new Set();     // XHRs to abort on cancel
+    this.controller = new AbortController(); // stops everything under way: cancel, or a part failed
     this.samples = [];             // [time, loaded] for the speed estimate
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -320,7 +333,6 @@ export class UploadTask extends EventTarget {
     if (this.state === 'done' || this.state === 'error') return;
     this.cancelled = true;
     this.controller.abort();
-    for (const xhr of this.inflight) xhr.abort();
     await this.finished;
   }
 
@@ -355,16 +367,17 @@ export class UploadTask extends EventTarget {
       const todo = [];
       for (let n = 1; n <= this.partCount; n++) if (!this.etags.has(n)) todo.push(n);
       const worker = async () => {
-        while (todo.length && !signal.aborted) {
+        while (todo.length) {
           const n = todo.shift();
-          await this.uploader.slots.take();
+          await this.uploader.slots.take(signal); // refused once the upload has stopped
           try {
             await this.sendPart(n, signal);
           } catch (error) {
             // the first failure stops the other parts of this file
-            this.failure ??= error;
-            this.controller.abort();
-            for (const xhr of this.inflight) xhr.abort();
+            if (!signal.aborted) {
+              this.failure = error;
+              this.controller.abort();
+            }
             throw error;
           } finally {
             this.uploader.slots.give();
@@ -398,7 +411,6 @@ export class UploadTask extends EventTarget {
       this.resolve(result);
     } catch (error) {
       this.controller.abort();
-      for (const xhr of this.inflight) xhr.abort();
       let err = error;
       if (this.cancelled) {
         err = new UploadCancelled();
@@ -474,6 +486,7 @@ export class UploadTask extends EventTarget {
    * (with checksums: of the parts hashed by then, at least those that go next). */
   async urlFor(n, signal) {
     for (;;) {
+      signal.throwIfAborted(); // a stopped upload sends nothing more, signed or not
       const url = this.urls.get(n);
       if (url) {
         this.urls.delete(n); // a retry gets a fresh one
@@ -521,7 +534,7 @@ export class UploadTask extends EventTarget {
         const checksum = this.checksum ? await this.checksumOf(n) : null;
         // while its PUT is out no batch signs it: that URL would wait unused, and expire
         this.sending.add(n);
-        const etag = await this.put(url, blob, n, checksum).finally(() => this.sending.delete(n));
+        const etag = await this.put(url, blob, n, checksum, signal).finally(() => this.sending.delete(n));
         this.etags.set(n, etag);
         this.emit('partdone', { partNumber: n, etag, size: blob.size, checksum });
         return;
@@ -540,13 +553,18 @@ export class UploadTask extends EventTarget {
   }
 
   /** PUTs a part to its pre-signed URL (with its checksum, when it has one: the
-   * URL was signed with it); resolves with the part's ETag. */
-  put(url, blob, n, checksum) {
+   * URL was signed with it); resolves with the part's ETag. The signal stops it. */
+  put(url, blob, n, checksum, signal) {
     return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(new UploadCancelled());
+        return;
+      }
       const xhr = new XMLHttpRequest();
-      this.inflight.add(xhr);
+      const stop = () => xhr.abort();
+      signal.addEventListener('abort', stop, { once: true });
       const finish = (fn, value) => {
-        this.inflight.delete(xhr);
+        signal.removeEventListener('abort', stop);
         fn(value);
       };
       xhr.open('PUT', url);

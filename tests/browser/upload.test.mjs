@@ -352,3 +352,78 @@ test('cancel aborts the upload in S3', { timeout: 120000 }, async () => {
   assert.deepEqual(openUploads(stack.gateUrl, 'cancelled.bin'), [], 'no multipart upload left in S3');
   await page.close();
 });
+
+/** Opens the page with 5 MiB parts, one part in flight, and every part PUT held by
+ * the test until a signing has covered the file's last part: then the held part has
+ * later parts whose URLs wait, signed, in the page (what a stopped upload must not
+ * use). Resolves with the held part's route and number; `log` gets 'PUT n' for every
+ * part PUT started and 'abort-upload' for that API call, in order. */
+async function holdOnceAllSigned(file, parts, log) {
+  const page = await openPage();
+  await page.click('summary');
+  await page.fill('#part-size', '5');
+  await page.fill('#concurrency', '1');
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (r.method() === 'PUT' && u.searchParams.has('partNumber')) log.push(`PUT ${u.searchParams.get('partNumber')}`);
+    if (u.pathname === '/api/abort-upload') log.push('abort-upload');
+  });
+  let allSigned = false;
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/get-upload-urls' && u.searchParams.get('partNumbers').split(',').includes(String(parts))) {
+      allSigned = true;
+    }
+  });
+  let found;
+  const held = new Promise((resolve) => { found = resolve; });
+  let passing = false; // once the test has its held part, later PUTs go through
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.searchParams.has('partNumber'), (route) => {
+    if (route.request().method() !== 'PUT' || passing) return route.continue();
+    const n = Number(new URL(route.request().url()).searchParams.get('partNumber'));
+    if (!allSigned) return route.continue();
+    passing = true;
+    found({ route, n });
+  });
+  await page.setInputFiles('input[type=file]', [file.path]);
+  return { page, ...(await held) };
+}
+
+test('Cancel stops the upload at once: no part is sent after the click, the abort goes first',
+  { timeout: 120000 }, async () => {
+    const file = makeFile('cancel-midway.bin', randomBytes(40 * MiB)); // 8 parts of 5 MiB
+    const log = [];
+    const { page, n } = await holdOnceAllSigned(file, 8, log);
+    assert.ok(n <= 6, `part ${n} is out with later parts signed and waiting`);
+    log.push('Cancel');
+    await page.getByRole('button', { name: `Cancel upload of ${file.name}` }).click();
+    const [row] = await finishedRows(page, 1);
+    assert.equal(row.state, 'error');
+    assert.equal(row.code, 'Cancelled');
+    const after = log.slice(log.indexOf('Cancel') + 1);
+    assert.deepEqual(after, ['abort-upload'], `after Cancel: ${after.join(', ')}`);
+    assert.deepEqual(openUploads(stack.gateUrl, file.name), [], 'no multipart upload left in S3');
+    await page.close();
+  });
+
+test('a part failing for good stops its file: no other part is sent after it', { timeout: 120000 }, async () => {
+  const file = makeFile('fails-midway.bin', randomBytes(40 * MiB)); // 8 parts of 5 MiB
+  const log = [];
+  const { page, route, n } = await holdOnceAllSigned(file, 8, log);
+  assert.ok(n <= 6, `part ${n} is out with later parts signed and waiting`);
+  log.push('failed');
+  await route.fulfill({ status: 400, contentType: 'application/xml',
+    body: '<Error><Code>InvalidArgument</Code><Message>a refusal no retry mends</Message></Error>',
+    headers: { 'Access-Control-Allow-Origin': stack.baseUrl } });
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'error');
+  assert.equal(row.code, 'S3HTTP400', row.text);
+  assert.match(row.text, /a refusal no retry mends \(InvalidArgument\)/);
+  const after = log.slice(log.indexOf('failed') + 1);
+  assert.deepEqual(after, [], `after the failure: ${after.join(', ')}`);
+  const [uploadId] = openUploads(stack.gateUrl, file.name);
+  const sent = Array.from({ length: n - 1 }, (_, i) => i + 1);
+  assert.deepEqual(partsInS3(stack.gateUrl, file.name, uploadId).sort((a, b) => a - b), sent,
+    'S3 holds the parts sent before the failure, none after it (the upload stays to be resumed)');
+  await page.close();
+});
