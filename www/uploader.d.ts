@@ -127,7 +127,10 @@ export declare class Uploader {
   constructor(options?: UploaderOptions);
   readonly endpoint: string;
   readonly bucket: string | undefined;
-  readonly partSize: number;
+  /** Bytes per part for the files uploaded from now on (raised as needed for big files). */
+  partSize: number;
+  /** Parts in flight at once, over all files; a change applies at once. */
+  concurrency: number;
   /** Starts uploading a File under its own name. */
   upload(file: File, options?: { fileName?: string }): UploadTask;
   /** Starts uploading a Blob, which has no name of its own. */

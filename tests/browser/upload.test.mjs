@@ -427,3 +427,87 @@ test('a part failing for good stops its file: no other part is sent after it', {
     'S3 holds the parts sent before the failure, none after it (the upload stays to be resumed)');
   await page.close();
 });
+
+/** Runs before the page's scripts: says the machine has `cores` cores, and counts the
+ * parts the page holds in memory to hash them, from the read (Blob.arrayBuffer) to
+ * the end of their digest (crypto.subtle.digest), in window.hashing. Each digest
+ * takes 300 ms more, as on a slow machine, so that the files' hashing overlaps. */
+function countHashing(cores) {
+  Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => cores });
+  const h = window.hashing = { parts: 0, bytes: 0, maxParts: 0, maxBytes: 0, digests: 0 };
+  const read = Blob.prototype.arrayBuffer;
+  Blob.prototype.arrayBuffer = function arrayBuffer() {
+    h.parts++;
+    h.bytes += this.size;
+    h.maxParts = Math.max(h.maxParts, h.parts);
+    h.maxBytes = Math.max(h.maxBytes, h.bytes);
+    return read.call(this);
+  };
+  const digest = SubtleCrypto.prototype.digest;
+  SubtleCrypto.prototype.digest = function (algorithm, data) {
+    return digest.call(this, algorithm, data).then((d) => new Promise((r) => setTimeout(r, 300, d))).finally(() => {
+      h.parts--;
+      h.bytes -= data.byteLength;
+      h.digests++;
+    });
+  };
+}
+
+for (const { cores, partMiB, fileMiB, files, concurrency } of [
+  { cores: 2, partMiB: 5, fileMiB: 15, files: 4, concurrency: 2 }, // bound by the cores
+  { cores: 8, partMiB: 20, fileMiB: 40, files: 3, concurrency: 4 }, // bound by the 64 MiB
+]) {
+  test(`hashing holds at most ${cores} parts and 64 MiB over all files, picked at once or apart ` +
+    `(${partMiB} MiB parts, ${cores} cores)`, { timeout: 180000 }, async () => {
+    const picked = Array.from({ length: files }, (_, i) =>
+      makeFile(`hashed-${cores}-${i}.bin`, randomBytes(fileMiB * MiB)));
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.addInitScript(countHashing, cores);
+    await page.goto(stack.baseUrl + '/');
+    await page.click('summary');
+    await page.fill('#part-size', String(partMiB));
+    await page.fill('#concurrency', String(concurrency));
+    let out = 0, maxOut = 0;
+    const isPart = (r) => r.method() === 'PUT' && new URL(r.url()).searchParams.has('partNumber');
+    page.on('request', (r) => { if (isPart(r)) maxOut = Math.max(maxOut, ++out); });
+    // a part's slot is free once its answer came (the page sends the next one then)
+    page.on('response', (r) => { if (isPart(r.request())) out--; });
+    page.on('requestfailed', (r) => { if (isPart(r)) out--; });
+    // two picks: one Uploader for the page keeps its limits over both
+    await page.setInputFiles('input[type=file]', picked.slice(0, 2).map((f) => f.path));
+    await page.setInputFiles('input[type=file]', picked.slice(2).map((f) => f.path));
+    const rows = await finishedRows(page, files);
+    for (const row of rows) assert.equal(row.state, 'done', `${row.name}: ${row.text}`);
+    const h = await page.evaluate(() => window.hashing);
+    console.log(`hashing at most ${h.maxParts} parts, ${h.maxBytes / MiB} MiB at once; ${maxOut} PUTs out at once`);
+    assert.equal(h.digests, files * fileMiB / partMiB, 'each part hashed once');
+    assert.ok(h.maxParts <= cores, `${h.maxParts} parts hashed at once on ${cores} cores`);
+    assert.ok(h.maxBytes <= 64 * MiB, `${h.maxBytes / MiB} MiB held for hashing at once`);
+    assert.ok(maxOut <= concurrency, `${maxOut} parts in flight, with ${concurrency} parallel parts set`);
+    await page.close();
+  });
+}
+
+test("Cancel of a file waiting for a slot does not wait for another file's part", { timeout: 60000 }, async () => {
+  const busy = makeFile('holds-the-slot.bin', randomBytes(6 * MiB));
+  const waiting = makeFile('waits-for-a-slot.bin', randomBytes(1000));
+  const page = await openPage();
+  await page.click('summary');
+  await page.fill('#concurrency', '1');
+  // the first file's part hangs, so it keeps the one slot
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.pathname.endsWith(`/${busy.name}`) &&
+    url.searchParams.has('partNumber'), () => {});
+  const out = page.waitForRequest((r) => r.method() === 'PUT');
+  await page.setInputFiles('input[type=file]', [busy.path]);
+  await out;
+  await page.setInputFiles('input[type=file]', [waiting.path]);
+  const second = page.locator('#uploads li').nth(1);
+  await second.locator('xpath=self::*[@data-state="uploading"]').waitFor();
+  await page.getByRole('button', { name: `Cancel upload of ${waiting.name}` }).click();
+  await second.locator('xpath=self::*[@data-state="error"]').waitFor({ timeout: 20000 });
+  assert.equal(await second.locator('.status').textContent(), 'Cancelled');
+  assert.deepEqual(openUploads(stack.gateUrl, waiting.name), [], 'its upload is aborted in S3');
+  assert.equal(await page.locator('#uploads li').first().getAttribute('data-state'), 'uploading');
+  await page.close();
+});
