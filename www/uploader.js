@@ -24,11 +24,11 @@
 // refuses a part that changed on the way (400 BadDigest; the part is then read
 // from the file and sent again) and the object gets S3's composite checksum. A
 // file's parts are hashed in order, up to 256 MiB ahead of its sends (at least the
-// parts that go next); a part is in
-// memory only while it is hashed, and an Uploader hashes at most 64 MiB of parts at
-// once, and no more parts than the machine has cores (a bigger part alone). WebCrypto's
-// crypto.subtle exists only in secure contexts (https, or http on localhost/127.0.0.1):
-// elsewhere files go without checksums.
+// parts that go next); a part is in memory only while it is hashed, and an Uploader
+// hashes at most 64 MiB of parts at once, and no more parts than the machine has
+// cores (a bigger part alone). WebCrypto's crypto.subtle exists only in secure
+// contexts (https, or http on localhost/127.0.0.1): elsewhere files go without
+// checksums.
 
 export const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB; // S3: every part but the last
