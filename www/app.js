@@ -12,17 +12,22 @@ const tasks = new Set();
  * someone's files to another server or bucket. */
 const setting = (name) => $(`meta[name="s3mpu-${name}"]`)?.content || undefined;
 
-function uploader() {
-  const partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;
-  const concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
-  const params = new URLSearchParams(location.search);
-  return new Uploader({ endpoint: setting('api') ?? '/api', bucket: setting('bucket'), partSize, concurrency,
-    // ?batchSize=N only changes how many part URLs one call signs (bench/upload.mjs)
-    batchSize: Number(params.get('batchSize')) || undefined,
-    // ?checksums=0: parts without their SHA-256 (to compare; S3 then verifies only the signature)
-    checksums: params.get('checksums') !== '0',
-    // as Uppy does: the file's own name goes with the object (its key may differ)
-    metadata: (file) => ({ name: file.name }) });
+const params = new URLSearchParams(location.search);
+// One Uploader for the page, so that its limits (parts in flight, memory for hashing)
+// hold over all files, however many picks they came in.
+const uploader = new Uploader({ endpoint: setting('api') ?? '/api', bucket: setting('bucket'),
+  // ?batchSize=N only changes how many part URLs one call signs (bench/upload.mjs)
+  batchSize: Number(params.get('batchSize')) || undefined,
+  // ?checksums=0: parts without their SHA-256 (to compare; S3 then verifies only the signature)
+  checksums: params.get('checksums') !== '0',
+  // as Uppy does: the file's own name goes with the object (its key may differ)
+  metadata: (file) => ({ name: file.name }) });
+
+/** The settings fold-out: the part size for files picked from now on, the parts in
+ * parallel for all files. */
+function applySettings() {
+  uploader.partSize = Math.max(5, Number($('#part-size').value) || 10) * MiB;
+  uploader.concurrency = Math.min(16, Math.max(1, Number($('#concurrency').value) || 4));
 }
 
 function updateOverall() {
@@ -39,7 +44,7 @@ function updateOverall() {
       (active ? ` — ${active} file${active > 1 ? 's' : ''} uploading, ${formatBytes(speed)}/s` : ' — finished');
 }
 
-function addFile(file, up) {
+function addFile(file) {
   const row = $('#row').content.firstElementChild.cloneNode(true);
   const bar = $('progress', row);
   $('.name', row).textContent = file.name;
@@ -47,7 +52,7 @@ function addFile(file, up) {
   $('.cancel', row).setAttribute('aria-label', `Cancel upload of ${file.name}`);
   list.append(row);
 
-  const task = up.upload(file);
+  const task = uploader.upload(file);
   tasks.add(task);
   const status = $('.status', row);
   const setState = (state, text) => { row.dataset.state = state; status.textContent = text; };
@@ -94,8 +99,8 @@ function addFile(file, up) {
 }
 
 function addFiles(files) {
-  const up = uploader();
-  for (const file of files) addFile(file, up);
+  applySettings();
+  for (const file of files) addFile(file);
   updateOverall();
 }
 

@@ -5,6 +5,14 @@
 /** 1024 * 1024 */
 export declare const MiB: number;
 
+/** The module's own error codes; s3mpu's and S3's ('NoSuchUpload', 'UploadTooLarge',
+ * 'InvalidPart', ...) come through as they are. BadDigest: S3 found a part other than
+ * its checksum (retried from the file); FileNotReadable: a part could not be read to
+ * hash it; S3HTTP<status>: S3 refused a part; HTTP<status>: the API failed without
+ * s3mpu's JSON error. */
+export type UploaderErrorCode = 'UploadFailed' | 'Cancelled' | 'NetworkError' | 'ETagNotExposed' |
+  'BadDigest' | 'FileNotReadable' | `S3HTTP${number}` | `HTTP${number}`;
+
 export interface UploadErrorOptions {
   code?: string;
   retryable?: boolean;
@@ -14,10 +22,9 @@ export interface UploadErrorOptions {
 /** An error with a message meant for the person uploading. */
 export declare class UploadError extends Error {
   constructor(message: string, options?: UploadErrorOptions);
-  /** s3mpu's or S3's error code ('NoSuchUpload', 'UploadTooLarge', ...), or the
-   * module's own: 'Cancelled', 'NetworkError', 'ETagNotExposed', 'S3HTTP<status>',
-   * 'HTTP<status>'. */
-  readonly code: string;
+  /** The module's own code, or s3mpu's or S3's (`string & {}` keeps the editor's
+   * completion of the module's own). */
+  readonly code: UploaderErrorCode | (string & {});
   /** Whether trying again later may help (network, 429, 5xx). */
   readonly retryable: boolean;
 }
@@ -29,6 +36,12 @@ export declare class UploadCancelled extends UploadError {
 
 /** The part size for a file: at least `wanted`, raised so no file needs more than 10,000 parts. */
 export declare function choosePartSize(fileSize: number, wanted?: number): number;
+
+/** Whether this browser can compute SHA-256 (WebCrypto: secure contexts only). */
+export declare function canChecksum(): boolean;
+
+/** An object's metadata: stored by S3 as x-amz-meta-<name>. */
+export type Metadata = Record<string, string>;
 
 export interface UploaderOptions {
   /** Where the s3mpu API is (default '/api'). */
@@ -51,15 +64,32 @@ export interface UploaderOptions {
   apiRetries?: number;
   /** First backoff of those in ms, doubled and jittered (default 500). */
   apiRetryDelay?: number;
+  /** Each part's SHA-256, verified by S3 (default true; needs WebCrypto, a secure
+   * context: elsewhere parts go without). */
+  checksums?: boolean;
+  /** The object's metadata, or a function of the file (the Blob itself, for a Blob
+   * uploaded under a fileName). */
+  metadata?: Metadata | ((file: File | Blob) => Metadata);
 }
 
-/** complete-upload's answer. */
-export interface CompleteResult {
+/** The object complete-upload made. */
+export interface CompletedObject {
   Location: string;
   Bucket: string;
   Key: string;
   ETag: string;
-  data: { Location: string; Bucket: string; Key: string; ETag: string };
+  /** S3's checksum of the object (with part checksums: base64 SHA-256 of the parts'
+   * SHA-256s, then -<parts>), when S3 gives one. */
+  ChecksumSHA256?: string;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  /** 'COMPOSITE' for part checksums. */
+  ChecksumType?: string;
+}
+
+/** complete-upload's answer: the object, also under `data`. */
+export interface CompleteResult extends CompletedObject {
+  data: CompletedObject;
 }
 
 export interface UploadProgress {
@@ -79,13 +109,15 @@ export interface UploadTaskEventMap {
   /** The upload exists in S3 (started, or resumed with resumedParts already there). */
   start: CustomEvent<{ key: string; uploadId: string; parts: number; resumedParts: number }>;
   progress: CustomEvent<UploadProgress>;
-  partdone: CustomEvent<{ partNumber: number; etag: string; size: number }>;
+  /** A part is in S3; checksum: its base64 SHA-256, S3 verified it (null: sent without). */
+  partdone: CustomEvent<{ partNumber: number; etag: string; size: number; checksum: string | null }>;
   /** A part failed in a retryable way and is tried again after `delay` ms. */
   retry: CustomEvent<{ partNumber: number; attempt: number; error: UploadError; delay: number }>;
   /** Something went wrong that did not fail the upload (an abort S3 refused). */
   warning: CustomEvent<{ message: string }>;
-  /** The object is stored under `key`. */
-  done: CustomEvent<{ key: string; result: CompleteResult }>;
+  /** The object is stored under `key`; verified: every part went with its SHA-256 and S3
+   * checked each; checksum: S3's checksum of the object (result.ChecksumSHA256). */
+  done: CustomEvent<{ key: string; result: CompleteResult; verified: boolean; checksum: string | undefined }>;
   /** The upload failed or was cancelled (error is then an UploadCancelled). */
   error: CustomEvent<{ error: Error }>;
 }
@@ -127,7 +159,10 @@ export declare class Uploader {
   constructor(options?: UploaderOptions);
   readonly endpoint: string;
   readonly bucket: string | undefined;
-  readonly partSize: number;
+  /** Bytes per part for the files uploaded from now on (raised as needed for big files). */
+  partSize: number;
+  /** Parts in flight at once, over all files; a change applies at once. */
+  concurrency: number;
   /** Starts uploading a File under its own name. */
   upload(file: File, options?: { fileName?: string }): UploadTask;
   /** Starts uploading a Blob, which has no name of its own. */

@@ -13,7 +13,8 @@
 //   await task.cancel();       // stops the upload and aborts it in S3
 //
 // Memory stays bounded: a part is a Blob.slice() of the file, read by the browser
-// while it sends, and only `concurrency` parts are in flight at once. Part URLs are
+// while it sends, and only `concurrency` parts are in flight at once over all the
+// files of an Uploader (so a page keeps one Uploader). Part URLs are
 // signed in batches (get-upload-urls), a few requests per file. An interrupted
 // upload (reload, crash) resumes: the upload id is kept in localStorage under the
 // file's fingerprint, and picking the same file again sends only the missing parts.
@@ -21,15 +22,19 @@
 // Integrity: each part's SHA-256 is computed with WebCrypto before its URL is
 // signed, signed into that URL and sent as the x-amz-checksum-sha256 header, so S3
 // refuses a part that changed on the way (400 BadDigest; the part is then read
-// from the file and sent again) and the object gets S3's composite checksum. Parts
-// are hashed in order, a window ahead of the sends, as many at once as there are
-// cores (at most `concurrency`): memory holds at most that many parts. WebCrypto's crypto.subtle exists only in secure contexts
-// (https, or http on localhost/127.0.0.1): elsewhere files go without checksums.
+// from the file and sent again) and the object gets S3's composite checksum. A
+// file's parts are hashed in order, up to 256 MiB ahead of its sends (at least the
+// parts that go next); a part is in memory only while it is hashed, and an Uploader
+// hashes at most 64 MiB of parts at once, and no more parts than the machine has
+// cores (a bigger part alone). WebCrypto's crypto.subtle exists only in secure
+// contexts (https, or http on localhost/127.0.0.1): elsewhere files go without
+// checksums.
 
 export const MiB = 1024 * 1024;
 const MIN_PART_SIZE = 5 * MiB; // S3: every part but the last
 const MAX_PARTS = 10000;       // S3: part numbers 1..10000
-const HASH_AHEAD_BYTES = 256 * MiB; // how far part hashing runs ahead of the sends
+const HASH_AHEAD_BYTES = 256 * MiB; // how far a file's hashing runs ahead of its sends
+const HASH_MEMORY = 64 * MiB;       // parts held to be hashed, over all files
 const CHECKSUMS_PER_CALL = 100; // base64 SHA-256s in one signing request: within nginx's 8 KiB request line
 
 /** An error with a message meant for the person uploading. */
@@ -85,23 +90,51 @@ function s3ErrorOf(xhr) {
   }
 }
 
-/** Counts slots so that all files together keep at most `limit` parts in flight. */
-class Slots {
+/** A limit shared by all files of an Uploader (parts in flight; bytes of parts being
+ * hashed), given first come, first served: take(amount) waits until the amount fits,
+ * or until nothing else is taken when it is bigger than the whole limit. A stopped
+ * upload (its signal aborted) leaves the queue at once: its cancel must not wait for
+ * another file's part. */
+class Budget {
   constructor(limit) {
-    this.free = limit;
-    this.waiting = [];
+    this.limit = limit;
+    this.used = 0;
+    this.waiting = []; // [amount, go]
   }
-  take() {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
+  take(amount, signal) {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new UploadCancelled());
+        return;
+      }
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        this.admit(); // those behind it may fit now
+        reject(new UploadCancelled());
+      };
+      const waiter = [amount, () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      }];
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiting.push(waiter);
+      this.admit();
+    });
+  }
+  give(amount) {
+    this.used -= amount;
+    this.admit();
+  }
+  setLimit(limit) {
+    this.limit = limit;
+    this.admit();
+  }
+  admit() {
+    while (this.waiting.length && (this.used === 0 || this.used + this.waiting[0][0] <= this.limit)) {
+      const [amount, go] = this.waiting.shift();
+      this.used += amount;
+      go();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  give() {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
   }
 }
 
@@ -152,14 +185,25 @@ export class Uploader {
     this.partSize = options.partSize ?? 10 * MiB;
     this.retries = options.retries ?? 4;
     this.retryDelay = options.retryDelay ?? 500;
-    this.slots = new Slots(options.concurrency ?? 4);
+    this.slots = new Budget(options.concurrency ?? 4);
+    // a part being hashed costs at least a core's share: no more parts at once than cores
+    this.hashing = new Budget(HASH_MEMORY);
+    this.hashShare = HASH_MEMORY / Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2);
     this.batchSize = Math.min(1000, options.batchSize ?? 100);
     this.resume = options.resume ?? true;
     this.apiRetries = options.apiRetries ?? 5;
     this.apiRetryDelay = options.apiRetryDelay ?? 500;
     this.checksums = (options.checksums ?? true) && canChecksum();
     this.metadata = options.metadata;
-    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** Parts in flight at once, over all files; a change applies at once. */
+  get concurrency() {
+    return this.slots.limit;
+  }
+
+  set concurrency(limit) {
+    this.slots.setLimit(limit);
   }
 
   /** Where an unfinished upload of this file is remembered. */
@@ -242,14 +286,10 @@ export class UploadTask extends EventTarget {
     this.checksum = null;          // 'SHA256' once S3 expects every part's checksum
     this.sums = new Map();         // part number → its base64 SHA-256, once computed
     this.hashes = new Map();       // part number → the promise of its SHA-256
-    // parts hashed at once: WebCrypto hashes off the main thread, one part per core
-    this.hashSlots = new Slots(Math.max(1, Math.min(uploader.concurrency,
-      globalThis.navigator?.hardwareConcurrency ?? 2)));
     this.hashedUpTo = 0;           // the last part number queued for hashing
     this.resumedParts = 0;
     this.loaded = 0;
-    this.controller = new AbortController();
-    this.inflight = new Set();     // XHRs to abort on cancel
+    this.controller = new AbortController(); // stops everything under way: cancel, or a part failed
     this.samples = [];             // [time, loaded] for the speed estimate
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -271,37 +311,40 @@ export class UploadTask extends EventTarget {
     return this.file.slice(start, Math.min(start + this.partSize, this.size));
   }
 
-  /** How many parts hashing runs ahead of the sends (and a batch signs at most). */
-  get hashWindow() {
-    const { uploader } = this;
-    return Math.min(uploader.batchSize, CHECKSUMS_PER_CALL,
-      Math.max(2 * uploader.concurrency, Math.floor(HASH_AHEAD_BYTES / this.partSize)));
+  /** How many parts a file's hashing runs ahead of the part being sent (256 MiB). */
+  get hashAhead() {
+    return Math.floor(HASH_AHEAD_BYTES / this.partSize);
   }
 
-  /** Queues parts up to `last` for hashing, in order, a few at a time: each holds its
-   * part in memory while it is hashed. */
+  /** Hashes part n within the Uploader's hashing budget: the part is in memory while
+   * it is hashed, WebCrypto hashes it off the main thread. */
+  hash(n) {
+    const { hashing, hashShare } = this.uploader;
+    const signal = this.controller.signal;
+    const cost = Math.max(this.partBytes(n), hashShare);
+    const sum = hashing.take(cost, signal).then(async () => {
+      try {
+        if (signal.aborted) throw new UploadCancelled(); // no hashing for nothing
+        return await sha256Base64(this.partBlob(n));
+      } finally {
+        hashing.give(cost);
+      }
+    });
+    const known = sum.then((v) => { this.sums.set(n, v); return v; });
+    known.catch(() => {}); // a part nobody waits for (cancelled) is no unhandled rejection
+    this.hashes.set(n, known);
+  }
+
+  /** Queues parts up to `last` for hashing, in order. */
   hashUpTo(last) {
-    for (let m = this.hashedUpTo + 1; m <= Math.min(last, this.partCount); m++) {
-      const sum = this.hashSlots.take().then(async () => {
-        try {
-          if (this.controller.signal.aborted) throw new UploadCancelled(); // no hashing for nothing
-          return await sha256Base64(this.partBlob(m));
-        } finally {
-          this.hashSlots.give();
-        }
-      });
-      const known = sum.then((v) => { this.sums.set(m, v); return v; });
-      known.catch(() => {}); // a part nobody waits for (cancelled) is no unhandled rejection
-      this.hashes.set(m, known);
-      this.hashedUpTo = m;
-    }
+    while (this.hashedUpTo < Math.min(last, this.partCount)) this.hash(++this.hashedUpTo);
   }
 
   /** Part n's SHA-256; fresh: read from the file again (after S3 found it changed). */
   checksumOf(n, { fresh = false } = {}) {
     if (fresh) {
       this.sums.delete(n);
-      this.hashes.set(n, sha256Base64(this.partBlob(n)).then((v) => { this.sums.set(n, v); return v; }));
+      this.hash(n);
     }
     this.hashUpTo(n);
     return this.hashes.get(n).catch((cause) => {
@@ -320,7 +363,6 @@ export class UploadTask extends EventTarget {
     if (this.state === 'done' || this.state === 'error') return;
     this.cancelled = true;
     this.controller.abort();
-    for (const xhr of this.inflight) xhr.abort();
     await this.finished;
   }
 
@@ -355,19 +397,20 @@ export class UploadTask extends EventTarget {
       const todo = [];
       for (let n = 1; n <= this.partCount; n++) if (!this.etags.has(n)) todo.push(n);
       const worker = async () => {
-        while (todo.length && !signal.aborted) {
+        while (todo.length) {
           const n = todo.shift();
-          await this.uploader.slots.take();
+          await this.uploader.slots.take(1, signal); // refused once the upload has stopped
           try {
             await this.sendPart(n, signal);
           } catch (error) {
             // the first failure stops the other parts of this file
-            this.failure ??= error;
-            this.controller.abort();
-            for (const xhr of this.inflight) xhr.abort();
+            if (!signal.aborted) {
+              this.failure = error;
+              this.controller.abort();
+            }
             throw error;
           } finally {
-            this.uploader.slots.give();
+            this.uploader.slots.give(1);
           }
         }
       };
@@ -398,7 +441,6 @@ export class UploadTask extends EventTarget {
       this.resolve(result);
     } catch (error) {
       this.controller.abort();
-      for (const xhr of this.inflight) xhr.abort();
       let err = error;
       if (this.cancelled) {
         err = new UploadCancelled();
@@ -416,6 +458,7 @@ export class UploadTask extends EventTarget {
   async begin(signal) {
     const saved = this.uploader.remembered(this.fingerprint);
     if (saved?.uploadId && saved.partSize >= MIN_PART_SIZE) {
+      const chosen = this.partSize;
       try {
         this.uploadId = saved.uploadId;
         this.token = saved.token;
@@ -439,7 +482,7 @@ export class UploadTask extends EventTarget {
         this.etags.clear();
         this.sent.clear();
         this.loaded = 0;
-        this.partSize = choosePartSize(this.size, this.uploader.partSize);
+        this.partSize = chosen;
         this.token = undefined;
         this.checksum = null;
       }
@@ -473,7 +516,9 @@ export class UploadTask extends EventTarget {
   /** A signed URL for part n: from the last batch, or a new batch from n onwards
    * (with checksums: of the parts hashed by then, at least those that go next). */
   async urlFor(n, signal) {
+    if (this.checksum) this.hashUpTo(n + this.hashAhead); // hashing runs on while parts go
     for (;;) {
+      signal.throwIfAborted(); // a stopped upload sends nothing more, signed or not
       const url = this.urls.get(n);
       if (url) {
         this.urls.delete(n); // a retry gets a fresh one
@@ -483,14 +528,13 @@ export class UploadTask extends EventTarget {
         await this.signing.catch(() => {});
         continue;
       }
-      const limit = this.checksum ? this.hashWindow : this.uploader.batchSize;
+      const limit = this.checksum ? Math.min(this.uploader.batchSize, CHECKSUMS_PER_CALL) : this.uploader.batchSize;
       const wanted = [n];
       for (let m = n + 1; m <= this.partCount && wanted.length < limit; m++) {
         if (!this.etags.has(m) && !this.urls.has(m) && !this.sending.has(m)) wanted.push(m);
       }
       const params = { ...this.refs(), ...this.sizes() };
       if (this.checksum) {
-        this.hashUpTo(n + 2 * this.hashWindow); // hashing runs on while these parts go
         // the parts that can go at once wait for their hashes; later ones join if hashed
         await Promise.all(wanted.slice(0, this.uploader.concurrency).map((m) => this.checksumOf(m)));
         // meanwhile other workers may have signed, or sent parts: look again
@@ -521,7 +565,7 @@ export class UploadTask extends EventTarget {
         const checksum = this.checksum ? await this.checksumOf(n) : null;
         // while its PUT is out no batch signs it: that URL would wait unused, and expire
         this.sending.add(n);
-        const etag = await this.put(url, blob, n, checksum).finally(() => this.sending.delete(n));
+        const etag = await this.put(url, blob, n, checksum, signal).finally(() => this.sending.delete(n));
         this.etags.set(n, etag);
         this.emit('partdone', { partNumber: n, etag, size: blob.size, checksum });
         return;
@@ -540,13 +584,18 @@ export class UploadTask extends EventTarget {
   }
 
   /** PUTs a part to its pre-signed URL (with its checksum, when it has one: the
-   * URL was signed with it); resolves with the part's ETag. */
-  put(url, blob, n, checksum) {
+   * URL was signed with it); resolves with the part's ETag. The signal stops it. */
+  put(url, blob, n, checksum, signal) {
     return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(new UploadCancelled());
+        return;
+      }
       const xhr = new XMLHttpRequest();
-      this.inflight.add(xhr);
+      const stop = () => xhr.abort();
+      signal.addEventListener('abort', stop, { once: true });
       const finish = (fn, value) => {
-        this.inflight.delete(xhr);
+        signal.removeEventListener('abort', stop);
         fn(value);
       };
       xhr.open('PUT', url);

@@ -352,3 +352,162 @@ test('cancel aborts the upload in S3', { timeout: 120000 }, async () => {
   assert.deepEqual(openUploads(stack.gateUrl, 'cancelled.bin'), [], 'no multipart upload left in S3');
   await page.close();
 });
+
+/** Opens the page with 5 MiB parts, one part in flight, and every part PUT held by
+ * the test until a signing has covered the file's last part: then the held part has
+ * later parts whose URLs wait, signed, in the page (what a stopped upload must not
+ * use). Resolves with the held part's route and number; `log` gets 'PUT n' for every
+ * part PUT started and 'abort-upload' for that API call, in order. */
+async function holdOnceAllSigned(file, parts, log) {
+  const page = await openPage();
+  await page.click('summary');
+  await page.fill('#part-size', '5');
+  await page.fill('#concurrency', '1');
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (r.method() === 'PUT' && u.searchParams.has('partNumber')) log.push(`PUT ${u.searchParams.get('partNumber')}`);
+    if (u.pathname === '/api/abort-upload') log.push('abort-upload');
+  });
+  let allSigned = false;
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/get-upload-urls' && u.searchParams.get('partNumbers').split(',').includes(String(parts))) {
+      allSigned = true;
+    }
+  });
+  let found;
+  const held = new Promise((resolve) => { found = resolve; });
+  let passing = false; // once the test has its held part, later PUTs go through
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.searchParams.has('partNumber'), (route) => {
+    if (route.request().method() !== 'PUT' || passing) return route.continue();
+    const n = Number(new URL(route.request().url()).searchParams.get('partNumber'));
+    if (!allSigned) return route.continue();
+    passing = true;
+    found({ route, n });
+  });
+  await page.setInputFiles('input[type=file]', [file.path]);
+  return { page, ...(await held) };
+}
+
+test('Cancel stops the upload at once: no part is sent after the click, the abort goes first',
+  { timeout: 120000 }, async () => {
+    const file = makeFile('cancel-midway.bin', randomBytes(40 * MiB)); // 8 parts of 5 MiB
+    const log = [];
+    const { page, n } = await holdOnceAllSigned(file, 8, log);
+    assert.ok(n <= 6, `part ${n} is out with later parts signed and waiting`);
+    log.push('Cancel');
+    await page.getByRole('button', { name: `Cancel upload of ${file.name}` }).click();
+    const [row] = await finishedRows(page, 1);
+    assert.equal(row.state, 'error');
+    assert.equal(row.code, 'Cancelled');
+    const after = log.slice(log.indexOf('Cancel') + 1);
+    assert.deepEqual(after, ['abort-upload'], `after Cancel: ${after.join(', ')}`);
+    assert.deepEqual(openUploads(stack.gateUrl, file.name), [], 'no multipart upload left in S3');
+    await page.close();
+  });
+
+test('a part failing for good stops its file: no other part is sent after it', { timeout: 120000 }, async () => {
+  const file = makeFile('fails-midway.bin', randomBytes(40 * MiB)); // 8 parts of 5 MiB
+  const log = [];
+  const { page, route, n } = await holdOnceAllSigned(file, 8, log);
+  assert.ok(n <= 6, `part ${n} is out with later parts signed and waiting`);
+  log.push('failed');
+  await route.fulfill({ status: 400, contentType: 'application/xml',
+    body: '<Error><Code>InvalidArgument</Code><Message>a refusal no retry mends</Message></Error>',
+    headers: { 'Access-Control-Allow-Origin': stack.baseUrl } });
+  const [row] = await finishedRows(page, 1);
+  assert.equal(row.state, 'error');
+  assert.equal(row.code, 'S3HTTP400', row.text);
+  assert.match(row.text, /a refusal no retry mends \(InvalidArgument\)/);
+  const after = log.slice(log.indexOf('failed') + 1);
+  assert.deepEqual(after, [], `after the failure: ${after.join(', ')}`);
+  const [uploadId] = openUploads(stack.gateUrl, file.name);
+  const sent = Array.from({ length: n - 1 }, (_, i) => i + 1);
+  assert.deepEqual(partsInS3(stack.gateUrl, file.name, uploadId).sort((a, b) => a - b), sent,
+    'S3 holds the parts sent before the failure, none after it (the upload stays to be resumed)');
+  await page.close();
+});
+
+/** Runs before the page's scripts: says the machine has `cores` cores, and counts the
+ * parts the page holds in memory to hash them, from the read (Blob.arrayBuffer) to
+ * the end of their digest (crypto.subtle.digest), in window.hashing. Each digest
+ * takes 300 ms more, as on a slow machine, so that the files' hashing overlaps. */
+function countHashing(cores) {
+  Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => cores });
+  const h = window.hashing = { parts: 0, bytes: 0, maxParts: 0, maxBytes: 0, digests: 0 };
+  const read = Blob.prototype.arrayBuffer;
+  Blob.prototype.arrayBuffer = function arrayBuffer() {
+    h.parts++;
+    h.bytes += this.size;
+    h.maxParts = Math.max(h.maxParts, h.parts);
+    h.maxBytes = Math.max(h.maxBytes, h.bytes);
+    return read.call(this);
+  };
+  const digest = SubtleCrypto.prototype.digest;
+  SubtleCrypto.prototype.digest = function (algorithm, data) {
+    return digest.call(this, algorithm, data).then((d) => new Promise((r) => setTimeout(r, 300, d))).finally(() => {
+      h.parts--;
+      h.bytes -= data.byteLength;
+      h.digests++;
+    });
+  };
+}
+
+for (const { cores, partMiB, fileMiB, files, concurrency } of [
+  { cores: 2, partMiB: 5, fileMiB: 15, files: 4, concurrency: 2 }, // bound by the cores
+  { cores: 8, partMiB: 20, fileMiB: 40, files: 3, concurrency: 4 }, // bound by the 64 MiB
+]) {
+  test(`hashing holds at most ${cores} parts and 64 MiB over all files, picked at once or apart ` +
+    `(${partMiB} MiB parts, ${cores} cores)`, { timeout: 180000 }, async () => {
+    const picked = Array.from({ length: files }, (_, i) =>
+      makeFile(`hashed-${cores}-${i}.bin`, randomBytes(fileMiB * MiB)));
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.addInitScript(countHashing, cores);
+    await page.goto(stack.baseUrl + '/');
+    await page.click('summary');
+    await page.fill('#part-size', String(partMiB));
+    await page.fill('#concurrency', String(concurrency));
+    let out = 0, maxOut = 0;
+    const isPart = (r) => r.method() === 'PUT' && new URL(r.url()).searchParams.has('partNumber');
+    page.on('request', (r) => { if (isPart(r)) maxOut = Math.max(maxOut, ++out); });
+    // a part's slot is free once its answer came (the page sends the next one then)
+    page.on('response', (r) => { if (isPart(r.request())) out--; });
+    page.on('requestfailed', (r) => { if (isPart(r)) out--; });
+    // two picks: one Uploader for the page keeps its limits over both
+    await page.setInputFiles('input[type=file]', picked.slice(0, 2).map((f) => f.path));
+    await page.setInputFiles('input[type=file]', picked.slice(2).map((f) => f.path));
+    const rows = await finishedRows(page, files);
+    for (const row of rows) assert.equal(row.state, 'done', `${row.name}: ${row.text}`);
+    const h = await page.evaluate(() => window.hashing);
+    console.log(`hashing at most ${h.maxParts} parts, ${h.maxBytes / MiB} MiB at once; ${maxOut} PUTs out at once`);
+    assert.equal(h.digests, files * fileMiB / partMiB, 'each part hashed once');
+    assert.ok(h.maxParts <= cores, `${h.maxParts} parts hashed at once on ${cores} cores`);
+    assert.ok(h.maxBytes <= 64 * MiB, `${h.maxBytes / MiB} MiB held for hashing at once`);
+    assert.ok(maxOut <= concurrency, `${maxOut} parts in flight, with ${concurrency} parallel parts set`);
+    await page.close();
+  });
+}
+
+test("Cancel of a file waiting for a slot does not wait for another file's part", { timeout: 60000 }, async () => {
+  const busy = makeFile('holds-the-slot.bin', randomBytes(6 * MiB));
+  const waiting = makeFile('waits-for-a-slot.bin', randomBytes(1000));
+  const page = await openPage();
+  await page.click('summary');
+  await page.fill('#concurrency', '1');
+  // the first file's part hangs, so it keeps the one slot
+  await page.route((url) => url.href.startsWith(stack.s3Url) && url.pathname.endsWith(`/${busy.name}`) &&
+    url.searchParams.has('partNumber'), () => {});
+  const out = page.waitForRequest((r) => r.method() === 'PUT');
+  await page.setInputFiles('input[type=file]', [busy.path]);
+  await out;
+  await page.setInputFiles('input[type=file]', [waiting.path]);
+  const second = page.locator('#uploads li').nth(1);
+  await second.locator('xpath=self::*[@data-state="uploading"]').waitFor();
+  await page.getByRole('button', { name: `Cancel upload of ${waiting.name}` }).click();
+  await second.locator('xpath=self::*[@data-state="error"]').waitFor({ timeout: 20000 });
+  assert.equal(await second.locator('.status').textContent(), 'Cancelled');
+  assert.deepEqual(openUploads(stack.gateUrl, waiting.name), [], 'its upload is aborted in S3');
+  assert.equal(await page.locator('#uploads li').first().getAttribute('data-state'), 'uploading');
+  await page.close();
+});

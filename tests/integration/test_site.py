@@ -3,8 +3,10 @@
 real nginx site (nginx/s3mpu.conf.in as stack.py renders it), s3mpu under spawn-fcgi
 and moto behind the S3 gate, with curl as the client:
 
-- nginx's own errors under /api/ (401, 403, 405, 413, 414, 429, 503) are the API's
-  JSON, and a long but legitimate request line is not a 414;
+- nginx's own errors under /api/ (400, 401, 403, 405, 413, 414, 429, 503) are the
+  API's JSON, and a long but legitimate request line is not a 414;
+- API answers and nginx's JSON errors carry the site's hardening headers (nosniff,
+  Referrer-Policy, a Content-Security-Policy for data), each once;
 - the access log keeps no query string, no upload token (in a query, a header or
   Companion's <id>~<token> path) and no Referer query;
 - a call whose Sec-Fetch-Site is cross-site is refused unless its Origin is in
@@ -14,6 +16,7 @@ and moto behind the S3 gate, with curl as the client:
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -66,13 +69,43 @@ def open_uploads(key):
     return [u["UploadId"] for u in listing.get("Uploads", []) if u["Key"] == key]
 
 
+def raw_http(request):
+    """Sends `request` (bytes, as they are: curl would not send a malformed one) and
+    reads the answer until nginx closes; returns (status, [(name, value)] with
+    lower-case names, body bytes)."""
+    with socket.create_connection(("127.0.0.1", STACK.port), timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = [(name.strip().lower(), value.strip())
+            for name, _, value in (line.partition(":") for line in lines[1:])]
+    return int(lines[0].split()[1]), hdrs, payload
+
+
+# What every answer under /api/ carries, from s3mpu or from nginx: an API answer is
+# data, never a page.
+API_HARDENING = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
 class ApiError:
     """Assertions on the API's error shape."""
+
+    def assert_hardened(self, hdrs):
+        for name, value in API_HARDENING.items():
+            self.assertEqual(hdrs.get(name), value, hdrs)
 
     def assert_api_error(self, answer, status, code):
         got_status, hdrs, payload = answer
         self.assertEqual(got_status, status, payload[:300])
         self.assertEqual(hdrs.get("content-type"), "application/json", hdrs)
+        self.assert_hardened(hdrs)
         doc = json.loads(payload)
         self.assertEqual(list(doc), ["error"], doc)
         self.assertEqual(sorted(doc["error"]), ["code", "message"], doc)
@@ -115,6 +148,37 @@ class NginxErrors(ApiError, unittest.TestCase):
 
     def test_denied_is_a_json_403(self):
         self.assert_api_error(curl("GET", "/api/test-denied"), 403, "Forbidden")
+
+    def test_malformed_body_is_a_json_400(self):
+        start = b"POST /api/complete-upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        for what, request in (
+                # nginx finds the chunk size bad while reading the body, after it has
+                # chosen the /api/ location: that location's error_page must cover 400
+                ("a bad chunk", start + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
+                # found with the headers, before a location: the server's error_page
+                ("a bad Content-Length", start + b"Content-Length: 2x\r\n\r\n{}")):
+            with self.subTest(what):
+                status, hdrs, payload = raw_http(request)
+                self.assert_api_error((status, dict(hdrs), payload), 400, "BadRequest")
+
+
+class Hardening(ApiError, unittest.TestCase):
+    def test_api_answers_and_nginx_errors_carry_the_hardening_headers_once(self):
+        answers = {
+            "s3mpu's answer": b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "s3mpu's error": b"GET /api/start-upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "a preflight": (b"OPTIONS /api/start-upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            b"Origin: " + ALLOWED.encode() + b"\r\n"
+                            b"Access-Control-Request-Method: GET\r\n\r\n"),
+            "nginx's error in /api/": b"GET /api/test-denied HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "nginx's error before a location": b"TRACE /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        }
+        for what, request in answers.items():
+            with self.subTest(what):
+                status, hdrs, _ = raw_http(request)
+                self.assertIn(status, (200, 204, 400, 403, 405), (what, status))
+                for name, value in API_HARDENING.items():
+                    self.assertEqual([v for n, v in hdrs if n == name], [value], (what, hdrs))
 
 
 class CrossSite(ApiError, unittest.TestCase):
