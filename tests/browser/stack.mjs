@@ -76,6 +76,11 @@ export async function startStack({ www, env = {}, faultProxy = false, supervise 
     s3Url: proxy ? proxy[1] : gateUrl, // where s3mpu sends S3 calls and the page its parts
     /** The stack's key, as AWS_* variables for other S3 clients (the aws CLI). */
     awsEnv: { AWS_ACCESS_KEY_ID: key?.[1], AWS_SECRET_ACCESS_KEY: key?.[2] },
+    /** The gate's refusals since an earlier gate() state (the list itself keeps the last 200). */
+    async refusalsSince(before) {
+      const seen = before.refusals.at(-1)?.seq ?? 0;
+      return (await this.gate()).refusals.filter((r) => r.seq > seen);
+    },
     /** The gate's state: {credentials, accepted, refused: {code: n}, refusals: [...]}. */
     async gate() {
       if (!gateControl) throw new Error('the stack has no S3 gate');

@@ -967,8 +967,11 @@ class Gate:
                 self.counts["accepted"] += 1
                 return
             self.counts["refused"][error.code] += 1
-            self.refusals.append({"method": h.command, "path": urllib.parse.urlsplit(h.path).path,
-                                  "status": error.status, "code": error.code, "message": error.message})
+            # seq counts every refusal: the list keeps the last 200, and a test asks
+            # for those after the last one it saw
+            self.refusals.append({"seq": sum(self.counts["refused"].values()), "method": h.command,
+                                  "path": urllib.parse.urlsplit(h.path).path, "status": error.status,
+                                  "code": error.code, "message": error.message})
         print("s3gate: refused %s %s: %d %s: %s" % (h.command, urllib.parse.urlsplit(h.path).path,
                                                    error.status, error.code, error.message), flush=True)
         for name, value in error.extra:
