@@ -450,14 +450,7 @@ class Doctor(unittest.TestCase):
     def test_bucket_in_another_region_answered(self):
         # a store that answers HeadBucket anyway: a warning for the bucket, not a failure
         # (the stand-in answers only HeadBucket so: its other calls are still refused)
-        proxy = RegionBlindStore(("127.0.0.1", STACK.gate_port))
-        t = threading.Thread(target=proxy.serve_forever, daemon=True)
-        t.start()
-        try:
-            rc, out = self.doctor("doc-elsewhere", endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
+        rc, out = self.doctor_through(RegionBlindStore(("127.0.0.1", STACK.gate_port)), "doc-elsewhere")
         warns = [l for l in out.splitlines() if l.startswith("warn")]
         self.assertEqual(warns, [
             "warn  bucket doc-elsewhere: reachable (HeadBucket), but the bucket is in eu-west-1 and "
@@ -467,14 +460,7 @@ class Doctor(unittest.TestCase):
 
     def test_bucket_in_another_region_refused(self):
         # AWS S3 refuses the HeadBucket (301), still naming the bucket's region
-        proxy = RegionalEndpoint(("127.0.0.1", STACK.gate_port))
-        t = threading.Thread(target=proxy.serve_forever, daemon=True)
-        t.start()
-        try:
-            rc, out = self.doctor("doc-elsewhere", endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
+        rc, out = self.doctor_through(RegionalEndpoint(("127.0.0.1", STACK.gate_port)), "doc-elsewhere")
         self.assertEqual(rc, 1, out)
         self.assertEqual(self.fail_lines(out), [
             "FAIL  bucket doc-elsewhere: the bucket is in eu-west-1, not in us-east-1 (HeadBucket "
@@ -500,15 +486,17 @@ class Doctor(unittest.TestCase):
         self.assertRegex(p.stdout, r"^FAIL  configuration: .*origins: 'https://a.example/path' "
                                    r"is not scheme://host\[:port\].* -> fix: ")
 
-    def clock_skew(self, seconds):
-        proxy = ClockProxy(("127.0.0.1", STACK.gate_port), seconds)
-        t = threading.Thread(target=proxy.serve_forever, daemon=True)
-        t.start()
+    def doctor_through(self, proxy, buckets="uploads"):
+        """doctor with S3 behind proxy (a ClockProxy), for as long as it runs."""
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
         try:
-            return self.doctor(endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
+            return self.doctor(buckets, endpoint="http://127.0.0.1:%d" % proxy.server_address[1])
         finally:
             proxy.shutdown()
             proxy.server_close()
+
+    def clock_skew(self, seconds):
+        return self.doctor_through(ClockProxy(("127.0.0.1", STACK.gate_port), seconds))
 
     def test_clock_skew(self):
         rc, out = self.clock_skew(20 * 60)  # S3's clock 20 min ahead: ours is behind
