@@ -1,7 +1,9 @@
 #!/bin/sh
 # Renders the man pages built for this prefix (man/ in the build directory) as
 # lintian does: groff and man-db must not warn, and the text must have the pages'
-# sections. Skipped (77) when man-db or groff is not installed.
+# sections. Then the same pages made for an install prefix longer than a line
+# (distcheck's can be), with the build's own man/breakpoints.sed: they must not
+# warn either. Skipped (77) when man-db or groff is not installed.
 set -u
 for tool in man groff; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -40,7 +42,21 @@ check() { # page, sections it must show
         rc=1
     fi
 }
-check man/s3mpu.1 NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"
-check man/s3mpu.conf.5 NAME SYNOPSIS DESCRIPTION SETTINGS CREDENTIALS FILES EXAMPLES "SEE ALSO"
+check_both() { # built page, its source, sections
+    built=$1 source=$2
+    shift 2
+    check "$built" "$@"
+    long=$tmp/$(basename "$built")
+    sed -e "s#@\(sysconfdir\|bindir\|systemdunitdir\|nginxsite\|WWWROOT\)@#$long_prefix#g" \
+        -e 's|@[A-Za-z_]*@|x|g' -f "${srcdir:-.}/man/breakpoints.sed" "$source" > "$long"
+    check "$long" "$@"
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+long_prefix=/opt$(printf '/0123456789%.0s' 1 2 3 4 5 6 7 8)/etc  # digits: groff hyphenates none
+check_both man/s3mpu.1 "${srcdir:-.}/man/s3mpu.1.in" \
+    NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"
+check_both man/s3mpu.conf.5 "${srcdir:-.}/man/s3mpu.conf.5.in" \
+    NAME SYNOPSIS DESCRIPTION SETTINGS CREDENTIALS FILES EXAMPLES "SEE ALSO"
 echo "$passed passed, $failed failed"
 exit $rc
