@@ -14,6 +14,17 @@ void credentials_provider_free(credentials_provider *p)
         p->vtable->destroy(p);
 }
 
+credentials_provider *credentials_source_new(const credentials_provider_vtable *vt, const char *name,
+                                             const credentials_options *o)
+{
+    credentials_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->base = (credentials_provider){ vt, name };
+    s->o = *o;
+    return &s->base;
+}
+
 void credentials_source_destroy(credentials_provider *p)
 {
     free(p);

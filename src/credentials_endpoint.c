@@ -23,11 +23,6 @@
 #define IMDS_PATH_MAX 2048
 #define AUTH_TOKEN_MAX 16384
 
-typedef struct {
-    credentials_provider base;
-    env_lookup_fn env;
-} endpoint_source;
-
 /* The endpoint's JSON, an error naming `what` when it is not credentials. */
 static cred_result parse_answer(const buf *answer, const char *what, time_t now, const char *source,
                                 aws_credentials *out, buf *err)
@@ -86,7 +81,7 @@ bool credentials_container_url(env_lookup_fn env, buf *url, buf *err)
 
 static cred_result container_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
-    env_lookup_fn env = ((endpoint_source *)p)->env;
+    env_lookup_fn env = ((credentials_source *)p)->o.env;
     if (!env_value(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") &&
         !env_value(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
         buf_append_str(err, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not set");
@@ -163,7 +158,7 @@ static bool imds_call(const char *method, const char *base, const char *path, co
 
 static cred_result imds_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
-    env_lookup_fn env = ((endpoint_source *)p)->env;
+    env_lookup_fn env = ((credentials_source *)p)->o.env;
     const char *disabled = env_value(env, "AWS_EC2_METADATA_DISABLED");
     if (disabled && strcasecmp(disabled, "true") == 0) {
         buf_append_str(err, "AWS_EC2_METADATA_DISABLED is true");
@@ -226,23 +221,12 @@ cleanup:
 static const credentials_provider_vtable CONTAINER = { container_fetch, credentials_source_destroy };
 static const credentials_provider_vtable IMDS = { imds_fetch, credentials_source_destroy };
 
-static credentials_provider *endpoint_new(const credentials_provider_vtable *vt, const char *name,
-                                          const credentials_options *o)
-{
-    endpoint_source *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->base = (credentials_provider){ vt, name };
-    s->env = o->env;
-    return &s->base;
-}
-
 credentials_provider *credentials_provider_container(const credentials_options *o)
 {
-    return endpoint_new(&CONTAINER, "container", o);
+    return credentials_source_new(&CONTAINER, "container", o);
 }
 
 credentials_provider *credentials_provider_imds(const credentials_options *o)
 {
-    return endpoint_new(&IMDS, "imds", o);
+    return credentials_source_new(&IMDS, "imds", o);
 }

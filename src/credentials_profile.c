@@ -10,11 +10,6 @@
 
 #define ROLE_CHAIN_MAX 4
 
-typedef struct {
-    credentials_provider base;
-    credentials_options o;
-} profile_source;
-
 static cred_result profile_credentials(const credentials_options *o, const char *name, int depth,
                                        time_t now, aws_credentials *out, buf *err);
 
@@ -135,7 +130,7 @@ cleanup:
 
 static cred_result profile_fetch(credentials_provider *base, time_t now, aws_credentials *out, buf *err)
 {
-    profile_source *s = (profile_source *)base;
+    const credentials_source *s = (const credentials_source *)base;
     return profile_credentials(&s->o, aws_profile_name(s->o.env, s->o.profile), 0, now, out, err);
 }
 
@@ -143,10 +138,5 @@ static const credentials_provider_vtable PROFILE = { profile_fetch, credentials_
 
 credentials_provider *credentials_provider_profile(const credentials_options *o)
 {
-    profile_source *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->base = (credentials_provider){ &PROFILE, "profile" };
-    s->o = *o;
-    return &s->base;
+    return credentials_source_new(&PROFILE, "profile", o);
 }

@@ -55,6 +55,16 @@ typedef struct {
  * before), else err says why. */
 cred_result credentials_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err);
 void credentials_provider_free(credentials_provider *p);
+/* A source that keeps nothing but the options it was made with. */
+typedef struct {
+    credentials_provider base;
+    credentials_options o;
+} credentials_source;
+
+/* A credentials_source named name that answers through vt (whose destroy is
+ * credentials_source_destroy); NULL when out of memory. */
+credentials_provider *credentials_source_new(const credentials_provider_vtable *vt, const char *name,
+                                             const credentials_options *o);
 /* The destroy of a source that owns nothing but its own block. */
 void credentials_source_destroy(credentials_provider *p);
 

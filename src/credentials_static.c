@@ -1,18 +1,11 @@
 /* The sources that hold long-term keys as they are: the environment and
  * systemd's credentials directory. */
-#include <stdlib.h>
-
 #include "credentials_provider.h"
-
-typedef struct {
-    credentials_provider base;
-    env_lookup_fn env;
-} static_source;
 
 static cred_result env_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
     (void)now;
-    env_lookup_fn env = ((static_source *)p)->env;
+    env_lookup_fn env = ((credentials_source *)p)->o.env;
     const char *id = env_value(env, "AWS_ACCESS_KEY_ID"), *secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
     if (!id || !secret) {
         buf_append_str(err, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set");
@@ -27,7 +20,7 @@ static cred_result env_fetch(credentials_provider *p, time_t now, aws_credential
 static cred_result directory_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
     (void)now;
-    const char *dir = env_value(((static_source *)p)->env, "CREDENTIALS_DIRECTORY");
+    const char *dir = env_value(((credentials_source *)p)->o.env, "CREDENTIALS_DIRECTORY");
     if (!dir) {
         buf_append_str(err, "CREDENTIALS_DIRECTORY is not set");
         return CRED_ABSENT;
@@ -37,7 +30,7 @@ static cred_result directory_fetch(credentials_provider *p, time_t now, aws_cred
     buf_init_secret(&secret, CREDENTIALS_SECRET_MAX + 2);
     buf_init_secret(&token, CREDENTIALS_TOKEN_MAX + 2);
     cred_result r = CRED_FAILED;
-    env_lookup_fn env = ((static_source *)p)->env;
+    env_lookup_fn env = ((credentials_source *)p)->o.env;
     if (!env_credential_file(env, "aws_access_key_id", &id, err) ||
         !env_credential_file(env, "aws_secret_access_key", &secret, err) ||
         !env_credential_file(env, "aws_session_token", &token, err))
@@ -59,23 +52,12 @@ cleanup:
 static const credentials_provider_vtable ENVIRONMENT = { env_fetch, credentials_source_destroy };
 static const credentials_provider_vtable DIRECTORY = { directory_fetch, credentials_source_destroy };
 
-static credentials_provider *static_new(const credentials_provider_vtable *vt, const char *name,
-                                        const credentials_options *o)
-{
-    static_source *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->base = (credentials_provider){ vt, name };
-    s->env = o->env;
-    return &s->base;
-}
-
 credentials_provider *credentials_provider_environment(const credentials_options *o)
 {
-    return static_new(&ENVIRONMENT, "environment", o);
+    return credentials_source_new(&ENVIRONMENT, "environment", o);
 }
 
 credentials_provider *credentials_provider_credentials_directory(const credentials_options *o)
 {
-    return static_new(&DIRECTORY, "credentials-directory", o);
+    return credentials_source_new(&DIRECTORY, "credentials-directory", o);
 }

@@ -191,14 +191,9 @@ cred_result sts_assume_role_with_web_identity(const credentials_options *o, cons
 
 /* --- the web-identity source (EKS IRSA and other OIDC federations) --- */
 
-typedef struct {
-    credentials_provider base;
-    credentials_options o;
-} web_identity;
-
 static cred_result web_identity_fetch(credentials_provider *p, time_t now, aws_credentials *out, buf *err)
 {
-    web_identity *w = (web_identity *)p;
+    const credentials_source *w = (const credentials_source *)p;
     const char *file = env_value(w->o.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
     const char *arn = env_value(w->o.env, "AWS_ROLE_ARN");
     if (!file && !arn) {
@@ -224,10 +219,5 @@ static const credentials_provider_vtable WEB_IDENTITY = { web_identity_fetch, cr
 
 credentials_provider *credentials_provider_web_identity(const credentials_options *o)
 {
-    web_identity *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    w->base = (credentials_provider){ &WEB_IDENTITY, "web-identity" };
-    w->o = *o;
-    return &w->base;
+    return credentials_source_new(&WEB_IDENTITY, "web-identity", o);
 }
