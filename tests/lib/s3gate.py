@@ -66,8 +66,6 @@ import http.client
 import http.server
 import json
 import re
-import signal
-import sys
 import threading
 import time
 import urllib.parse
@@ -84,7 +82,7 @@ from botocore.credentials import Credentials
 
 from httpproxy import (HOP_BY_HOP, ControlClient, ControlHandler, Cut, NotFound, ThreadingServer, body_chunks,
                        body_length, end_body, open_upstream, relay_response, reset, send_body_piece,
-                       send_error_document, serve_control)
+                       send_error_document, serve_control, serve_until_stopped)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = 15 * 60
@@ -1061,7 +1059,6 @@ class Gate:
             elif op == "part":
                 self.multipart.check_part(query["uploadId"], h.headers)
         except S3Error as e:
-            self._count(h, e)
             return self._refuse(h, e, bucket, body_unread=True)
         if body is FORM_POST:
             return self._forward_post(h, bucket)
@@ -1101,9 +1098,14 @@ class Gate:
             return FORM_POST
         raise access_denied()
 
-    def _refuse(self, h, error, bucket, body_unread):
-        """Answers error; reads the body first (so a browser sees the answer) unless
-        the client waits for 100-continue or the body is not worth reading."""
+    def _refuse(self, h, error, bucket, body_unread, upstream=None):
+        """Counts and answers error. Before the body was read, reads it first (so a
+        browser sees the answer) unless the client waits for 100-continue or the body
+        is not worth reading; after, resets upstream, the connection to moto, if one
+        was opened: moto never sees the whole body, so nothing is stored."""
+        self._count(h, error)
+        if upstream is not None:
+            reset(upstream.sock)
         h.close_connection = True
         if body_unread and not h.expects_continue:
             length = body_length(h)
@@ -1156,10 +1158,7 @@ class Gate:
                     if exchange else None
                 relay_response(h, resp, headers=headers)
         except S3Error as e:
-            if up is not None:
-                reset(up.sock)  # moto never sees the whole body: nothing is stored
-            self._count(h, e)
-            self._refuse(h, e, bucket, body_unread=False)
+            self._refuse(h, e, bucket, body_unread=False, upstream=up)
         finally:
             if up is not None:
                 up.close()
@@ -1170,9 +1169,7 @@ class Gate:
         streams and held to content-length-range."""
         boundary = h.headers.get_param("boundary")
         if not isinstance(boundary, str) or not boundary:
-            e = malformed_post()
-            self._count(h, e)
-            return self._refuse(h, e, bucket, body_unread=True)
+            return self._refuse(h, malformed_post(), bucket, body_unread=True)
         form = FormParser(boundary.encode())
         h.send_continue()
         fields, current, in_file, file_len, length_range, policy_ok = {}, None, False, 0, None, False
@@ -1221,10 +1218,7 @@ class Gate:
             self._count(h)
             relay_response(h, resp)
         except S3Error as e:
-            if up is not None:
-                reset(up.sock)  # moto never sees the whole form: nothing is stored
-            self._count(h, e)
-            self._refuse(h, e, bucket, body_unread=False)
+            self._refuse(h, e, bucket, body_unread=False, upstream=up)
         finally:
             if up is not None:
                 up.close()
@@ -1389,7 +1383,6 @@ def main():
     parser.add_argument("--credentials", action="append", default=[], metavar="ID:SECRET",
                         help="a long-term key the gate accepts (repeatable)")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     gate = Gate(args.upstream, region=args.region, port=args.port)
     for pair in args.credentials:
         key, _, secret = pair.partition(":")
@@ -1399,9 +1392,7 @@ def main():
     print("s3gate listening on %s control http://127.0.0.1:%d" % (gate.url, control.server_address[1]),
           flush=True)
     try:
-        control.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(control)
     finally:
         gate.stop()
 
