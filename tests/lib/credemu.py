@@ -33,8 +33,6 @@ import hmac
 import http.server
 import json
 import secrets
-import signal
-import sys
 import threading
 import time
 import urllib.parse
@@ -45,6 +43,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from httpproxy import serve_until_stopped
 from s3gate import GateControl
 
 ROLE = "s3mpu-test-role"
@@ -253,16 +252,12 @@ def main():
     parser.add_argument("--key", action="append", default=[], metavar="ID:SECRET",
                         help="a long-term key whose AssumeRole calls are accepted")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     keys = dict(k.split(":", 1) for k in args.key)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.emu = Emulator(args.gate_control, keys, args.lifetime, args.region)
     print("credemu listening on http://127.0.0.1:%d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve_until_stopped(server)
 
 
 if __name__ == "__main__":

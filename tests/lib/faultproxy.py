@@ -39,13 +39,12 @@ import argparse
 import http.client
 import http.server
 import json
-import signal
-import sys
 import threading
 import urllib.parse
 
 from httpproxy import (ControlClient, ControlHandler, Cut, error_xml, ThreadingServer, body_chunks, end_body,
-                       open_upstream, relay_response, reset, send_body_piece, send_error_document, serve_control)
+                       open_upstream, relay_response, reset, send_body_piece, send_error_document, serve_control,
+                       serve_until_stopped)
 
 OPS = ("create", "upload-part", "complete", "abort", "list-parts", "head", "preflight", "other")
 ACTIONS = ("error", "drop", "drop-response", "hold")
@@ -312,15 +311,12 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--control-port", type=int, default=0)
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     proxy = FaultProxy(args.upstream, port=args.port).start()
     control = serve_control(args.control_port, _ControlHandler, proxy)
     print("faultproxy listening on %s control http://127.0.0.1:%d"
           % (proxy.url, control.server_address[1]), flush=True)
     try:
-        control.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(control)
     finally:
         proxy.stop()
 

@@ -6,9 +6,11 @@ control ports: JSON in and out, a table of routes, and the client for them."""
 import http.client
 import http.server
 import json
+import signal
 import socket
 import socketserver
 import struct
+import sys
 import urllib.parse
 import urllib.request
 from xml.sax.saxutils import escape
@@ -193,6 +195,16 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
         self._answer(200, answer)
 
     do_GET = do_POST = do_DELETE = _dispatch
+
+
+def serve_until_stopped(server):
+    """Serves in this thread until SIGTERM or Ctrl-C: the main loop of the helpers
+    stack.py starts (s3gate, faultproxy, credemu)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
 
 
 def serve_control(port, handler, target):
