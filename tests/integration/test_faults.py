@@ -22,6 +22,7 @@ sys.path.insert(0, LIB)
 from stack import Stack, BUCKET  # noqa: E402
 from curl import api_json, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
+from metrics import scrape, value  # noqa: E402
 
 STACK = None
 MAX_TRIES = 4  # 1 + max_retries (3, the default)
@@ -127,6 +128,23 @@ class CompleteFaults(unittest.TestCase):
                 self.assertEqual(now["faults"] - seen["faults"], MAX_TRIES - 1)
                 self.assertEqual(hashlib.sha256(up.stored()).hexdigest(), hashlib.sha256(up.data).hexdigest())
                 self.assertEqual(STACK.faults.state()["rules"], [], "every fault was used")
+
+    def test_retries_are_counted_in_the_metrics(self):
+        up = Upload(self, "counted.bin")
+        STACK.faults.add_rule("complete", times=MAX_TRIES, status=500, code="InternalError")
+        before = scrape(STACK.base_url)
+        status, doc, _ = up.complete()
+        self.assertEqual(status, 502, doc)
+        after = scrape(STACK.base_url)
+        op = "CompleteMultipartUpload"
+        self.assertEqual(value(after, "s3mpu_s3_retries_total", operation=op) -
+                         value(before, "s3mpu_s3_retries_total", operation=op), MAX_TRIES - 1)
+        self.assertEqual(value(after, "s3mpu_s3_requests_total", operation=op, outcome="server_error") -
+                         value(before, "s3mpu_s3_requests_total", operation=op, outcome="server_error"), 1)
+        self.assertEqual(value(after, "s3mpu_http_requests_total", endpoint="/api/complete-upload",
+                               status="502") -
+                         value(before, "s3mpu_http_requests_total", endpoint="/api/complete-upload",
+                               status="502"), 1)
 
     def test_more_faults_than_tries_give_a_clear_error_and_no_object(self):
         for i, (name, rule, want_status, want_code) in enumerate(FAULTS):

@@ -21,6 +21,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import CREDENTIALS, REGION, Stack, free_port  # noqa: E402
 from curl import curl as http_curl  # noqa: E402
 from testrun import run_tests  # noqa: E402
+import metrics  # noqa: E402
+from metrics import value  # noqa: E402
 
 STACK = None
 READY_CACHE_SECONDS = 5  # handlers_health.c
@@ -66,28 +68,8 @@ def head_bucket_calls():
     return moto_log().count('"HEAD /uploads HTTP/1.1"')
 
 
-SAMPLE = re.compile(r'^([a-z0-9_]+)(\{[^}]*\})? (\S+)$')
-
-
 def scrape():
-    """The metrics as {(name, frozenset of labels): value}, with the format checked."""
-    status, hdrs, body = get("/api/metrics")
-    assert status == 200, (status, body[:300])
-    assert hdrs["content-type"] == "text/plain; version=0.0.4; charset=utf-8", hdrs
-    samples = {}
-    for line in body.decode().splitlines():
-        if line.startswith("#"):
-            assert re.match(r"^# (HELP|TYPE) s3mpu_\w+ ", line), line
-            continue
-        m = SAMPLE.match(line)
-        assert m, line
-        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
-        samples[(m.group(1), labels)] = float(m.group(3))
-    return samples
-
-
-def value(samples, name, **labels):
-    return samples.get((name, frozenset(labels.items())), 0.0)
+    return metrics.scrape(STACK.base_url)
 
 
 class Health(unittest.TestCase):
@@ -184,25 +166,6 @@ class Metrics(unittest.TestCase):
     def version(self):
         out = subprocess.run([STACK.bin, "--version"], capture_output=True, text=True, check=True)
         return out.stdout.split()[1]
-
-    def test_retries_are_counted(self):
-        # moto answers an unknown upload id with a bare 500: 1 + max_retries (3) tries
-        before = scrape()
-        status, _, body = http_curl("POST", STACK.base_url + "/api/complete-upload",
-                                    body=json.dumps({"fileName": "m.bin", "uploadId": "nope",
-                                                     "parts": [{"ETag": '"x"', "PartNumber": 1}]}),
-                                    headers=["Content-Type: application/json"])
-        self.assertEqual(status, 502, body)
-        after = scrape()
-        op = "CompleteMultipartUpload"
-        self.assertEqual(value(after, "s3mpu_s3_retries_total", operation=op) -
-                         value(before, "s3mpu_s3_retries_total", operation=op), 3)
-        self.assertEqual(value(after, "s3mpu_s3_requests_total", operation=op, outcome="server_error") -
-                         value(before, "s3mpu_s3_requests_total", operation=op, outcome="server_error"), 1)
-        self.assertEqual(value(after, "s3mpu_http_requests_total", endpoint="/api/complete-upload",
-                               status="502") -
-                         value(before, "s3mpu_http_requests_total", endpoint="/api/complete-upload",
-                               status="502"), 1)
 
     def test_loopback_only(self):
         # 127.0.0.2 is a local address that is not 127.0.0.1: nginx sees another client
