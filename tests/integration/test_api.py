@@ -120,16 +120,16 @@ class FullFlow(unittest.TestCase):
         status, doc = up.complete(parts=[{"ETag": '"00000000000000000000000000000000"', "PartNumber": 1}])
         self.assertEqual(status, 400, doc)
         self.assertEqual(doc["error"]["code"], "InvalidPart")
-        # moto answers an unknown upload id with a bare 500 (its KeyError): a
-        # server error, so s3mpu retries (max_retries 3) and then says 502
+        # an unknown upload id: S3's 404 NoSuchUpload, passed on, and not retried
+        # (a client error); moto's own answer would be a 500, which the gate mends
         status, doc = api_json("POST", "/api/complete-upload", body=json.dumps({
             "fileName": "errors.bin", "uploadId": "no-such-upload",
             "parts": [{"ETag": '"x"', "PartNumber": 1}]}))
-        self.assertEqual(status, 502, doc)
-        self.assertIn("after 4 tries", doc["error"]["message"])
-        with open(STACK.log("moto")) as f:
-            tries = f.read().count("POST /uploads/errors.bin?uploadId=no-such-upload ")
-        self.assertEqual(tries, 4)
+        self.assertEqual((status, doc["error"]["code"]), (404, "NoSuchUpload"), doc)
+        self.assertIn("The specified upload does not exist.", doc["error"]["message"])
+        with open(STACK.log("s3mpu")) as f:
+            self.assertRegex(f.read(), r"POST /api/complete-upload status=404 ms=\d+ s3_status=404 s3_ms=\d+ "
+                                       r"s3_tries=1 error=NoSuchUpload\n")
         self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix="errors.bin"))
 
 
@@ -174,7 +174,14 @@ class Lifecycle(unittest.TestCase):
         uploads = STACK.s3.list_multipart_uploads(Bucket="uploads").get("Uploads", [])
         self.assertNotIn(up.upload_id, [u["UploadId"] for u in uploads])
         status, doc = up.complete()
-        self.assertGreaterEqual(status, 400, doc)
+        self.assertEqual((status, doc["error"]["code"]), (404, "NoSuchUpload"), doc)
+        # a part URL of the aborted upload: S3 says the same to the browser
+        status, url = api_json("GET", "/api/get-upload-url", {"fileName": "aborted.bin", "partNumber": 2,
+                                                              "uploadId": up.upload_id})
+        self.assertEqual(status, 200, url)
+        status, _, payload = put_body(url, b"late")
+        self.assertEqual(status, 404, payload[:300])
+        self.assertIn(b"<Code>NoSuchUpload</Code>", payload)
         self.assertNotIn("Contents", STACK.s3.list_objects_v2(Bucket="uploads", Prefix="aborted.bin"))
         status, doc = api_json("GET", "/api/abort-upload", {"fileName": "a", "uploadId": "u"})
         self.assertEqual(status, 405)

@@ -727,6 +727,34 @@ class MultipartChecksums(Refusal, unittest.TestCase):
                 self.assertEqual(len(got["Body"].read()), 5 * MIB + len(b"the last part"))
 
 
+class UnknownUploads(Refusal, unittest.TestCase):
+    """Every call on an upload S3 does not hold (never made, or aborted) is 404
+    NoSuchUpload, as S3 answers; moto 5 fails CompleteMultipartUpload on one with a
+    500 (a KeyError), which the gate must not pass on."""
+    KEY = "unknown/upload.bin"
+    BODY = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"x\"</ETag></Part>" \
+           b"</CompleteMultipartUpload>"
+
+    def calls(self, upload_id):
+        q = "uploadId=" + urllib.parse.quote(upload_id, safe="")
+        for method, query, body in (("POST", q, self.BODY), ("PUT", "partNumber=1&" + q, b"part"),
+                                    ("GET", q, b""), ("DELETE", q, b"")):
+            with self.subTest(method=method, upload=upload_id):
+                target, headers = sign_headers(method, self.KEY, body, query)
+                status, _, payload = send(method, target, headers, body)
+                self.assertEqual((status, code_of(payload)), (404, "NoSuchUpload"), payload[:300])
+                self.assertIn(b"<Message>The specified upload does not exist.", payload)
+
+    def test_never_made(self):
+        self.calls("no-such-upload-" + os.urandom(4).hex())
+
+    def test_aborted(self):
+        up = STACK.s3.create_multipart_upload(Bucket=BUCKET, Key=self.KEY)["UploadId"]
+        STACK.s3.abort_multipart_upload(Bucket=BUCKET, Key=self.KEY, UploadId=up)
+        self.calls(up)
+        self.assertFalse(stored(self.KEY))
+
+
 class Refused(unittest.TestCase):
     def test_the_gate_counts_its_refusals(self):
         before = STACK.gate.state()["refused"].get("SignatureDoesNotMatch", 0)

@@ -68,6 +68,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -653,6 +654,11 @@ def check_post_policy(store, region, bucket, fields, now):
     return length_range
 
 
+def no_such_upload(upload_id):
+    return S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
+                   "or the upload may have been aborted or completed.", [("UploadId", upload_id)])
+
+
 def malformed_post():
     return S3Error(400, "MalformedPOSTRequest",
                    "The body of your POST request is not well-formed multipart/form-data.")
@@ -1019,6 +1025,20 @@ class Gate:
             self.bucket_regions[bucket] = region
         return region
 
+    def upload_held(self, raw_path, upload_id):
+        """Whether moto holds the multipart upload (a ListParts of one part). moto 5
+        answers a part or a complete for an upload it does not hold (never made, or
+        aborted) with a 500, where S3 answers 404 NoSuchUpload."""
+        url = "%s%s?uploadId=%s&max-parts=1" % (self.upstream_url, raw_path,
+                                                 urllib.parse.quote(upload_id, safe=""))
+        try:
+            with urllib.request.urlopen(url, timeout=10):
+                return True
+        except urllib.error.HTTPError as e:
+            return e.code != 404
+        except (OSError, http.client.HTTPException):
+            return True  # moto away: it answers (or fails) for itself
+
     def forget_region(self, bucket):
         with self.lock:
             self.bucket_regions.pop(bucket, None)
@@ -1054,6 +1074,8 @@ class Gate:
                 check_put_framing(h.headers)
             body = self._authenticate(h, raw_path, raw_query, bucket)
             op = multipart_operation(h.command, query, h.headers)
+            if op in ("part", "complete") and not self.upload_held(raw_path, query["uploadId"]):
+                raise no_such_upload(query["uploadId"])
             if op == "create":
                 self.multipart.declared(h.headers)
             elif op == "part":
