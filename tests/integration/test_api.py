@@ -3,8 +3,10 @@
 s3mpu under spawn-fcgi, nginx with the repo's own site config. HTTP goes
 through curl, as a client of the service would send it."""
 import base64
+import collections
 import email.header
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -721,6 +723,85 @@ class ChecksumsRequired(unittest.TestCase):
         status, url = self.call("GET", "/api/get-upload-url", dict(ref, partNumber=1, checksum=b64sha256(b"x")))
         self.assertEqual(status, 200, url)
         self.assertIn("x-amz-checksum-sha256", url)
+
+
+class OddValues(unittest.TestCase):
+    """Each parameter of each route given odd values (empty, blanks, '+', '%',
+    broken and overlong percent-escapes, bytes that are not UTF-8, '..', part
+    numbers 0 and 10001, huge numbers, 100 KB) and complete/create given odd JSON:
+    never a 5xx, every 4xx the API's JSON error, nothing stored. Its own stack,
+    without nginx's rate limit (some 2,000 calls)."""
+    ODD = ["", "%20", "a%20b", "a+b", "%2B", "%", "%zz", "%00", "%FF", "%C0%AE%C0%AE", "..", "../x", "a/./b",
+           "/abs", "x/", "a//b", "a%5Cb", "0", "10001", "-1", "1e3", "1.5", "9" * 25, "%E2%80%AE",
+           "%F0%9F%98%80", "a%0Ab", "%7B%7D", "null", "x" * 2000, "%41" * 3000, "1,1", "1-10000",
+           "text/html", "image/png;x=%22", "AAAAAA==", "SHA256", "CRC32C", "MD5"]
+    PARAMS = {
+        "/api/start-upload": ["fileName", "bucket", "fileSize", "contentType", "checksumAlgorithm",
+                              "metadata[x]", "metadata[%FF]", "metadata[]"],
+        "/api/get-upload-url": ["fileName", "bucket", "partNumber", "uploadId", "fileSize", "partSize",
+                                "checksum", "checksumAlgorithm", "token"],
+        "/api/get-upload-urls": ["fileName", "uploadId", "partNumbers", "checksums", "fileSize", "partSize"],
+        "/api/list-parts": ["fileName", "uploadId", "bucket"],
+        "/api/s3/params": ["filename", "type", "metadata[name]"],
+        "/api/s3/multipart/UPLOAD/1": ["key"],
+        "/api/s3/multipart/UPLOAD/batch": ["key", "partNumbers"],
+        "/api/s3/multipart/UPLOAD": ["key"],
+    }
+    BODIES = [b"", b"{", b"[]", b"null", b'"x"', b'{"parts":[]}', b'{"uploadId":1}',
+              b'{"parts":[{"ETag":"x","PartNumber":0}]}', b'{"parts":[{"ETag":"x","PartNumber":1e400}]}',
+              b'{"fileName":"a","uploadId":"no-such-upload","parts":[{"ETag":"x","PartNumber":1}]}',
+              b'{"filename":"a","type":{},"metadata":[1]}', b'{"filename":"a","size":"12"}',
+              b'{"filename":"a","size":-1}', b'{"filename":"a","size":1e400}',
+              b'{"filename":"\\ud800","metadata":{"\\u0000":"x"}}',
+              ('{"filename":"a","metadata":{"a":"%s"}}' % ("\u00e9" * 3000)).encode(),
+              b'{"parts":' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"fileName":"\xff"}']
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(limit_req=False)
+        cls.stack.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def test_never_a_server_error(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=60)
+        seen = collections.Counter()
+
+        def call(method, target, body=None):
+            conn.request(method, target, body=body, headers={"Content-Type": "application/json"} if body else {})
+            resp = conn.getresponse()
+            payload = resp.read()
+            seen[resp.status // 100] += 1
+            with self.subTest(method=method, target=target[:150], body=(body or b"")[:80]):
+                self.assertLess(resp.status, 500, payload[:300])
+                if resp.status >= 400:
+                    error = json.loads(payload)["error"]
+                    self.assertTrue(error["code"] and error["message"], payload[:300])
+            return resp.status, payload
+
+        status, payload = call("GET", "/api/start-upload?fileName=odd.bin")
+        self.assertEqual(status, 200, payload)
+        upload = urllib.parse.quote(json.loads(payload)["data"]["uploadId"], safe="")
+        good = {"fileName": "odd.bin", "uploadId": upload, "partNumber": "1", "partNumbers": "1-3",
+                "key": "odd.bin"}
+        for route, names in self.PARAMS.items():
+            for name in names:
+                others = "".join("%s=%s&" % (k, v) for k, v in good.items() if k in names and k != name)
+                for value in self.ODD:
+                    call("GET", "%s?%s%s=%s" % (route.replace("UPLOAD", upload), others, name, value))
+        for body in self.BODIES:
+            call("POST", "/api/complete-upload", body)
+            call("POST", "/api/s3/multipart", body)
+            call("POST", "/api/s3/multipart/%s/complete?key=odd.bin" % upload, body)
+        for value in self.ODD:
+            call("DELETE", "/api/abort-upload?fileName=odd.bin&uploadId=" + value)
+            call("GET", "/api/s3/multipart/%s/1?key=odd.bin" % value)
+        conn.close()
+        self.assertGreater(seen[4], 1000, seen)  # the odd values were looked at, not waved through
+        self.assertEqual(curl("GET", None, url=self.stack.base_url + "/api/health")[0], 200)
+        self.assertNotIn("Contents", self.stack.s3.list_objects_v2(Bucket="uploads"))
 
 
 class ZzS3Unreachable(unittest.TestCase):
