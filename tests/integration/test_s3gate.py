@@ -727,20 +727,22 @@ class MultipartChecksums(Refusal, unittest.TestCase):
                 self.assertEqual(len(got["Body"].read()), 5 * MIB + len(b"the last part"))
 
 
-class UnknownUploads(Refusal, unittest.TestCase):
-    """Every call on an upload S3 does not hold (never made, or aborted) is 404
-    NoSuchUpload, as S3 answers; moto 5 fails CompleteMultipartUpload on one with a
-    500 (a KeyError), which the gate must not pass on."""
+class UploadIds(Refusal, unittest.TestCase):
+    """An upload ID names one upload of one key. Every call on an upload S3 does not
+    hold (never made, aborted, or another key's) is 404 NoSuchUpload, as S3
+    answers. moto 5 fails UploadPart and CompleteMultipartUpload on an unknown one
+    with a 500 (a KeyError) and takes another key's upload ID as if it were the
+    key's own; the gate must do neither."""
     KEY = "unknown/upload.bin"
     BODY = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"x\"</ETag></Part>" \
            b"</CompleteMultipartUpload>"
 
-    def calls(self, upload_id):
+    def calls(self, upload_id, key=KEY):
         q = "uploadId=" + urllib.parse.quote(upload_id, safe="")
         for method, query, body in (("POST", q, self.BODY), ("PUT", "partNumber=1&" + q, b"part"),
                                     ("GET", q, b""), ("DELETE", q, b"")):
-            with self.subTest(method=method, upload=upload_id):
-                target, headers = sign_headers(method, self.KEY, body, query)
+            with self.subTest(method=method, upload=upload_id, key=key):
+                target, headers = sign_headers(method, key, body, query)
                 status, _, payload = send(method, target, headers, body)
                 self.assertEqual((status, code_of(payload)), (404, "NoSuchUpload"), payload[:300])
                 self.assertIn(b"<Message>The specified upload does not exist.", payload)
@@ -753,6 +755,34 @@ class UnknownUploads(Refusal, unittest.TestCase):
         STACK.s3.abort_multipart_upload(Bucket=BUCKET, Key=self.KEY, UploadId=up)
         self.calls(up)
         self.assertFalse(stored(self.KEY))
+
+    def test_another_keys_upload(self):
+        mine, theirs = "ids/mine.bin", "ids/theirs.bin"
+        up = STACK.s3.create_multipart_upload(Bucket=BUCKET, Key=theirs)["UploadId"]
+        # signed by botocore and sent as is (boto3's upload_part would add a CRC32 the upload did not declare)
+        target, headers = sign_headers("PUT", theirs, b"theirs", "partNumber=1&uploadId=" + urllib.parse.quote(
+            up, safe=""))
+        status, answer, _ = send("PUT", target, headers, b"theirs")
+        self.assertEqual(status, 200)
+        etag = answer["etag"]
+        self.calls(up, key=mine)
+        self.assertFalse(stored(mine) or stored(theirs))
+        # the upload is untouched, and completes under its own key
+        self.assertEqual([p["ETag"] for p in STACK.s3.list_parts(Bucket=BUCKET, Key=theirs, UploadId=up)["Parts"]],
+                         [etag])
+        STACK.s3.complete_multipart_upload(Bucket=BUCKET, Key=theirs, UploadId=up,
+                                           MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+        self.assertEqual(STACK.s3.get_object(Bucket=BUCKET, Key=theirs)["Body"].read(), b"theirs")
+
+    def test_part_numbers_1_to_10000(self):
+        up = STACK.s3.create_multipart_upload(Bucket=BUCKET, Key=self.KEY)["UploadId"]
+        for number in ("0", "10001", "-1", "x", ""):
+            with self.subTest(number=number):
+                target, headers = sign_headers("PUT", self.KEY, b"part", "partNumber=%s&uploadId=%s" % (
+                    number, urllib.parse.quote(up, safe="")))
+                self.assertRefused(send("PUT", target, headers, b"part"), 400, "InvalidArgument",
+                                   "Part number must be an integer between 1 and 10000, inclusive")
+        self.assertEqual(STACK.s3.list_parts(Bucket=BUCKET, Key=self.KEY, UploadId=up).get("Parts", []), [])
 
 
 class Refused(unittest.TestCase):

@@ -659,6 +659,14 @@ def no_such_upload(upload_id):
                    "or the upload may have been aborted or completed.", [("UploadId", upload_id)])
 
 
+def check_part_number(value):
+    """Raises S3's error for a partNumber outside 1..10000 (moto 5 fails on 0 with a
+    500, and takes 0 and -1 for an upload ID)."""
+    if not re.fullmatch(r"[0-9]{1,5}", value) or not 1 <= int(value) <= 10000:
+        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
+                      [("ArgumentName", "partNumber"), ("ArgumentValue", value)])
+
+
 def malformed_post():
     return S3Error(400, "MalformedPOSTRequest",
                    "The body of your POST request is not well-formed multipart/form-data.")
@@ -788,7 +796,7 @@ class Multipart:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.uploads = {}  # upload id -> {"algorithm", "type", "parts": {number: base64}}
+        self.uploads = {}  # upload id -> {"bucket", "key", "algorithm", "type", "parts": {number: base64}}
         self.objects = {}  # (bucket, key) -> {"etag", "algorithm", "value", "type"}
 
     @staticmethod
@@ -810,8 +818,9 @@ class Multipart:
                           "checksum algorithm." % (kind, algorithm))
         return algorithm, kind or CHECKSUM_TYPES[algorithm][0]
 
-    def created(self, headers, answer):
-        """Records the upload CreateMultipartUpload made; the headers S3 adds to its answer."""
+    def created(self, headers, answer, bucket, key):
+        """Records the upload CreateMultipartUpload made for bucket/key; the headers S3
+        adds to its answer."""
         algorithm, kind = self.declared(headers)
         try:
             upload_id = xml_text(ET.fromstring(answer), "UploadId")
@@ -819,10 +828,18 @@ class Multipart:
             upload_id = None
         if upload_id:
             with self.lock:
-                self.uploads[upload_id] = {"algorithm": algorithm, "type": kind, "parts": {}}
+                self.uploads[upload_id] = {"bucket": bucket, "key": key, "algorithm": algorithm, "type": kind,
+                                           "parts": {}}
         if not algorithm:
             return []
         return [("x-amz-checksum-algorithm", algorithm.upper()), ("x-amz-checksum-type", kind)]
+
+    def made_for_another(self, upload_id, bucket, key):
+        """Whether upload_id is an upload made here for another bucket or key: S3 holds
+        an upload ID to its key, moto looks it up by the ID alone."""
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+        return upload is not None and (upload["bucket"], upload["key"]) != (bucket, key)
 
     def check_part(self, upload_id, headers):
         """Raises S3Error for a part whose checksum the upload does not expect."""
@@ -1069,12 +1086,17 @@ class Gate:
         if h.command == "OPTIONS":  # CORS preflights are not authenticated
             return self._forward(h, None, bucket)
         query = dict(split_query(raw_query))
+        key = urllib.parse.unquote(raw_path.lstrip("/").partition("/")[2])
         try:
             if h.command == "PUT":
                 check_put_framing(h.headers)
             body = self._authenticate(h, raw_path, raw_query, bucket)
             op = multipart_operation(h.command, query, h.headers)
-            if op in ("part", "complete") and not self.upload_held(raw_path, query["uploadId"]):
+            if op == "part":
+                check_part_number(query["partNumber"])
+            if "uploadId" in query and (
+                    self.multipart.made_for_another(query["uploadId"], bucket, key) or
+                    op in ("part", "complete") and not self.upload_held(raw_path, query["uploadId"])):
                 raise no_such_upload(query["uploadId"])
             if op == "create":
                 self.multipart.declared(h.headers)
@@ -1084,7 +1106,6 @@ class Gate:
             return self._refuse(h, e, bucket, body_unread=True)
         if body is FORM_POST:
             return self._forward_post(h, bucket)
-        key = urllib.parse.unquote(raw_path.lstrip("/").partition("/")[2])
         self._forward(h, body, bucket, Exchange(self.multipart, op, query, bucket, key))
         if h.command in ("PUT", "DELETE") and "cors" in query:
             self.forget_cors(bucket)
@@ -1286,7 +1307,8 @@ class Exchange:
 
     def answer(self, status, headers, data, request_headers):
         if self.op == "create":
-            headers = without_checksums(headers) + self.multipart.created(request_headers, data)
+            headers = without_checksums(headers) + self.multipart.created(request_headers, data, self.bucket,
+                                                                          self.key)
         else:
             data = self.multipart.completed(self.query["uploadId"], self.bucket, self.key, self.composite,
                                             data)
