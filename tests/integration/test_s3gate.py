@@ -785,6 +785,37 @@ class UploadIds(Refusal, unittest.TestCase):
         self.assertEqual(STACK.s3.list_parts(Bucket=BUCKET, Key=self.KEY, UploadId=up).get("Parts", []), [])
 
 
+class CompleteOrder(Refusal, unittest.TestCase):
+    """CompleteMultipartUpload names its parts in ascending order, or S3 refuses it;
+    moto 5 takes them in any order and concatenates them as listed."""
+
+    def test_parts_in_ascending_order(self):
+        key = "order/two.bin"
+        up = STACK.s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+        q = "uploadId=" + urllib.parse.quote(up, safe="")
+        etags = {}
+        for n in (1, 2):
+            body = bytes([n]) * (5 * MIB)
+            target, headers = sign_headers("PUT", key, body, "partNumber=%d&%s" % (n, q))
+            status, answer, _ = send("PUT", target, headers, body)
+            self.assertEqual(status, 200)
+            etags[n] = answer["etag"]
+
+        def complete(order):
+            body = ("<CompleteMultipartUpload>%s</CompleteMultipartUpload>" % "".join(
+                "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (n, etags[n]) for n in order)).encode()
+            target, headers = sign_headers("POST", key, body, q)
+            return send("POST", target, headers, body)
+
+        self.assertRefused(complete((2, 1)), 400, "InvalidPartOrder",
+                           "The list of parts was not in ascending order. The parts list must be specified in "
+                           "order by part number.")
+        self.assertFalse(stored(key))
+        self.assertEqual(complete((1, 2))[0], 200)
+        self.assertEqual(STACK.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read(),
+                         b"\x01" * (5 * MIB) + b"\x02" * (5 * MIB))
+
+
 class Refused(unittest.TestCase):
     def test_the_gate_counts_its_refusals(self):
         before = STACK.gate.state()["refused"].get("SignatureDoesNotMatch", 0)

@@ -868,18 +868,22 @@ class Multipart:
         return [("x-amz-checksum-" + algorithm, value)]
 
     def check_complete(self, upload_id, body):
-        """Raises S3Error unless the complete's parts bring the checksums S3 verified.
-        Returns the composite to answer with, or None."""
-        with self.lock:
-            upload = self.uploads.get(upload_id)
-            upload = dict(upload, parts=dict(upload["parts"])) if upload else None
-        if upload is None or upload["type"] != "COMPOSITE":
-            return None
+        """Raises S3Error unless the complete names its parts in ascending order (moto
+        takes any order) and brings the checksums S3 verified. Returns the composite
+        to answer with, or None."""
         try:
             parts = [p for p in ET.fromstring(body) if p.tag in (S3_NS + "Part", "Part")]
             numbers = [int(xml_text(p, "PartNumber") or "") for p in parts]
         except (ET.ParseError, ValueError):
             return None  # moto answers MalformedXML
+        if any(later < earlier for earlier, later in zip(numbers, numbers[1:])):
+            raise S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts "
+                          "list must be specified in order by part number.", [("UploadId", upload_id)])
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+            upload = dict(upload, parts=dict(upload["parts"])) if upload else None
+        if upload is None or upload["type"] != "COMPOSITE":
+            return None
         algorithm = upload["algorithm"]
         element = "Checksum" + algorithm.upper()
         digests = []
