@@ -180,8 +180,12 @@ class C_SourceGoesAway(unittest.TestCase):
 class D_Logs(unittest.TestCase):
     def test_no_secret_or_token_in_any_log(self):
         issued = STACK.credemu_control()["lastIssued"]
-        logs = ""
-        for name in ("s3mpu", "nginx-access", "nginx-error"):
+        # a last request, so that nginx's access log is read with every line in it
+        status, _ = api("GET", "/api/logs-read-after-this")
+        self.assertEqual(status, 404)
+        logs = STACK.log_holding("nginx-access", '"GET /api/logs-read-after-this HTTP/1.1" 404')
+        self.assertIn("/api/logs-read-after-this", logs)
+        for name in ("s3mpu", "nginx-error"):
             with open(STACK.log(name), errors="replace") as f:
                 logs += f.read()
         self.assertIn("credentials refreshed from imds: key ASIA…, expire ", logs)

@@ -261,6 +261,19 @@ class Stack:
             return os.path.join(self.nginx_prefix, "logs", name[6:] + ".log")
         return os.path.join(self.dir, name + ".log")
 
+    def log_holding(self, name, *lines, timeout=10):
+        """The log's text once it holds every one of lines, or as it is after timeout
+        seconds (the caller's asserts then say what is missing). nginx writes a
+        request's access-log line after the client has had the whole answer: read at
+        once, the line was missing for 30 of 1,000 requests here."""
+        deadline = time.time() + timeout
+        while True:
+            with open(self.log(name), errors="replace") as f:
+                text = f.read()
+            if all(line in text for line in lines) or time.time() > deadline:
+                return text
+            time.sleep(0.05)
+
     def _spawn(self, name, cmd, env=None):
         with open(self.log(name), "ab") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
