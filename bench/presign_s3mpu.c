@@ -15,16 +15,14 @@
 #include "../src/credentials_provider.h"
 #include "../src/s3_url.h"
 
-static const char *bench_env(const char *name)
-{
-    if (!strcmp(name, "S3MPU_BUCKETS")) return "uploads";
-    if (!strcmp(name, "S3MPU_ENDPOINT")) return "http://127.0.0.1:9000";
-    if (!strcmp(name, "S3MPU_ADDRESSING_STYLE")) return "path";
-    if (!strcmp(name, "S3MPU_REGION")) return "us-east-1";
-    if (!strcmp(name, "AWS_ACCESS_KEY_ID")) return "AKIDEXAMPLE";
-    if (!strcmp(name, "AWS_SECRET_ACCESS_KEY")) return "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    return NULL;
-}
+#include "../tests/unit/fake_env.h"
+
+static const char *const BENCH_ENV[] = {
+    "S3MPU_BUCKETS", "uploads", "S3MPU_ENDPOINT", "http://127.0.0.1:9000",
+    "S3MPU_ADDRESSING_STYLE", "path", "S3MPU_REGION", "us-east-1",
+    "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    NULL,
+};
 
 int main(int argc, char **argv)
 {
@@ -39,11 +37,12 @@ int main(int argc, char **argv)
     buf err, url;
     buf_init(&err, 4096);
     buf_init(&url, 16384);
-    if (!config_load(&cfg, "/dev/null", bench_env, &err)) {
+    env_set_pairs(BENCH_ENV);
+    if (!config_load(&cfg, "/dev/null", fake_env, &err)) {
         fprintf(stderr, "config: %s\n", buf_cstr(&err));
         return 1;
     }
-    credentials_options o = { .env = bench_env, .region = cfg.region };
+    credentials_options o = { .env = fake_env, .region = cfg.region };
     credentials_provider *source = credentials_provider_environment(&o);
     aws_credentials cred = { 0 };
     if (!source || credentials_fetch(source, 0, &cred, &err) != CRED_OK) {

@@ -10,16 +10,13 @@
 #include "../src/json_io.h"
 #include "../src/router.h"
 
-static const char *fake_env(const char *name)
-{
-    if (!strcmp(name, "S3MPU_BUCKETS")) return "uploads,other";
-    if (!strcmp(name, "S3MPU_ENDPOINT")) return "http://127.0.0.1:1";
-    if (!strcmp(name, "S3MPU_PATH_STYLE")) return "true";
-    if (!strcmp(name, "S3MPU_MAX_RETRIES")) return "0";
-    if (!strcmp(name, "AWS_ACCESS_KEY_ID")) return "AKIDFUZZ";
-    if (!strcmp(name, "AWS_SECRET_ACCESS_KEY")) return "fuzz";
-    return NULL;
-}
+#include "../tests/unit/fake_env.h"
+
+static const char *const FUZZ_ENV[] = {
+    "S3MPU_BUCKETS", "uploads,other", "S3MPU_ENDPOINT", "http://127.0.0.1:1",
+    "S3MPU_PATH_STYLE", "true", "S3MPU_MAX_RETRIES", "0",
+    "AWS_ACCESS_KEY_ID", "AKIDFUZZ", "AWS_SECRET_ACCESS_KEY", "fuzz", NULL,
+};
 
 static app_ctx app;
 static config cfg;
@@ -31,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         buf err;
         buf_init(&err, 4096);
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        env_set_pairs(FUZZ_ENV);
         if (!config_load(&cfg, "/dev/null", fake_env, &err))
             abort();
         credentials_options o = { .env = fake_env, .region = cfg.region };

@@ -2,7 +2,8 @@
  * getenv-like function (config_load, the credential sources): variables set,
  * replaced and removed without touching the process's. Names and values are
  * borrowed, not copied. A test that #defines FAKE_ENV_UNSET(name) before the
- * include chooses what a variable never set reads as (by default: unset). */
+ * include chooses what a variable never set reads as (by default: unset). The
+ * functions are inline so that a file may use only some of them. */
 #ifndef S3MPU_TEST_FAKE_ENV_H
 #define S3MPU_TEST_FAKE_ENV_H
 
@@ -18,7 +19,7 @@
 static const char *fake_env_names[FAKE_ENV_MAX], *fake_env_values[FAKE_ENV_MAX];
 static int fake_env_count;
 
-static const char *fake_env(const char *name)
+static inline const char *fake_env(const char *name)
 {
     for (int i = 0; i < fake_env_count; i++)
         if (strcmp(fake_env_names[i], name) == 0)
@@ -26,14 +27,14 @@ static const char *fake_env(const char *name)
     return FAKE_ENV_UNSET(name);
 }
 
-static void env_clear(void)
+static inline void env_clear(void)
 {
     fake_env_count = 0;
 }
 
 /* Sets (or with NULL removes) a variable. More than FAKE_ENV_MAX is the test's
  * bug: it stops there rather than test something else. */
-static void env_set(const char *name, const char *value)
+static inline void env_set(const char *name, const char *value)
 {
     for (int i = 0; i < fake_env_count; i++) {
         if (strcmp(fake_env_names[i], name) == 0) {
@@ -55,6 +56,13 @@ static void env_set(const char *name, const char *value)
     }
     fake_env_names[fake_env_count] = name;
     fake_env_values[fake_env_count++] = value;
+}
+
+/* Sets each name, value pair of a NULL-terminated list: a test's fixed setting. */
+static inline void env_set_pairs(const char *const *pairs)
+{
+    for (size_t i = 0; pairs[i]; i += 2)
+        env_set(pairs[i], pairs[i + 1]);
 }
 
 #endif

@@ -9,27 +9,19 @@
 #include <mbedtls/base64.h>
 
 #include "check.h"
+#include "fake_env.h"
 
 #include "../../src/config.h"
 #include "../../src/credentials_provider.h"
 #include "../../src/s3_post_policy.h"
-
-static const char *const *env_table;
-
-static const char *fake_env(const char *name)
-{
-    for (size_t i = 0; env_table[i]; i += 2)
-        if (strcmp(env_table[i], name) == 0)
-            return env_table[i + 1];
-    return NULL;
-}
 
 /* The credentials of the environment source, as the server would sign with. */
 static aws_credentials cred;
 
 static bool load(config *cfg, const char *const *env)
 {
-    env_table = env;
+    env_clear();
+    env_set_pairs(env);
     buf err;
     buf_init(&err, 4096);
     credentials_options o = { .env = fake_env };

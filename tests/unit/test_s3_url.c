@@ -2,28 +2,10 @@
  * for every kind of endpoint and addressing_style setting, configured through
  * config_load as the service is. botocore agrees URL by URL: botocore_vectors.py. */
 #include "check.h"
+#include "fake_env.h"
 
 #include "../../src/config.h"
 #include "../../src/s3_url.h"
-
-static const char *endpoint_var, *style_var;
-
-static const char *fake_env(const char *name)
-{
-    if (strcmp(name, "S3MPU_ENDPOINT") == 0)
-        return endpoint_var;
-    if (strcmp(name, "S3MPU_ADDRESSING_STYLE") == 0)
-        return style_var;
-    if (strcmp(name, "S3MPU_REGION") == 0)
-        return "eu-west-1";
-    if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
-        return "AKID";
-    if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
-        return "secret";
-    if (strcmp(name, "HOME") == 0)
-        return "/nonexistent";
-    return NULL;
-}
 
 static const struct {
     const char *endpoint, *style, *bucket;
@@ -56,9 +38,14 @@ static const struct {
 
 int main(void)
 {
+    static const char *const env[] = {
+        "S3MPU_REGION", "eu-west-1", "AWS_ACCESS_KEY_ID", "AKID",
+        "AWS_SECRET_ACCESS_KEY", "secret", "HOME", "/nonexistent", NULL,
+    };
+    env_set_pairs(env);
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        endpoint_var = CASES[i].endpoint;
-        style_var = CASES[i].style;
+        env_set("S3MPU_ENDPOINT", CASES[i].endpoint); /* NULL: unset, AWS's */
+        env_set("S3MPU_ADDRESSING_STYLE", CASES[i].style);
         config cfg;
         buf err, host, path;
         buf_init(&err, 1024);
