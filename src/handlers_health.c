@@ -17,9 +17,7 @@ void handle_health(app_ctx *app, const http_request *req, http_response *res)
     (void)app;
     (void)req;
     json_object *o = json_object_new_object();
-    if (o)
-        json_object_object_add(o, "status", json_object_new_string("ok"));
-    respond_json(res, 200, o);
+    respond_built(res, o, json_add_string(o, "status", "ok"));
 }
 
 /* How long a readiness result is reused: probes of many balancers, and of every
@@ -51,25 +49,22 @@ static void respond_ready(http_response *res, const char *bucket, bool ok, bool 
                           const s3_error *err)
 {
     json_object *o = json_object_new_object();
-    if (!o) {
-        respond_json(res, 500, NULL);
+    bool built = json_add_string(o, "status", ok ? "ready" : "unavailable") &&
+                 json_add_string(o, "bucket", bucket) && json_add(o, "cached", json_object_new_boolean(cached)) &&
+                 json_add(o, "ageSeconds", json_object_new_double((double)(long)(age * 1000) / 1000)) &&
+                 json_add(o, "s3Ms", json_object_new_int64(s3_ms));
+    if (built && !ok) {
+        json_object *e = json_object_new_object();
+        built = json_add(o, "error", e) && json_add_string(e, "code", err->code) &&
+                json_add_string(e, "message", err->message);
+    }
+    if (!built) {
+        respond_built(res, o, false); /* a 500, o freed */
         return;
     }
-    json_object_object_add(o, "status", json_object_new_string(ok ? "ready" : "unavailable"));
-    json_object_object_add(o, "bucket", json_object_new_string(bucket));
-    json_object_object_add(o, "cached", json_object_new_boolean(cached));
-    json_object_object_add(o, "ageSeconds", json_object_new_double((double)(long)(age * 1000) / 1000));
-    json_object_object_add(o, "s3Ms", json_object_new_int64(s3_ms));
-    if (!ok) {
-        json_object *e = json_object_new_object();
-        if (e) {
-            json_object_object_add(e, "code", json_object_new_string(err->code));
-            json_object_object_add(e, "message", json_object_new_string(err->message));
-            json_object_object_add(o, "error", e);
-        }
-        snprintf(res->error_code, sizeof res->error_code, "%s", err->code);
-    }
     respond_json(res, ok ? 200 : 503, o);
+    if (!ok)
+        snprintf(res->error_code, sizeof res->error_code, "%s", err->code);
 }
 
 void handle_ready(app_ctx *app, const http_request *req, http_response *res)

@@ -48,17 +48,12 @@ void respond_error(http_response *res, int status, const char *code, const char 
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    json_object *err = json_object_new_object(), *top = json_object_new_object();
-    if (err && top) {
-        json_object_object_add(err, "code", json_object_new_string(code));
-        json_object_object_add(err, "message", json_object_new_string(message));
-        json_object_object_add(top, "error", err);
-        err = NULL;
-    } else {
+    json_object *top = json_object_new_object(), *err = json_object_new_object();
+    if (!(json_add(top, "error", err) && json_add_string(err, "code", code) &&
+          json_add_string(err, "message", message))) {
         json_object_put(top);
-        top = NULL;
+        top = NULL; /* respond_json's own out-of-memory answer */
     }
-    json_object_put(err);
     respond_json(res, status, top);
     snprintf(res->error_code, sizeof res->error_code, "%s", code);
 }
