@@ -23,10 +23,8 @@ void respond_json(http_response *res, int status, json_object *obj)
     if (res->sensitive)
         res->body.secret = true;
     buf_reset(&res->body);
-    const char *text = obj ? json_object_to_json_string_ext(
-                                 obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-                           : NULL;
-    if (!text || !buf_append_str(&res->body, text)) {
+    const char *text;
+    if (!json_serialize(obj, &text) || !buf_append_str(&res->body, text)) {
         buf_reset(&res->body);
         buf_append_str(&res->body,
                        "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of memory\"}}");

@@ -1,5 +1,6 @@
 #include "json_parse.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <string.h>
 
@@ -52,6 +53,17 @@ bool json_push(json_object *arr, json_object *v)
 bool json_add_string(json_object *obj, const char *name, const char *value)
 {
     return json_add(obj, name, json_object_new_string(value ? value : ""));
+}
+
+bool json_serialize(json_object *obj, const char **text)
+{
+    int saved = errno;
+    errno = 0;
+    *text = obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                : NULL;
+    bool whole = *text && errno != ENOMEM;
+    errno = saved;
+    return whole;
 }
 
 void json_wipe(json_object *v)

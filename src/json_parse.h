@@ -25,6 +25,12 @@ bool json_push(json_object *arr, json_object *v);
 /* Sets obj[name] = value (NULL: ""); false when out of memory. */
 bool json_add_string(json_object *obj, const char *name, const char *value);
 
+/* Writes obj as compact JSON (no escaped slashes) and points text at it (json-c's
+ * buffer, kept in obj; NULL when none). False unless the text is whole: json-c
+ * 0.16 leaves out a piece it could not append and still returns the rest (seen:
+ * "bucket"uploads"), so a failed allocation is told by the ENOMEM it leaves. */
+bool json_serialize(json_object *obj, const char **text);
+
 /* Overwrites every string value in v (members and items, at any depth) in
  * place: json-c's copies of secrets, before json_object_put frees them. */
 void json_wipe(json_object *v);

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "companion_route.h"
@@ -38,7 +39,7 @@ const char *route_name(slice path)
     return "-";
 }
 
-void route_request(app_ctx *app, const http_request *req, http_response *res)
+static void dispatch(app_ctx *app, const http_request *req, http_response *res)
 {
     /* before any route: no handler runs for a call another site's page made */
     if (!cross_site_allowed(req->sec_fetch_site, req->origin, app->cfg->origins, app->cfg->n_origins)) {
@@ -67,4 +68,19 @@ void route_request(app_ctx *app, const http_request *req, http_response *res)
     } else {
         respond_error(res, 404, "NotFound", "no such endpoint");
     }
+}
+
+void route_request(app_ctx *app, const http_request *req, http_response *res)
+{
+    /* Where memory ran out, a check may have read it as bad input (a value that
+     * "does not fit"): the client is not told it erred. A failed malloc says
+     * ENOMEM, and nothing else here does. */
+    int saved = errno;
+    errno = 0;
+    dispatch(app, req, res);
+    if (errno == ENOMEM && res->status >= 400 && res->status < 500) {
+        res->allow = NULL;
+        respond_error(res, 500, "InternalError", "out of memory");
+    }
+    errno = saved;
 }

@@ -88,10 +88,8 @@ static bool policy_json(const char *session_token, const char *bucket, slice key
         ok = name && add_equals(conditions, name, fields[i].value);
         free(name);
     }
-    const char *text = ok ? json_object_to_json_string_ext(
-                                policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-                          : NULL;
-    ok = text && buf_append_str(out, text);
+    const char *text;
+    ok = ok && json_serialize(policy, &text) && buf_append_str(out, text);
     json_object_put(policy);
     return ok;
 }

@@ -55,9 +55,8 @@ session_policy_result session_policy(const char *region, const char *bucket, sli
     list = NULL; /* json_add took it either way */
     if (!added)
         goto cleanup;
-    const char *text = json_object_to_json_string_ext(policy, JSON_C_TO_STRING_PLAIN |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-    ok = text && buf_append_str(out, text);
+    const char *text;
+    ok = json_serialize(policy, &text) && buf_append_str(out, text);
 cleanup:
     json_object_put(statement);
     json_object_put(list);
