@@ -74,7 +74,8 @@ void route_request(app_ctx *app, const http_request *req, http_response *res)
 {
     /* Where memory ran out, a check may have read it as bad input (a value that
      * "does not fit"): the client is not told it erred. A failed malloc says
-     * ENOMEM, and nothing else here does. */
+     * ENOMEM (glibc's may also leave it after a failed brk it got round with
+     * mmap: a 500 then where memory was short anyway). */
     int saved = errno;
     errno = 0;
     dispatch(app, req, res);
