@@ -62,7 +62,8 @@ bool json_serialize(json_object *obj, const char **text)
     *text = obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
                 : NULL;
     bool whole = *text && errno != ENOMEM;
-    errno = saved;
+    if (whole)
+        errno = saved; /* else ENOMEM stays, as after the failed malloc itself */
     return whole;
 }
 
