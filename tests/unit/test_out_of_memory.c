@@ -7,15 +7,8 @@
  * replaces the C library's (glibc, no sanitizer or valgrind holding malloc):
  * elsewhere it skips. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
-
-#include <json-c/json.h>
-
-#include "check.h"
-#include "test_service.h"
-
-#include "../../src/json_io.h"
-#include "../../src/router.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -26,7 +19,13 @@
 #endif
 
 #if defined(__GLIBC__) && !defined(SANITIZED)
-#define CAN_FAIL_ALLOCATIONS 1
+#include <json-c/json.h>
+
+#include "check.h"
+#include "test_service.h"
+
+#include "../../src/json_io.h"
+#include "../../src/router.h"
 
 void *__libc_malloc(size_t size);
 void *__libc_calloc(size_t n, size_t size);
