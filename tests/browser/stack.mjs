@@ -34,17 +34,18 @@ export const STRICT = {
 
 /** The stack; env: more environment for s3mpu (S3MPU_* settings); faultProxy:
  * S3 behind tests/lib/faultproxy.py (s3Url, faults()); supervise: s3mpu
- * restarted when it dies (pid() reads its pid); origins: other pages' origins that
+ * restarted restartSec (default 1) after it dies (pid() reads its pid); origins: other pages' origins that
  * may call the API (the site's CORS map and s3mpu's `origins`); imdsCredentials:
  * s3mpu's credentials from instance metadata living that many seconds. */
-export async function startStack({ www, env = {}, faultProxy = false, supervise = false, origins = [],
-  imdsCredentials } = {}) {
+export async function startStack({ www, env = {}, faultProxy = false, supervise = false, restartSec,
+  origins = [], imdsCredentials } = {}) {
   const port = await freePort();
   const args = [path.join(REPO, 'tests/lib/stack.py'), 'up', '--port', String(port)];
   if (www) args.push('--www', www);
   for (const origin of origins) args.push('--origin', origin);
   if (faultProxy) args.push('--fault-proxy');
   if (supervise) args.push('--supervise');
+  if (restartSec) args.push('--restart-sec', String(restartSec));
   if (imdsCredentials) args.push('--imds-credentials', String(imdsCredentials));
   const proc = spawn('python3', args,
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

@@ -47,10 +47,19 @@ STOP_ORDER = ("nginx", "s3mpu", "s3mpu2", "faultproxy", "credemu", "s3gate", "mo
 ANGULAR_DIST = os.path.join(REPO, "examples", "angular", "dist", "browser")
 
 
+_ports_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now. Never one handed out before by this process: a stack takes
+    several before its servers bind them, and the kernel may offer the same twice."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_handed_out:
+            _ports_handed_out.add(port)
+            return port
 
 
 def s3_client(endpoint, access_key=None, secret=None, token=None, region=REGION):
@@ -186,6 +195,7 @@ class Stack:
         its `listen`, its upstream's `server unix:...` lines and its access log are
         moved to this stack's port, sockets and log."""
         self.port = port or free_port()
+        _ports_handed_out.add(self.port)  # given by a caller (the browser tests' own pick)
         self.moto_port = free_port()
         self.gate_port = self.gate_control_port = None
         self.gate = None  # a GateControl once started
@@ -546,6 +556,8 @@ def main():
     parser.add_argument("--www", help="static root (default: <repo>/www)")
     parser.add_argument("--supervise", action="store_true",
                         help="restart s3mpu when it dies (tests/lib/supervise.py, like systemd's Restart=on-failure)")
+    parser.add_argument("--restart-sec", type=float, default=1.0,
+                        help="with --supervise: seconds before s3mpu is started again (systemd's RestartSec)")
     parser.add_argument("--origin", action="append", default=[], dest="origins",
                         help="another page origin that may call the API (CORS map and s3mpu's origins)")
     parser.add_argument("--fault-proxy", action="store_true",
@@ -563,8 +575,8 @@ def main():
         signal.signal(sig, on_signal)
     imds = {"credemu_lifetime": args.imds_credentials,
             "aws_env": lambda st: {"AWS_EC2_METADATA_SERVICE_ENDPOINT": st.credemu_url}} if args.imds_credentials else {}
-    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, fault_proxy=args.fault_proxy,
-                  origins=args.origins, **imds)
+    stack = Stack(port=args.port, www=args.www, supervise=args.supervise, restart_sec=args.restart_sec,
+                  fault_proxy=args.fault_proxy, origins=args.origins, **imds)
     try:
         stack.start()
         extra = ""
