@@ -104,6 +104,11 @@ class B_Rotation(unittest.TestCase):
         def use_urls():  # meanwhile, the URLs signed keep working at S3 (the gate)
             while not stop.wait(0.5):
                 status, url = sign(2)
+                # signed with the old credentials while a refresh is under way, a URL
+                # lives only to their expiry, a second or two (expiresIn says so): too
+                # short to be sure of the PUT arriving in time from a busy machine
+                if status == 200 and expires_of(url) < 3:
+                    continue
                 puts.append((status, put(url)[0] if status == 200 else None))
         t = threading.Thread(target=use_urls)
         t.start()
@@ -128,6 +133,11 @@ class B_Rotation(unittest.TestCase):
         self.assertEqual(report["connect"] + report["read"] + report["write"] + report["timeout"], 0)
         self.assertGreater(report["requests"], 0)  # how many is a figure (printed), not a test
         self.assertGreaterEqual(rotations, 2)
+        # credemu counts an issue before s3mpu has taken it: the metric may lag a moment
+        deadline = time.time() + 5
+        while (metric("s3mpu_credentials_refreshes_total", '{outcome="ok"}') - refreshes0 < 2
+               and time.time() < deadline):
+            time.sleep(0.2)
         self.assertGreaterEqual(metric("s3mpu_credentials_refreshes_total", '{outcome="ok"}') - refreshes0, 2)
         self.assertTrue(puts and all(s == (200, 200) for s in puts), puts)
         # a refresh may come between the two reads: then they agree again a moment later
@@ -146,11 +156,17 @@ class C_SourceGoesAway(unittest.TestCase):
         STACK.credemu_control({"down": True})
         try:
             expiry = metric("s3mpu_credentials_expiry_seconds")
-            while time.time() < expiry - 1.5:
-                status, url = sign()
-                self.assertEqual(status, 200, url)  # the old credentials still serve
-                time.sleep(0.5)
-            time.sleep(max(0, expiry - time.time()) + 0.5)
+            while True:
+                while time.time() < expiry - 1.5:
+                    status, url = sign()
+                    self.assertEqual(status, 200, url)  # the old credentials still serve
+                    time.sleep(0.5)
+                time.sleep(max(0, expiry - time.time()) + 0.5)
+                # a refresh under way as the source went down brings newer ones
+                later = metric("s3mpu_credentials_expiry_seconds")
+                if later == expiry:
+                    break
+                expiry = later
             status, doc = sign()
             self.assertEqual((status, doc["error"]["code"]), (503, "CredentialsUnavailable"), doc)
             # clear but generic: why the source failed (STS's words, role ARNs, file paths,
@@ -162,15 +178,17 @@ class C_SourceGoesAway(unittest.TestCase):
             self.assertNotIn(detail, json.dumps(doc))
             with open(STACK.log("s3mpu"), errors="replace") as f:
                 self.assertIn(detail, f.read())
-            # /api/ready: its usual 503 shape, answered at once (no wait for a refresh)
-            t0 = time.monotonic()
+            # /api/ready: its usual 503 shape, answered at once (no wait for a refresh,
+            # which would be 3 s; timed by s3mpu's log, not across a busy machine)
             status, doc = api("GET", "/api/ready")
-            took = time.monotonic() - t0
             self.assertEqual((status, doc.get("status"), doc["error"]["code"]),
                              (503, "unavailable", "CredentialsUnavailable"), doc)
             self.assertEqual((doc["bucket"], doc["cached"]), ("uploads", False), doc)
             self.assertNotIn(detail, json.dumps(doc))
-            self.assertLess(took, 2, "/api/ready waited for a refresh")
+            with open(STACK.log("s3mpu"), errors="replace") as f:
+                took = re.findall(r" GET /api/ready status=503 ms=(\d+)", f.read())
+            self.assertTrue(took)
+            self.assertLess(int(took[-1]), 1000, "/api/ready waited for a refresh")
             status, doc = api("GET", "/api/health")
             self.assertEqual(status, 200)  # alive: no restart would help
         finally:
