@@ -229,7 +229,7 @@ class NoSource(unittest.TestCase):
 
     def test_expired_credentials_are_refused_by_the_gate(self):
         # long enough that a slow machine still GETs the URL before it expires
-        lifetime = 6
+        lifetime = 10
         STACK.credemu_control({"lifetime": lifetime})
         try:
             p, url = presign_get(env_imds())

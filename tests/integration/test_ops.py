@@ -478,14 +478,16 @@ class ZzS3Down(unittest.TestCase):
 
     def test_ready_turns_503_after_the_cached_period(self):
         time.sleep(READY_CACHE_SECONDS + 0.2)
+        # s3mpu stamps its check somewhere between the asking and the answer
+        asked = time.monotonic()
         status, doc = get_json("/api/ready")
+        answered = time.monotonic()
         self.assertEqual((status, doc["cached"]), (200, False), doc)
-        checked = time.monotonic()
         STACK.stop_process("s3gate")
         status, doc = get_json("/api/ready")
-        if time.monotonic() - checked < READY_CACHE_SECONDS - 0.5:
+        if time.monotonic() - asked < READY_CACHE_SECONDS - 0.5:
             self.assertEqual((status, doc["status"], doc["cached"]), (200, "ready", True), doc)
-        time.sleep(max(0, checked + READY_CACHE_SECONDS + 0.2 - time.monotonic()))
+        time.sleep(max(0, answered + READY_CACHE_SECONDS + 0.2 - time.monotonic()))
         before = scrape()
         status, doc = get_json("/api/ready")
         self.assertEqual(status, 503, doc)
