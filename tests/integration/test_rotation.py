@@ -63,6 +63,16 @@ def expires_of(url):
     return int(re.search(r"X-Amz-Expires=(\d+)", url).group(1))
 
 
+def polled(read, done, timeout, every=0.2):
+    """read()'s value once done(value) holds, or its last one after timeout seconds."""
+    deadline = time.time() + timeout
+    value = read()
+    while not done(value) and time.time() < deadline:
+        time.sleep(every)
+        value = read()
+    return value
+
+
 def metric(name, labels=""):
     status, _, text = curl("GET", STACK.base_url + "/api/metrics")
     m = re.search(r"(?m)^%s%s (\S+)$" % (re.escape(name), re.escape(labels)), text.decode())
@@ -134,20 +144,14 @@ class B_Rotation(unittest.TestCase):
         self.assertGreater(report["requests"], 0)  # how many is a figure (printed), not a test
         self.assertGreaterEqual(rotations, 2)
         # credemu counts an issue before s3mpu has taken it: the metric may lag a moment
-        deadline = time.time() + 5
-        while (metric("s3mpu_credentials_refreshes_total", '{outcome="ok"}') - refreshes0 < 2
-               and time.time() < deadline):
-            time.sleep(0.2)
-        self.assertGreaterEqual(metric("s3mpu_credentials_refreshes_total", '{outcome="ok"}') - refreshes0, 2)
+        refreshes = polled(lambda: metric("s3mpu_credentials_refreshes_total", '{outcome="ok"}') - refreshes0,
+                           lambda n: n >= 2, timeout=5)
+        self.assertGreaterEqual(refreshes, 2)
         self.assertTrue(puts and all(s == (200, 200) for s in puts), puts)
         # a refresh may come between the two reads: then they agree again a moment later
-        deadline = time.time() + 5
-        while True:
-            expiry = metric("s3mpu_credentials_expiry_seconds")
-            issued = STACK.credemu_control()["lastIssued"]["Expiration"]
-            if expiry == issued or time.time() > deadline:
-                break
-            time.sleep(0.2)
+        expiry, issued = polled(lambda: (metric("s3mpu_credentials_expiry_seconds"),
+                                         STACK.credemu_control()["lastIssued"]["Expiration"]),
+                                lambda pair: pair[0] == pair[1], timeout=5)
         self.assertEqual(expiry, issued)
 
 
@@ -193,12 +197,7 @@ class C_SourceGoesAway(unittest.TestCase):
             self.assertEqual(status, 200)  # alive: no restart would help
         finally:
             STACK.credemu_control({"down": False})
-        deadline = time.time() + 10
-        while True:
-            status, url = sign()
-            if status == 200 or time.time() > deadline:
-                break
-            time.sleep(0.5)
+        status, url = polled(sign, lambda answer: answer[0] == 200, timeout=10, every=0.5)
         self.assertEqual(status, 200, url)
         self.assertEqual(put(url)[0], 200)
         self.assertEqual(api("GET", "/api/ready")[0], 200)
