@@ -180,9 +180,15 @@ static void request_under_failures(app_ctx *app, const char *path, const char *q
     CHECK(runs > 1); /* allocations did fail */
     CHECK(whole == runs);
     CHECK(left == 0);
-    printf("%s: %ld runs, each with its Nth allocation failing: %ld whole answers, %+ld blocks left\n", path,
-           runs, whole, left);
+    printf("%s?%.40s: %ld runs, each with its Nth allocation failing: %ld whole answers, %+ld blocks left\n",
+           path, query, runs, whole, left);
 }
+
+/* fileName of 2,000 characters: over S3's 1,024-byte key */
+#define TEN_A "aaaaaaaaaa"
+#define HUNDRED_A TEN_A TEN_A TEN_A TEN_A TEN_A TEN_A TEN_A TEN_A TEN_A TEN_A
+#define THOUSAND_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A HUNDRED_A
+#define LONG_NAME_QUERY "fileName=" THOUSAND_A THOUSAND_A "&uploadId=u1&partNumber=1"
 
 /* Whether this file's malloc is the one called (a tool such as valgrind may
  * replace it again): through a volatile pointer, so that the call stays. */
@@ -209,6 +215,15 @@ int main(void)
     request_under_failures(&service.app, "/api/nope", "", 404);
     request_under_failures(&service.app, "/api/get-upload-url", "fileName=x", 400);
     request_under_failures(&service.app, "/api/ready", "", 503);
+    /* odd values, decoded and checked with allocations failing: a key with a space,
+     * '+', '%' and '..'; no name, a name not UTF-8, one too long; parts 0 and 10001 */
+    request_under_failures(&service.app, "/api/get-upload-url",
+                           "fileName=dir%2Fa%20b%2Bc%25..d.bin&uploadId=u1&partNumber=1", 200);
+    request_under_failures(&service.app, "/api/get-upload-url", "fileName=&uploadId=u1&partNumber=1", 400);
+    request_under_failures(&service.app, "/api/get-upload-url", "fileName=%FF%FE.bin&uploadId=u1&partNumber=1", 400);
+    request_under_failures(&service.app, "/api/get-upload-url", LONG_NAME_QUERY, 400);
+    request_under_failures(&service.app, "/api/get-upload-url", "fileName=x.bin&uploadId=u1&partNumber=0", 400);
+    request_under_failures(&service.app, "/api/get-upload-url", "fileName=x.bin&uploadId=u1&partNumber=10001", 400);
     /* signing, no S3 call: a part URL, a batch, Companion's part URL and POST form */
     request_under_failures(&service.app, "/api/get-upload-url", "fileName=x.bin&uploadId=u1&partNumber=1", 200);
     request_under_failures(&service.app, "/api/get-upload-urls", "fileName=x.bin&uploadId=u1&partNumbers=1-3", 200);
