@@ -8,7 +8,6 @@ signs keep working; the source going away (old credentials used until they
 expire, then 503 with a clear error and /api/ready 503, then recovery); metrics;
 no secret or token in any log. scripts/check also runs this file against a
 ThreadSanitizer build of s3mpu."""
-import calendar
 import json
 import os
 import re
@@ -23,7 +22,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from stack import Stack  # noqa: E402
-from curl import api_json, curl, put_body  # noqa: E402
+from curl import api_json, curl, presigned_expiry, put_body  # noqa: E402
 from testrun import run_tests  # noqa: E402
 
 LIFETIME = 12  # seconds: refreshed after 10 (80 %, whole seconds)
@@ -62,10 +61,6 @@ def put(url, body=b"part"):
 
 def expires_of(url):
     return int(re.search(r"X-Amz-Expires=(\d+)", url).group(1))
-
-
-def signed_at(url):
-    return calendar.timegm(time.strptime(re.search(r"X-Amz-Date=(\w+)", url).group(1), "%Y%m%dT%H%M%SZ"))
 
 
 def polled(read, done, timeout, every=0.2):
@@ -128,7 +123,7 @@ class B_Rotation(unittest.TestCase):
                 # busy machine may PUT it later. Then, and only then, S3 refuses it
                 # as expired: that refusal is S3 right, not the URL wrong.
                 if put_status == 403 and expires_of(url) < 3 and b"<Message>Request has expired</Message>" in body \
-                        and time.time() > signed_at(url) + expires_of(url):
+                        and time.time() > presigned_expiry(url):
                     put_status = "expired in time"
                 puts.append((status, put_status))
         t = threading.Thread(target=use_urls)

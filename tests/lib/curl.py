@@ -1,7 +1,10 @@
-"""HTTP through the real curl binary, as a client of the service would send it."""
+"""HTTP through the real curl binary, as a client of the service would send it,
+and when a pre-signed URL such a client holds expires."""
+import calendar
 import json
 import subprocess
 import tempfile
+import time
 import urllib.parse
 
 
@@ -24,6 +27,13 @@ def curl(method, url, body=None, headers=(), args=()):
         name, _, value = line.partition(":")
         hdrs[name.strip().lower()] = value.strip()
     return int(lines[0].split()[1]), hdrs, payload
+
+
+def presigned_expiry(url):
+    """The epoch second after which S3 refuses a pre-signed URL: X-Amz-Date + X-Amz-Expires."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    signed = calendar.timegm(time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
+    return signed + int(query["X-Amz-Expires"][0])
 
 
 def put_body(url, body, headers=()):
